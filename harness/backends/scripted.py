@@ -1,0 +1,75 @@
+"""``scripted/NAME``: a model that answers at once from a script, for tests and benchmarks.
+
+* ``scripted/echo`` repeats the last user message.
+* any other name plays ``-M responses=[...]`` in order: the reply to a conversation is the entry
+  at the index of how many assistant turns it already has (so it is the same whatever order
+  samples run in), the last entry repeating. An entry is a string, or an object
+  ``{"text": ..., "tool_calls": [{"name": ..., "arguments": {...}}]}``.
+* ``-M answers={"sample input": "reply"}`` answers by the first user message instead.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from harness.model import Model
+from harness.schemas import GenerateConfig, Message, ModelResponse, ToolCall, ToolSpec, Usage
+
+
+class ScriptedArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    responses: list[str | dict[str, Any]] = Field(
+        default_factory=list, description="Replies played in order (the last one repeats)."
+    )
+    answers: dict[str, str | dict[str, Any]] = Field(
+        default_factory=dict, description="First user message -> reply."
+    )
+    fail: str | None = Field(default=None, description="Raise this error on every call.")
+
+
+class ScriptedModel(Model):
+    """Answers at once from a script (for tests and benchmarks); no inference."""
+
+    provider = "scripted"
+    description = "Answers from a script at once: scripted/echo, or -M responses=[...]."
+    Args = ScriptedArgs
+
+    async def generate(
+        self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+    ) -> ModelResponse:
+        return self.reply(messages)
+
+    def reply(self, messages: list[Message]) -> ModelResponse:
+        a: ScriptedArgs = self.args  # type: ignore[assignment]
+        if a.fail:
+            raise RuntimeError(a.fail)
+        users = [m for m in messages if m.role == "user"]
+        entry: str | dict[str, Any]
+        if self.name == "echo":
+            entry = users[-1].content if users else ""
+        elif a.answers and users and users[0].content in a.answers:
+            entry = a.answers[users[0].content]
+        elif a.responses:
+            turn = sum(m.role == "assistant" for m in messages)
+            entry = a.responses[min(turn, len(a.responses) - 1)]
+        else:
+            entry = ""
+        if isinstance(entry, str):
+            text, calls = entry, []
+        else:
+            text = str(entry.get("text", ""))
+            calls = [
+                ToolCall(id=f"call_{i}", name=c["name"], arguments=c.get("arguments", {}),
+                         raw_arguments=json.dumps(c.get("arguments", {})))
+                for i, c in enumerate(entry.get("tool_calls", []))
+            ]
+        n_in = sum(len(m.content.split()) for m in messages)
+        return ModelResponse(
+            text=text, tool_calls=calls, model=self.spec,
+            usage=Usage(input_tokens=n_in, output_tokens=len(text.split())),
+            finish_reason="tool_calls" if calls else "stop",
+        )

@@ -1,0 +1,36 @@
+"""The core's own plugin, registered through the ``harness`` entry point like any other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from harness.hookspecs import hookimpl
+
+SUITES = Path(__file__).parent / "data" / "tasks"
+
+
+@hookimpl
+def register_models(register: Any) -> None:
+    register("llamacpp", "harness.backends.llamacpp:LlamaCppModel",
+             description="GGUF models in-process via llama-cpp-python; llamacpp/smollm2 is the "
+                         "embedded default (no key, no network).")
+    register("scripted", "harness.backends.scripted:ScriptedModel",
+             description="Answers at once from a script: scripted/echo or -M responses=[...] "
+                         "(tests, benchmarks).")
+
+
+@hookimpl
+def register_metrics(register: Any) -> None:
+    register("exact_match", "harness.metric:ExactMatch",
+             description="1 if the answer equals a target (case and surrounding space ignored).")
+    register("includes", "harness.metric:Includes",
+             description="1 if a target appears inside the answer (case-insensitive).")
+
+
+@hookimpl
+def register_tasks(register: Any) -> None:
+    # Suites combining plugins: the repository's top-level tasks/ folder, shipped in the wheel.
+    if SUITES.is_dir():
+        for path in sorted(SUITES.glob("*.yaml")):
+            register(task_file=path)

@@ -1,0 +1,81 @@
+"""What a task gets while solving one sample: its models by role, seed, epoch and environments."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from harness.model import ModelHandle, WrappedModel
+from harness.schemas import GenerateConfig, Sample, Usage
+
+if TYPE_CHECKING:
+    from harness.environment import Environment
+    from harness.plugins import PluginManager
+
+
+class Roles:
+    """Role -> model. A role nobody named (``--model-role ROLE=...``) falls back to the default."""
+
+    def __init__(self, default: WrappedModel, by_role: dict[str, WrappedModel] | None = None):
+        self.default = default
+        self.by_role = dict(by_role or {})
+
+    def get(self, role: str) -> WrappedModel:
+        return self.by_role.get(role, self.default)
+
+
+class SolveContext:
+    def __init__(
+        self,
+        sample: Sample,
+        roles: Roles,
+        generate: GenerateConfig,
+        seed: int,
+        epoch: int,
+        manager: PluginManager | None = None,
+    ) -> None:
+        self.sample = sample
+        self.seed = seed
+        self.epoch = epoch
+        self.generate_config = generate.model_copy(update={"seed": seed})
+        self._roles = roles
+        self._handles: dict[str, ModelHandle] = {}
+        self._manager = manager
+        self.model = self.role("agent")
+
+    def role(self, name: str) -> ModelHandle:
+        """The model for ``name`` (agent, user, reviewer, judge, generator, ...)."""
+        if name not in self._handles:
+            self._handles[name] = ModelHandle(self._roles.get(name), self.generate_config, name)
+        return self._handles[name]
+
+    def environment(self, name: str, **options: Any) -> Environment:
+        """A fresh instance of a registered environment."""
+        from harness.options import validate
+        from harness.plugins import get_manager
+
+        manager = self._manager or get_manager()
+        cls = manager.registry("environments").get(name)
+        return cls(validate(cls.Options, options, f"options of environment {name}"))  # type: ignore[no-any-return]
+
+    # ---- accounting, read by the runner
+    @property
+    def model_calls(self) -> int:
+        return sum(h.calls for h in self._handles.values())
+
+    @property
+    def model_seconds(self) -> float:
+        return sum(h.seconds for h in self._handles.values())
+
+    @property
+    def usage(self) -> Usage:
+        total = Usage()
+        for h in self._handles.values():
+            total = total.add(h.usage)
+        return total
+
+    def usage_by_role(self) -> dict[str, dict[str, Any]]:
+        return {
+            r: {"calls": h.calls, **h.usage.model_dump()}
+            for r, h in self._handles.items()
+            if h.calls
+        }

@@ -1,0 +1,165 @@
+"""Models: the backend interface, the wrapper point around every call, and role resolution.
+
+A backend subclasses :class:`Model` and implements :meth:`Model.generate`. Every call the harness
+makes goes through a chain of :class:`ModelWrapper` objects (cache, retries, rate limits live there)
+and then through a per-sample :class:`ModelHandle` that counts calls, tokens and time.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from harness.errors import UserError
+from harness.options import NoOptions, validate
+from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec, Usage
+
+DEFAULT_MODEL = "llamacpp/smollm2"
+
+CallNext = Callable[[list[Message], list[ToolSpec] | None, GenerateConfig], Awaitable[ModelResponse]]
+
+
+class Model(ABC):
+    """A model backend. Subclasses set ``provider`` and may declare ``Args`` (pydantic) for ``-M``."""
+
+    provider: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    Args: ClassVar[type[BaseModel]] = NoOptions
+
+    def __init__(self, name: str, args: BaseModel | None = None) -> None:
+        self.name = name
+        self.args = args if args is not None else self.Args()
+
+    @property
+    def spec(self) -> str:
+        return f"{self.provider}/{self.name}"
+
+    @classmethod
+    def create(cls, name: str, raw_args: dict[str, Any]) -> Model:
+        args = validate(cls.Args, raw_args, f"model arguments (-M) for {cls.provider}/{name}")
+        return cls(name, args)
+
+    def check(self) -> None:
+        """Raise :class:`UserError` at start-up for what can be detected then (missing key, ...)."""
+
+    @abstractmethod
+    async def generate(
+        self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+    ) -> ModelResponse:
+        """One chat completion."""
+
+    async def aclose(self) -> None:
+        """Release resources (servers, sessions)."""
+
+    def cache_key_fields(self) -> dict[str, Any]:
+        """What, besides the request, decides the answer (used by the response cache)."""
+        return {"model": self.spec, "args": self.args.model_dump(mode="json")}
+
+
+class ModelWrapper(ABC):
+    """Something around every model call: ``await call_next(messages, tools, config)`` to pass on."""
+
+    @abstractmethod
+    async def __call__(
+        self,
+        model: Model,
+        messages: list[Message],
+        tools: list[ToolSpec] | None,
+        config: GenerateConfig,
+        call_next: CallNext,
+    ) -> ModelResponse: ...
+
+
+class WrappedModel:
+    """A model with its wrapper chain applied; shared by all samples of a run."""
+
+    def __init__(self, model: Model, wrappers: Sequence[ModelWrapper] = ()) -> None:
+        self.model = model
+        self.wrappers = list(wrappers)
+        call: CallNext = model.generate
+        for wrapper in reversed(self.wrappers):
+            call = _bind(wrapper, model, call)
+        self._call = call
+
+    @property
+    def spec(self) -> str:
+        return self.model.spec
+
+    async def generate(
+        self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+    ) -> ModelResponse:
+        return await self._call(messages, tools, config)
+
+
+def _bind(wrapper: ModelWrapper, model: Model, call_next: CallNext) -> CallNext:
+    async def call(
+        messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+    ) -> ModelResponse:
+        return await wrapper(model, messages, tools, config, call_next)
+
+    return call
+
+
+class ModelHandle:
+    """What a task sees: a model bound to one sample, counting its calls, tokens and time."""
+
+    def __init__(self, wrapped: WrappedModel, base_config: GenerateConfig, role: str) -> None:
+        self.wrapped = wrapped
+        self.base_config = base_config
+        self.role = role
+        self.calls = 0
+        self.usage = Usage()
+        self.seconds = 0.0
+
+    @property
+    def spec(self) -> str:
+        return self.wrapped.spec
+
+    async def generate(
+        self,
+        messages: list[Message],
+        tools: list[ToolSpec] | None = None,
+        config: GenerateConfig | None = None,
+        **overrides: Any,
+    ) -> ModelResponse:
+        cfg = config or self.base_config
+        if overrides:
+            cfg = cfg.model_copy(update=overrides)
+        start = time.perf_counter()
+        try:
+            response = await self.wrapped.generate(messages, tools or None, cfg)
+        finally:
+            self.calls += 1
+            self.seconds += time.perf_counter() - start
+        self.usage = self.usage.add(response.usage)
+        return response
+
+
+def split_spec(spec: str) -> tuple[str, str]:
+    provider, sep, name = spec.partition("/")
+    if not sep or not provider or not name:
+        raise UserError(
+            f"model '{spec}' is not PROVIDER/NAME (for example {DEFAULT_MODEL}, "
+            "litellm/openai/gpt-4o-mini, openai-compatible/my-model)"
+        )
+    return provider, name
+
+
+def load_model(spec: str, args: dict[str, Any], manager: Any = None) -> Model:
+    """Build the model named ``PROVIDER/NAME`` through the provider its plugin registered."""
+    from harness.plugins import get_manager
+
+    manager = manager or get_manager()
+    provider, name = split_spec(spec)
+    cls = manager.registry("models").get(provider)
+    if isinstance(cls, type) and issubclass(cls, Model):
+        model = cls.create(name, args)
+    else:  # a plain factory function
+        model = cls(name, **args)
+    if not isinstance(model, Model):
+        raise UserError(f"model provider '{provider}' did not return a harness Model")
+    return model

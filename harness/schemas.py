@@ -1,0 +1,332 @@
+"""The pydantic models every boundary of the harness speaks.
+
+Everything a plugin exchanges with the core or with another plugin is one of these: a plugin never
+imports another plugin's types. Every file the harness writes is one of the ``*File`` models here (or
+a JSONL of records), each carrying ``format_version`` so a reader can tell old files from new ones.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- messages and tools
+
+
+class ToolCall(_Model):
+    """One call the model asked for. ``arguments`` is the parsed JSON object when it parsed;
+    ``raw_arguments`` keeps the model's text verbatim, so a malformed call is recorded, not dropped."""
+
+    id: str = Field(description="Call id, unique within the conversation (the backend's or ours).")
+    name: str = Field(description="Function name as the model wrote it.")
+    arguments: dict[str, Any] = Field(
+        default_factory=dict, description="Arguments parsed as a JSON object; empty if unparsable."
+    )
+    raw_arguments: str | None = Field(
+        default=None, description="The argument text exactly as the model produced it."
+    )
+    parse_error: str | None = Field(
+        default=None, description="Why the arguments did not parse as a JSON object, if they did not."
+    )
+
+
+class Message(_Model):
+    role: Literal["system", "user", "assistant", "tool"] = Field(description="Who speaks.")
+    content: str = Field(default="", description="The text of the message.")
+    tool_calls: list[ToolCall] = Field(
+        default_factory=list, description="Calls an assistant message makes (native function calling)."
+    )
+    tool_call_id: str | None = Field(
+        default=None, description="For role 'tool': the id of the call this message answers."
+    )
+    name: str | None = Field(default=None, description="For role 'tool': the function's name.")
+
+    def to_openai(self) -> dict[str, Any]:
+        """The OpenAI chat-completions shape of this message."""
+        out: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            out["tool_calls"] = [
+                {
+                    "id": c.id,
+                    "type": "function",
+                    "function": {
+                        "name": c.name,
+                        "arguments": c.raw_arguments
+                        if c.raw_arguments is not None
+                        else json.dumps(c.arguments),
+                    },
+                }
+                for c in self.tool_calls
+            ]
+        if self.role == "tool":
+            out["tool_call_id"] = self.tool_call_id
+            if self.name:
+                out["name"] = self.name
+        return out
+
+
+class ToolSpec(_Model):
+    """A tool the model may call: a name, a description and a JSON Schema for its arguments."""
+
+    name: str = Field(description="Function name.")
+    description: str = Field(default="", description="What the tool does, shown to the model.")
+    parameters: dict[str, Any] = Field(
+        default_factory=lambda: {"type": "object", "properties": {}},
+        description="JSON Schema (type 'object') of the arguments.",
+    )
+
+    def to_openai(self) -> dict[str, Any]:
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": self.parameters,
+            },
+        }
+
+
+class GenerateConfig(_Model):
+    """Sampling settings for one model call. ``None`` means: the backend's default."""
+
+    model_config = ConfigDict(extra="allow")
+
+    temperature: float | None = Field(default=0.0, description="Sampling temperature.")
+    top_p: float | None = Field(default=None, description="Nucleus sampling mass.")
+    max_tokens: int | None = Field(default=512, description="Most tokens to generate.")
+    stop: list[str] | None = Field(default=None, description="Stop sequences.")
+    seed: int | None = Field(default=None, description="Sampling seed handed to the backend.")
+    json_schema: dict[str, Any] | None = Field(
+        default=None, description="Constrain the output to JSON valid under this schema."
+    )
+    tool_choice: str | None = Field(
+        default=None, description="'auto', 'none', 'required' or a tool name; None = auto."
+    )
+    timeout: float | None = Field(default=None, description="Seconds before one call gives up.")
+
+
+class Usage(_Model):
+    input_tokens: int = Field(default=0, description="Prompt tokens.")
+    output_tokens: int = Field(default=0, description="Generated tokens.")
+    cost: float | None = Field(default=None, description="Cost in USD where the backend knows it.")
+
+    def add(self, other: Usage) -> Usage:
+        cost = None
+        if self.cost is not None or other.cost is not None:
+            cost = (self.cost or 0.0) + (other.cost or 0.0)
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cost=cost,
+        )
+
+
+class ModelResponse(_Model):
+    text: str = Field(default="", description="The assistant's text.")
+    tool_calls: list[ToolCall] = Field(default_factory=list, description="Native tool calls.")
+    usage: Usage = Field(default_factory=Usage, description="Tokens (and cost) of this call.")
+    latency: float = Field(default=0.0, description="Wall-clock seconds the call took.")
+    finish_reason: str | None = Field(
+        default=None, description="'stop', 'length', 'tool_calls', ... as the backend reports it."
+    )
+    model: str | None = Field(default=None, description="The model that answered.")
+    cached: bool = Field(default=False, description="True if served from the response cache.")
+
+    def message(self) -> Message:
+        return Message(role="assistant", content=self.text, tool_calls=list(self.tool_calls))
+
+
+# --------------------------------------------------------------------------- samples and scores
+
+
+class Sample(_Model):
+    """One item of a task's dataset."""
+
+    id: str = Field(description="Stable id, unique within the task.")
+    input: str | list[Message] = Field(description="The prompt, or a conversation to continue.")
+    target: Any = Field(default=None, description="The reference answer(s), if any.")
+    metadata: dict[str, Any] = Field(
+        default_factory=dict, description="Task-specific fields (category, environment, ...)."
+    )
+
+
+class Score(_Model):
+    value: float | None = Field(description="The score; None when it does not apply to the sample.")
+    answer: str | None = Field(default=None, description="The answer the score was computed on.")
+    explanation: str | None = Field(default=None, description="Why this score, for a reader.")
+    metadata: dict[str, Any] = Field(default_factory=dict, description="Details (counts, steps).")
+
+
+class SolveOutput(_Model):
+    """What solving one sample produced: enough to re-score it without calling a model."""
+
+    completion: str = Field(default="", description="The final answer text.")
+    messages: list[Message] = Field(default_factory=list, description="The whole transcript.")
+    metadata: dict[str, Any] = Field(
+        default_factory=dict, description="Task-specific results (rewards, environment state, ...)."
+    )
+
+
+class SampleError(_Model):
+    type: str = Field(description="Exception class, or a short kind such as 'timeout'.")
+    message: str = Field(description="What went wrong.")
+    traceback: str | None = Field(default=None, description="Where, for a developer.")
+
+
+class Timing(_Model):
+    started: float = Field(description="Unix time the sample started.")
+    total: float = Field(description="Wall-clock seconds for the sample.")
+    model: float = Field(default=0.0, description="Seconds spent inside model calls.")
+
+
+class SampleRecord(_Model):
+    """One line of ``samples.jsonl``."""
+
+    format_version: int = Field(default=FORMAT_VERSION, description="Schema version of this record.")
+    sample_id: str = Field(description="The sample's id.")
+    epoch: int = Field(default=0, description="Which repetition (0-based) this is.")
+    status: Literal["ok", "error"] = Field(description="ok, or error with its cause in `error`.")
+    error: SampleError | None = Field(default=None, description="The cause, when status is error.")
+    input: str | list[Message] = Field(description="The sample's input.")
+    target: Any = Field(default=None, description="The sample's reference answer.")
+    metadata: dict[str, Any] = Field(default_factory=dict, description="The sample's metadata.")
+    output: SolveOutput | None = Field(default=None, description="What solving produced.")
+    scores: dict[str, Score] = Field(default_factory=dict, description="Metric name -> score.")
+    usage: Usage = Field(default_factory=Usage, description="Tokens over all model calls.")
+    model_calls: int = Field(default=0, description="How many model calls the sample made.")
+    timing: Timing | None = Field(default=None, description="Wall-clock figures.")
+    seed: int | None = Field(default=None, description="The seed the sample's model calls got.")
+
+
+# --------------------------------------------------------------------------- runs
+
+
+class RunConfig(_Model):
+    task: str = Field(description="Task name as given on the command line.")
+    task_params: dict[str, Any] = Field(default_factory=dict, description="Validated task options.")
+    model: str = Field(description="PROVIDER/NAME of the default model (the agent).")
+    model_args: dict[str, Any] = Field(default_factory=dict, description="-M key=value arguments.")
+    model_roles: dict[str, str] = Field(
+        default_factory=dict, description="Role -> PROVIDER/NAME; roles not named use `model`."
+    )
+    generate: GenerateConfig = Field(default_factory=GenerateConfig, description="Sampling settings.")
+    limit: int | None = Field(default=None, description="Only the first N samples.")
+    sample_ids: list[str] | None = Field(default=None, description="Only these samples.")
+    epochs: int = Field(default=1, ge=1, description="Repetitions of every sample.")
+    seed: int = Field(default=0, description="Run seed; each sample's seed derives from it.")
+    max_concurrency: int = Field(default=4, ge=1, description="Samples in flight at once.")
+    sample_timeout: float | None = Field(default=None, description="Seconds per sample.")
+    cache: bool = Field(default=False, description="Serve repeated model calls from the cache.")
+
+
+class RunFile(_Model):
+    """``run.json``: what was run, with which versions and data."""
+
+    format_version: int = Field(default=FORMAT_VERSION, description="Schema version of this file.")
+    kind: Literal["run"] = Field(default="run", description="Always 'run'.")
+    run_id: str = Field(description="The run's id (its directory name).")
+    created: str = Field(description="ISO time the run started.")
+    config: RunConfig = Field(description="The run's configuration.")
+    harness_version: str = Field(description="Version of the harness core.")
+    python_version: str = Field(description="Python that ran it.")
+    plugins: dict[str, str] = Field(default_factory=dict, description="Distribution -> version.")
+    data_hash: str = Field(description="SHA-256 over the selected samples' canonical JSON.")
+    n_samples: int = Field(description="Selected samples (before epochs).")
+
+
+class MetricResult(_Model):
+    name: str = Field(description="Metric name.")
+    mean: float | None = Field(description="Mean over scored samples and epochs.")
+    n: int = Field(description="Scores that went into the mean.")
+    ci_low: float | None = Field(default=None, description="Bootstrap 95% CI, lower bound.")
+    ci_high: float | None = Field(default=None, description="Bootstrap 95% CI, upper bound.")
+    pass_at: dict[str, float] = Field(
+        default_factory=dict, description="pass^k for k=1..epochs, for 0/1 metrics run over epochs."
+    )
+    groups: dict[str, dict[str, float | int | None]] = Field(
+        default_factory=dict, description="'field=value' -> {mean, n} per group of samples."
+    )
+
+
+class RunResult(_Model):
+    """``results.json``: the aggregates of a finished run."""
+
+    format_version: int = Field(default=FORMAT_VERSION, description="Schema version of this file.")
+    kind: Literal["results"] = Field(default="results", description="Always 'results'.")
+    run_id: str = Field(description="The run's id.")
+    task: str = Field(description="Task name.")
+    model: str = Field(description="Default model.")
+    samples: int = Field(description="Distinct samples recorded.")
+    records: int = Field(description="Sample records counted (samples x epochs).")
+    errors: int = Field(description="Records whose status is error.")
+    metrics: list[MetricResult] = Field(default_factory=list, description="One entry per metric.")
+    usage: Usage = Field(default_factory=Usage, description="Tokens over the whole run.")
+    extra: dict[str, Any] = Field(default_factory=dict, description="Task-specific aggregates.")
+
+
+# --------------------------------------------------------------------------- trajectories
+
+
+class Trajectory(_Model):
+    """The unified agent trajectory that generators write and trainers read.
+
+    One record per conversation: the tools the agent had and every message, assistant tool calls and
+    tool results included. Field names follow the OpenAI chat format; trainer plugins map them to
+    their own (ActionStudio's ``unique_trajectory_id``, ``conversation``, ...)."""
+
+    format_version: int = Field(default=FORMAT_VERSION, description="Schema version of this record.")
+    id: str = Field(description="Unique trajectory id.")
+    source: str = Field(description="What produced it: plugin/generator name and variant.")
+    task_instruction: str = Field(default="", description="The user's goal, if known.")
+    system: str | None = Field(default=None, description="System prompt (policy) the agent had.")
+    tools: list[ToolSpec] = Field(default_factory=list, description="Tools available to the agent.")
+    messages: list[Message] = Field(description="The conversation, tool calls and results included.")
+    reward: float | None = Field(default=None, description="Outcome reward, if verified.")
+    metadata: dict[str, Any] = Field(default_factory=dict, description="Domain, persona, checks ...")
+
+
+# --------------------------------------------------------------------------- generate / train runs
+
+
+class JobFile(_Model):
+    """``run.json`` of a ``harness generate`` or ``harness train`` run."""
+
+    format_version: int = Field(default=FORMAT_VERSION, description="Schema version of this file.")
+    kind: Literal["generate", "train"] = Field(description="Which command made it.")
+    run_id: str = Field(description="The run's id.")
+    created: str = Field(description="ISO time the job started.")
+    name: str = Field(description="Generator or trainer name.")
+    params: dict[str, Any] = Field(default_factory=dict, description="Validated options.")
+    model: str | None = Field(default=None, description="Default model, if the job uses one.")
+    model_roles: dict[str, str] = Field(default_factory=dict, description="Role -> model.")
+    seed: int = Field(default=0, description="Seed.")
+    harness_version: str = Field(description="Version of the harness core.")
+    plugins: dict[str, str] = Field(default_factory=dict, description="Distribution -> version.")
+    status: Literal["running", "finished", "failed"] = Field(description="How the job ended.")
+    summary: dict[str, Any] = Field(default_factory=dict, description="What the job reports.")
+
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "run": RunFile,
+    "sample-record": SampleRecord,
+    "results": RunResult,
+    "trajectory": Trajectory,
+    "job": JobFile,
+    "message": Message,
+    "tool-spec": ToolSpec,
+    "tool-call": ToolCall,
+    "generate-config": GenerateConfig,
+    "model-response": ModelResponse,
+    "sample": Sample,
+    "score": Score,
+    "run-config": RunConfig,
+}

@@ -18,6 +18,12 @@ def register_models(register: Any) -> None:
     register("scripted", "harness.backends.scripted:ScriptedModel",
              description="Answers at once from a script: scripted/echo or -M responses=[...] "
                          "(tests, benchmarks).")
+    register("openai-compatible", "harness.backends.openai_compat:OpenAICompatModel",
+             description="Any OpenAI-compatible server over HTTP (aiohttp): "
+                         "-M base_url=http://HOST:PORT/v1 [-M api_key=...].")
+    register("litellm", "harness.backends.litellm_backend:LiteLLMModel",
+             description="Every provider litellm supports: litellm/openai/gpt-4o-mini, "
+                         "litellm/anthropic/...; keys from the environment.")
 
 
 @hookimpl

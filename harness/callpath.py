@@ -1,13 +1,88 @@
-"""The default wrapper chain around model calls, built per run from its configuration."""
+"""The wrapper chain around every model call, and the model arguments it consumes.
+
+Call-path settings arrive as ordinary ``-M key=value`` model arguments (``-M rpm=600
+-M tpm=100000 -M max_retries=6``). :func:`split_call_args` takes them out before the backend sees
+its own arguments, and :func:`harness.model.load_model` keeps them on ``model.call_args``.
+
+The chain, outermost first::
+
+    cache  ->  retries  ->  adaptive concurrency  ->  rate limits  ->  backend
+
+The cache answers before anything else (a hit spends no retry, slot or rate budget); retries sit
+outside the concurrency limit so a request sleeping out its backoff holds no slot; the rate limits
+are taken inside the slot, right before the request goes out.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from harness.model import ModelWrapper
 from harness.schemas import RunConfig
 
 
+class CallArgs(BaseModel):
+    """Model arguments the call path consumes (``-M key=value``); the backend never sees them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_retries: int = Field(
+        default=6, ge=0, description="Retries of a failed call (429/5xx/timeout)."
+    )
+    retry_base: float = Field(
+        default=1.0, gt=0, description="First backoff in seconds; doubles each retry (jittered)."
+    )
+    retry_max_wait: float = Field(default=60.0, gt=0, description="Longest backoff in seconds.")
+    rpm: float | None = Field(default=None, gt=0, description="Requests per minute to this model.")
+    tpm: float | None = Field(default=None, gt=0, description="Tokens per minute to this model.")
+    max_connections: int | None = Field(
+        default=None,
+        ge=1,
+        description="Most requests in flight to this model (default: --max-concurrency).",
+    )
+    adaptive: bool = Field(
+        default=True, description="Halve the requests in flight on 429, then climb back."
+    )
+    min_connections: int = Field(default=1, ge=1, description="Adaptive concurrency floor.")
+    cache_ttl_days: float | None = Field(
+        default=None, gt=0, description="Cache entries older than this are not served (days)."
+    )
+
+
+CALL_ARG_NAMES = frozenset(CallArgs.model_fields)
+
+
+def split_call_args(args: dict[str, Any], spec: str) -> tuple[CallArgs, dict[str, Any]]:
+    """(the call path's settings, what is left for the backend)."""
+    from harness.options import validate
+
+    mine = {k: v for k, v in args.items() if k in CALL_ARG_NAMES}
+    rest = {k: v for k, v in args.items() if k not in CALL_ARG_NAMES}
+    call = validate(CallArgs, mine, f"call-path arguments (-M) for {spec}")
+    return call, rest  # type: ignore[return-value]
+
+
+def call_args_of(model: Any) -> CallArgs:
+    """The model's call-path settings (defaults for a model built without :func:`load_model`)."""
+    args = getattr(model, "call_args", None)
+    return args if isinstance(args, CallArgs) else DEFAULT_CALL_ARGS
+
+
+DEFAULT_CALL_ARGS = CallArgs()
+
+
 def default_wrappers(config: RunConfig, run_dir: Path | None) -> list[ModelWrapper]:
-    """Outermost first. Empty in the core alone; the backends add cache, retries, rate limits."""
-    return []
+    """Outermost first: cache (with ``--cache``), retries, adaptive concurrency, rate limits."""
+    from harness.ratelimit import AdaptiveConcurrency, RateLimit
+    from harness.retry import Retry
+
+    wrappers: list[ModelWrapper] = []
+    if config.cache:
+        from harness.cache import CacheWrapper, ResponseCache
+
+        wrappers.append(CacheWrapper(ResponseCache.open()))
+    wrappers += [Retry(), AdaptiveConcurrency(config.max_concurrency), RateLimit()]
+    return wrappers

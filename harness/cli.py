@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from harness import __version__
@@ -54,6 +53,7 @@ def _add_plugin_common(p: argparse.ArgumentParser, cmd: str) -> None:
 def build_parser(plugin_flags: tuple[str, str, Any] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harness",
+        allow_abbrev=False,
         description="Evaluate, generate data for, and train tool-using LLM agents. "
                     "Everything (tasks, models, environments, metrics, generators, trainers) "
                     "comes from plugins.",
@@ -64,7 +64,7 @@ def build_parser(plugin_flags: tuple[str, str, Any] | None = None) -> argparse.A
     for cmd, kind in PLUGIN_COMMANDS.items():
         helps = {"run": "evaluate a model on a task", "generate": "generate a dataset",
                  "train": "train a checkpoint"}
-        p = sub.add_parser(cmd, help=helps[cmd],
+        p = sub.add_parser(cmd, help=helps[cmd], allow_abbrev=False,
                            description=f"{helps[cmd].capitalize()}. `harness {cmd} NAME --help` "
                                        "also lists NAME's own options.")
         p.add_argument("name", nargs="?", metavar=kind[:-1].upper(), help=f"a name from "
@@ -112,7 +112,7 @@ def _plugin_flags(argv: list[str]) -> tuple[str, str, Any] | None:
     if not argv or argv[0] not in PLUGIN_COMMANDS:
         return None
     cmd = argv[0]
-    pre = argparse.ArgumentParser(add_help=False)
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     pre.add_argument("name", nargs="?")
     _add_plugin_common(pre, cmd)
     known, _ = pre.parse_known_args(argv[1:])
@@ -153,10 +153,3 @@ def main(argv: list[str] | None = None) -> int:
         print("harness: interrupted", file=sys.stderr)
         return 130
 
-
-def entry() -> None:
-    sys.exit(main())
-
-
-def _path(p: str) -> Path:
-    return Path(p).expanduser()

@@ -232,6 +232,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
             "hooks": p.hooks,
             "registered": p.registered,
             "error": p.error,
+            "skipped": p.skipped,
         }
         for p in manager.plugins.values()
     ]
@@ -250,6 +251,8 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         print(f"  hooks: {', '.join(row['hooks']) or '(none)'}")
         for kind, names in sorted(row["registered"].items()):
             print(f"  {kind}: {', '.join(sorted(names))}")
+        for note in row["skipped"]:
+            print(f"  skipped {note}")
     if args.available:
         print("\nCatalogued, not installed:" if available else "\nEvery catalogued plugin "
               "is installed.")
@@ -333,6 +336,7 @@ def _job(args: argparse.Namespace, kind: str) -> int:
         for spec in {model_spec, *role_specs.values()}:
             m = load_model(spec, config.model_args, manager)
             m.check()
+            m.prepare(config.max_concurrency)
             built[spec] = WrappedModel(m, wrappers)
             models.append(m)
         roles = Roles(built[model_spec], {r: built[s] for r, s in role_specs.items()})

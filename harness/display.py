@@ -12,14 +12,22 @@ def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
-def print_result(result: RunResult, run_dir: Path | None) -> None:
+def _console() -> Any:
+    import sys
+
     from rich.console import Console
+
+    # not a terminal (a pipe, a log file): no wrapping at 80 columns, no colour codes
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+def print_result(result: RunResult, run_dir: Path | None) -> None:
     from rich.table import Table
 
-    console = Console(highlight=False)
-    title = (f"{result.task} on {result.model}: {result.samples} samples, "
-             f"{result.records} records, {result.errors} errors")
-    table = Table(title=title, title_justify="left")
+    console = _console()
+    print(f"{result.task} on {result.model}: {result.samples} samples, "
+          f"{result.records} records, {result.errors} errors")
+    table = Table()
     table.add_column("metric")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
@@ -51,7 +59,7 @@ def print_result(result: RunResult, run_dir: Path | None) -> None:
     cost = f", ${u.cost:.4f}" if u.cost is not None else ""
     console.print(f"tokens: {u.input_tokens} in, {u.output_tokens} out{cost}")
     if run_dir is not None:
-        console.print(f"run directory: {run_dir}")
+        print(f"run directory: {run_dir}")
 
 
 def _print_extra(console: Any, key: str, value: Any) -> None:

@@ -33,6 +33,8 @@ class Model(ABC):
     def __init__(self, name: str, args: BaseModel | None = None) -> None:
         self.name = name
         self.args = args if args is not None else self.Args()
+        #: the call path's settings (retries, rate limits, ...): see :mod:`harness.callpath`
+        self.call_args: Any = None
 
     @property
     def spec(self) -> str:
@@ -51,6 +53,9 @@ class Model(ABC):
         self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
     ) -> ModelResponse:
         """One chat completion."""
+
+    def prepare(self, concurrency: int) -> None:
+        """Told before a run how many samples may be in flight (to size connection pools)."""
 
     async def aclose(self) -> None:
         """Release resources (servers, sessions)."""
@@ -150,16 +155,23 @@ def split_spec(spec: str) -> tuple[str, str]:
 
 
 def load_model(spec: str, args: dict[str, Any], manager: Any = None) -> Model:
-    """Build the model named ``PROVIDER/NAME`` through the provider its plugin registered."""
+    """Build the model named ``PROVIDER/NAME`` through the provider its plugin registered.
+
+    The call path's own arguments (``max_retries``, ``rpm``, ``tpm``, ... see
+    :class:`harness.callpath.CallArgs`) are taken out first and kept on ``model.call_args``; the
+    backend gets the rest."""
+    from harness.callpath import split_call_args
     from harness.plugins import get_manager
 
     manager = manager or get_manager()
     provider, name = split_spec(spec)
     cls = manager.registry("models").get(provider)
+    call_args, args = split_call_args(args, spec)
     if isinstance(cls, type) and issubclass(cls, Model):
         model = cls.create(name, args)
     else:  # a plain factory function
         model = cls(name, **args)
     if not isinstance(model, Model):
         raise UserError(f"model provider '{provider}' did not return a harness Model")
+    model.call_args = call_args
     return model

@@ -37,6 +37,7 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
     registered: dict[str, list[str]] = field(default_factory=dict)
     error: str | None = None
+    skipped: list[str] = field(default_factory=list)
 
 
 class PluginManager:
@@ -111,7 +112,7 @@ class PluginManager:
                         f"register_{kind} failed: {type(exc).__name__}: {exc}\n"
                         + traceback.format_exc(limit=3)
                     )
-        from harness.taskfiles import register_task_file
+        from harness.taskfiles import drop_incomplete_suites, register_task_file
 
         for path in self._extra_task_paths:
             files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
@@ -122,6 +123,7 @@ class PluginManager:
             )
             for f in files:
                 register_task_file(self._register_callback("tasks", info), f, strict=True)
+        drop_incomplete_suites(self)
 
     def _register_callback(self, kind: str, info: PluginInfo) -> Any:
         registry = self.registries[kind]

@@ -81,6 +81,9 @@ class Registry(Generic[T]):
     def get(self, name: str) -> T:
         return self.entry(name).load()
 
+    def remove(self, name: str) -> Entry[T]:
+        return self._entries.pop(name)
+
     def __contains__(self, name: object) -> bool:
         return name in self._entries
 

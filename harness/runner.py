@@ -141,6 +141,7 @@ class Runner:
                     spec, self.config.model_args, self.manager
                 )
                 model.check()
+                model.prepare(self.config.max_concurrency)
                 built[spec] = WrappedModel(model, wrappers)
             return built[spec]  # type: ignore[no-any-return]
 

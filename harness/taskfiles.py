@@ -101,7 +101,7 @@ def resolve_task(name: str, params: dict[str, Any], manager: PluginManager) -> T
     merged.update(params)
     if not (isinstance(target, type) and issubclass(target, Task)):
         raise UserError(f"task '{name}' is registered with something that is not a harness Task")
-    options = validate(target.Options, merged, f"task options (-T) for {name}")
+    options = validate(target.Options, merged, f"options of task {name}")
     return target(options)
 
 
@@ -113,3 +113,18 @@ def task_options_model(name: str, manager: PluginManager) -> Any:
             return None
         target = manager.registry("tasks").get(target.task)
     return getattr(target, "Options", None)
+
+
+def drop_incomplete_suites(manager: PluginManager) -> None:
+    """A suite naming a task that no installed plugin provides is not listed (its plugin was
+    uninstalled); ``harness plugins`` says which suite was skipped and why."""
+    registry = manager.registry("tasks")
+    for entry in registry.entries():
+        target = entry.target
+        if isinstance(target, TaskDefinition) and target.suite:
+            missing = [t for t in target.suite if t not in registry]
+            if missing:
+                registry.remove(entry.name)
+                info = manager.plugins[entry.plugin]
+                info.registered["tasks"].remove(entry.name)
+                info.skipped.append(f"suite {entry.name}: needs {', '.join(missing)}")

@@ -58,6 +58,11 @@ class LlamaCppArgs(BaseModel):
     system_prompt: str | None = Field(
         default=DEFAULT_SYSTEM, description="System prompt used when a conversation has none."
     )
+    prefix_cache: bool = Field(
+        default=False,
+        description="Reuse the KV cache of the previous call's common prompt prefix: faster "
+        "multi-turn, but results may then depend on the order calls arrive in.",
+    )
 
 
 def render_chatml(messages: list[Message], tools: list[ToolSpec] | None, default_system: str | None
@@ -175,6 +180,8 @@ class LlamaCppModel(Model):
         use_tools = bool(tools) and config.tool_choice != "none"
         prompt = render_chatml(messages, tools if use_tools else None, a.system_prompt)
         start = time.perf_counter()
+        if not a.prefix_cache:
+            llm.reset()  # evaluate every prompt from scratch: same answer whatever ran before
         try:
             if use_tools:
                 assert tools is not None

@@ -1,0 +1,111 @@
+"""Plugin discovery through real entry points (dist-info folders put on sys.path)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from harness.errors import UserError
+from harness.hookspecs import hookimpl
+from harness.plugins import PluginManager
+from harness.registry import DuplicateNameError
+
+
+def make_dist(root: Path, dist: str, ep_name: str, module: str, code: str) -> None:
+    """A minimal installed distribution: a module and a dist-info with its entry point."""
+    (root / f"{module}.py").write_text(textwrap.dedent(code))
+    info = root / f"{dist.replace('-', '_')}-0.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.3\n")
+    (info / "entry_points.txt").write_text(f"[harness]\n{ep_name} = {module}\n")
+
+
+GOOD = """
+from harness.hookspecs import hookimpl
+
+@hookimpl
+def register_metrics(register):
+    register("extra_metric", "harness.metric:Includes", description="A metric from a plugin.")
+"""
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    import os
+
+    return {"PYTHONPATH": str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def test_a_plugin_that_fails_to_import_is_listed_with_its_error(tmp_path: Path, cli) -> None:
+    make_dist(tmp_path, "broken-plugin", "broken", "broken_mod", "raise RuntimeError('kaput')\n")
+    make_dist(tmp_path, "good-plugin", "good", "good_mod", GOOD)
+    proc = cli("plugins", "--json", env=_env(tmp_path), check=True)
+    data = {p["name"]: p for p in json.loads(proc.stdout)["installed"]}
+    assert "RuntimeError: kaput" in data["broken"]["error"]
+    assert data["good"]["registered"] == {"metrics": ["extra_metric"]}
+    assert data["good"]["distribution"] == "good-plugin" and data["good"]["version"] == "0.3"
+    # the rest still works
+    proc = cli("list", "metrics", env=_env(tmp_path), check=True)
+    assert "extra_metric" in proc.stdout and "exact_match" in proc.stdout
+
+
+def test_two_plugins_registering_one_name_is_an_error_naming_both(tmp_path: Path, cli) -> None:
+    make_dist(tmp_path, "first-plugin", "first", "first_mod", GOOD)
+    make_dist(tmp_path, "second-plugin", "second", "second_mod", GOOD)
+    proc = cli("list", "metrics", env=_env(tmp_path))
+    assert proc.returncode == 2
+    assert "'first'" in proc.stderr and "'second'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_disabling_a_plugin_by_environment_variable(tmp_path: Path, cli) -> None:
+    make_dist(tmp_path, "good-plugin", "good", "good_mod", GOOD)
+    env = {**_env(tmp_path), "HARNESS_DISABLE_PLUGINS": "good"}
+    proc = cli("list", "metrics", env=env, check=True)
+    assert "extra_metric" not in proc.stdout
+
+
+class _Dup:
+    @hookimpl
+    def register_tasks(self, register):  # type: ignore[no-untyped-def]
+        register("sanity", "harness_sanity.tasks:SanityTask", description="dup")
+
+
+def test_duplicate_registration_in_process() -> None:
+    pm = PluginManager()
+    pm.load_entry_points()
+    pm.register_plugin(_Dup(), "dup-plugin")
+    with pytest.raises(DuplicateNameError, match="dup-plugin"):
+        pm.collect()
+
+
+def test_unknown_names_get_did_you_mean() -> None:
+    pm = PluginManager()
+    pm.load_entry_points()
+    pm.collect()
+    with pytest.raises(UserError, match="Did you mean: exact_match"):
+        pm.registry("metrics").get("exact_mach")
+    with pytest.raises(UserError, match="Did you mean: sanity"):
+        pm.registry("tasks").get("santy")
+
+
+def test_catalogue_validates_and_lists_uninstalled_plugins(cli) -> None:
+    from harness.catalogue import load_catalogue
+
+    names = {c["name"] for c in load_catalogue()}
+    assert {"sanity", "spectool", "userbench", "apigen-mt", "actionstudio"} <= names
+    proc = cli("plugins", "--available", "--json", check=True)
+    available = {c["name"] for c in json.loads(proc.stdout)["available"]}
+    assert "sanity" not in available  # installed
+    assert "locobench" in available or "personabench" in available
+
+
+def test_bad_catalogue_is_a_clear_error(tmp_path: Path) -> None:
+    from harness.catalogue import load_catalogue
+
+    bad = tmp_path / "c.json"
+    bad.write_text(json.dumps({"format_version": 1, "plugins": [{"name": "x"}]}))
+    with pytest.raises(UserError, match="invalid"):
+        load_catalogue(bad)

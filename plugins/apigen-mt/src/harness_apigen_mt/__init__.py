@@ -1,0 +1,1 @@
+"""APIGen-MT plugin."""

@@ -72,7 +72,9 @@ class HFArgs(BaseModel):
         default=None, description="System prompt used when a conversation has none."
     )
     max_length: int | None = Field(
-        default=None, ge=16, description="Context window (default: the model's).",
+        default=None,
+        ge=16,
+        description="Context window (default: the model's).",
     )
     base_model: str | None = Field(
         default=None, description="Base model of a PEFT adapter (default: from adapter_config)."
@@ -243,20 +245,29 @@ class HFModel(Model):
                 rows.append((i, self._row(prompt, req.config), prompt))
                 results.append(ModelError("not decoded"))
             except Exception as exc:  # one bad request does not sink its batch
-                results.append(exc if isinstance(exc, ModelError | UserError) else
-                               ModelError(f"{self.spec}: {type(exc).__name__}: {exc}"))
+                results.append(
+                    exc
+                    if isinstance(exc, ModelError | UserError)
+                    else ModelError(f"{self.spec}: {type(exc).__name__}: {exc}")
+                )
         if rows:
             self._decode([r for _, r, _ in rows])
         latency = time.perf_counter() - start
         for i, row, prompt in rows:
             req = reqs[i]
-            text = row.text if row.text is not None else self._tok.decode(
-                row.out, skip_special_tokens=True)
+            text = (
+                row.text
+                if row.text is not None
+                else self._tok.decode(row.out, skip_special_tokens=True)
+            )
             calls = []
             if req.tools and req.config.tool_choice != "none":
                 text, calls = parse_tool_calls(text, id_seed=prompt)
             results[i] = ModelResponse(
-                text=text, tool_calls=calls, model=self.spec, latency=latency,
+                text=text,
+                tool_calls=calls,
+                model=self.spec,
+                latency=latency,
                 usage=Usage(input_tokens=len(row.ids), output_tokens=len(row.out)),
                 finish_reason="tool_calls" if calls else row.finish,
             )
@@ -271,8 +282,9 @@ class HFModel(Model):
         use = tools if tools and config.tool_choice != "none" else None
         system = a.system_prompt
         if config.json_schema:
-            note = ("Reply with only a JSON value valid under this JSON Schema: "
-                    + json.dumps(config.json_schema, sort_keys=True))
+            note = "Reply with only a JSON value valid under this JSON Schema: " + json.dumps(
+                config.json_schema, sort_keys=True
+            )
             messages = _with_system_note(messages, note, system)
         if use and self._native_tools:
             msgs = native_messages(messages, system)
@@ -289,7 +301,10 @@ class HFModel(Model):
 
     def _apply(self, msgs: list[dict[str, Any]], specs: list[dict[str, Any]] | None) -> Any:
         return self._tok.apply_chat_template(
-            msgs, tools=specs, chat_template=self._template, add_generation_prompt=True,
+            msgs,
+            tools=specs,
+            chat_template=self._template,
+            add_generation_prompt=True,
             tokenize=False,
         )
 
@@ -310,9 +325,12 @@ class HFModel(Model):
             seed = config.seed if config.seed is not None else random.randrange(2**63)
             generator.manual_seed(seed)
         return _Row(
-            ids=ids, max_new=max(0, min(wanted, room)), temperature=temperature,
+            ids=ids,
+            max_new=max(0, min(wanted, room)),
+            temperature=temperature,
             top_p=config.top_p if config.top_p is not None else 1.0,
-            stop=[s for s in (config.stop or []) if s], generator=generator,
+            stop=[s for s in (config.stop or []) if s],
+            generator=generator,
         )
 
     def _decode(self, rows: list[_Row]) -> None:
@@ -328,8 +346,8 @@ class HFModel(Model):
         ids = torch.full((len(rows), width), pad, dtype=torch.long)
         mask = torch.zeros((len(rows), width), dtype=torch.long)
         for i, row in enumerate(rows):
-            ids[i, width - len(row.ids):] = torch.tensor(row.ids, dtype=torch.long)
-            mask[i, width - len(row.ids):] = 1
+            ids[i, width - len(row.ids) :] = torch.tensor(row.ids, dtype=torch.long)
+            mask[i, width - len(row.ids) :] = 1
         ids, mask = ids.to(model.device), mask.to(model.device)
         pos = (mask.cumsum(-1) - 1).clamp(min=0)
         past = None
@@ -338,8 +356,13 @@ class HFModel(Model):
             for _ in range(steps):
                 if all(r.done for r in rows):
                     break
-                out = model(input_ids=ids, attention_mask=mask, position_ids=pos,
-                            past_key_values=past, use_cache=True)
+                out = model(
+                    input_ids=ids,
+                    attention_mask=mask,
+                    position_ids=pos,
+                    past_key_values=past,
+                    use_cache=True,
+                )
                 past = out.past_key_values
                 logits = out.logits[:, -1, :].float()
                 greedy = logits.argmax(-1).tolist()

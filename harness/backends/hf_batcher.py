@@ -13,6 +13,7 @@ Used by the ``hf/`` and ``vllm/`` backends; nothing here imports an engine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -114,10 +115,8 @@ class MicroBatcher(Generic[Req, Res]):
         while self._pending:
             if not waited and len(self._pending) < self.max_batch and self.window > 0:
                 self._wake.clear()  # let concurrent callers arrive, up to the window
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.window)
-                except TimeoutError:
-                    pass
                 waited = True
             batch = self._take()
             if not batch:

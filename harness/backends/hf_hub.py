@@ -58,8 +58,8 @@ def resolve_weights(name: str, spec: str, *, download: bool = True) -> Path:
         return path.resolve()
     if not looks_like_hub_id(name):
         raise UserError(
-            f"{spec}: no such directory {path}; give a checkpoint directory (config.json, tokenizer "
-            "and weights) or a hub id such as org/model"
+            f"{spec}: no such directory {path}; give a checkpoint directory (config.json, "
+            "tokenizer and weights) or a hub id such as org/model"
         )
     from huggingface_hub import snapshot_download
 

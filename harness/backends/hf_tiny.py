@@ -18,14 +18,14 @@ SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<pad>"]
 TOOLS_TEMPLATE = (
     "{% if tools %}<|im_start|>system\n"
     "{% if messages and messages[0].role == 'system' %}{{ messages[0].content }}\n\n{% endif %}"
-    "Available tools (call one as <tool_call>{\"name\": ..., \"arguments\": {...}}</tool_call>):"
+    'Available tools (call one as <tool_call>{"name": ..., "arguments": {...}}</tool_call>):'
     "{% for t in tools %}{{ '\\n' }}{{ t | tojson }}{% endfor %}<|im_end|>\n"
     "{% endif %}"
     "{% for m in messages %}"
     "{% if not (tools and loop.first and m.role == 'system') %}"
     "<|im_start|>{{ m.role }}\n{{ m.content }}"
     "{% if m.tool_calls %}{% for c in m.tool_calls %}"
-    "<tool_call>{\"name\": \"{{ c.function.name }}\", \"arguments\": "
+    '<tool_call>{"name": "{{ c.function.name }}", "arguments": '
     "{{ c.function.arguments | tojson }}}</tool_call>"
     "{% endfor %}{% endif %}<|im_end|>\n"
     "{% endif %}"
@@ -40,14 +40,45 @@ PLAIN_TEMPLATE = (
 
 def _corpus(seed: int) -> list[str]:
     rng = random.Random(seed)
-    words = ("what is the answer to reverse the word count letters in how many add multiply "
-             "tool call result name arguments system user assistant please reply only with a "
-             "number single word final").split()
+    words = [
+        "what",
+        "is",
+        "the",
+        "answer",
+        "to",
+        "reverse",
+        "the",
+        "word",
+        "count",
+        "letters",
+        "in",
+        "how",
+        "many",
+        "add",
+        "multiply",
+        "tool",
+        "call",
+        "result",
+        "name",
+        "arguments",
+        "system",
+        "user",
+        "assistant",
+        "please",
+        "reply",
+        "only",
+        "with",
+        "a",
+        "number",
+        "single",
+        "word",
+        "final",
+    ]
     lines = []
     for _ in range(400):
         a, b = rng.randint(0, 999), rng.randint(0, 999)
         lines.append(f"What is {a} + {b}? {' '.join(rng.choices(words, k=6))} {a + b}")
-        lines.append('{"name": "add", "arguments": {"a": %d, "b": %d}}' % (a, b))
+        lines.append(f'{{"name": "add", "arguments": {{"a": {a}, "b": {b}}}}}')
     return lines
 
 
@@ -60,20 +91,29 @@ def build_tiny_tokenizer(seed: int = 0, tools_template: bool = True) -> object:
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=512, special_tokens=SPECIALS,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
+        vocab_size=512,
+        special_tokens=SPECIALS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
     )
     tok.train_from_iterator(_corpus(seed), trainer=trainer)
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token="<|endoftext|>", eos_token="<|im_end|>",
-        pad_token="<pad>", unk_token="<|endoftext|>",
+        tokenizer_object=tok,
+        bos_token="<|endoftext|>",
+        eos_token="<|im_end|>",
+        pad_token="<pad>",
+        unk_token="<|endoftext|>",
     )
     fast.chat_template = TOOLS_TEMPLATE if tools_template else PLAIN_TEMPLATE
     return fast
 
 
 def build_tiny_checkpoint(
-    path: Path | str, *, seed: int = 0, tools_template: bool = True, layers: int = 2,
+    path: Path | str,
+    *,
+    seed: int = 0,
+    tools_template: bool = True,
+    layers: int = 2,
     hidden: int = 64,
 ) -> Path:
     """Write a tiny random Llama-architecture checkpoint with its tokenizer to ``path``."""
@@ -86,15 +126,23 @@ def build_tiny_checkpoint(
     ids = {t: tok.convert_tokens_to_ids(t) for t in SPECIALS}  # type: ignore[attr-defined]
     config = LlamaConfig(
         vocab_size=len(tok),  # type: ignore[arg-type]
-        hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=layers,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
-        bos_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"],
-        pad_token_id=ids["<pad>"], tie_word_embeddings=False, initializer_range=0.3,
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2048,
+        bos_token_id=ids["<|endoftext|>"],
+        eos_token_id=ids["<|im_end|>"],
+        pad_token_id=ids["<pad>"],
+        tie_word_embeddings=False,
+        initializer_range=0.3,
     )
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
     model.generation_config = GenerationConfig(
-        bos_token_id=config.bos_token_id, eos_token_id=config.eos_token_id,
+        bos_token_id=config.bos_token_id,
+        eos_token_id=config.eos_token_id,
         pad_token_id=config.pad_token_id,
     )
     model.save_pretrained(path)

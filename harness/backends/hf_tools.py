@@ -77,7 +77,9 @@ def call_json(call: ToolCall) -> str:
 
 
 def fallback_messages(
-    messages: list[Message], tools: list[ToolSpec] | None, tool_choice: str | None,
+    messages: list[Message],
+    tools: list[ToolSpec] | None,
+    tool_choice: str | None,
     default_system: str | None = None,
 ) -> list[dict[str, Any]]:
     """Plain role/content dicts for a template without tool support (see module docstring)."""
@@ -95,7 +97,8 @@ def fallback_messages(
             parts += [call_json(c) for c in m.tool_calls]
             out.append({"role": "assistant", "content": "\n".join(parts)})
         elif m.role == "tool":
-            out.append({"role": "user", "content": f"Result of {m.name or 'the tool'}:\n{m.content}"})
+            label = m.name or "the tool"
+            out.append({"role": "user", "content": f"Result of {label}:\n{m.content}"})
         else:
             out.append({"role": m.role, "content": m.content})
     return _merge_same_role(out)
@@ -112,8 +115,11 @@ def native_messages(
         d: dict[str, Any] = {"role": m.role, "content": m.content}
         if m.tool_calls:
             d["tool_calls"] = [
-                {"id": c.id, "type": "function",
-                 "function": {"name": c.name, "arguments": c.arguments}}
+                {
+                    "id": c.id,
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": c.arguments},
+                }
                 for c in m.tool_calls
             ]
         if m.role == "tool":
@@ -151,7 +157,7 @@ def parse_tool_calls(text: str, id_seed: str = "") -> tuple[str, list[ToolCall]]
     if not calls and "[TOOL_CALLS]" in text:
         start = text.index("[TOOL_CALLS]")
         spans.append((start, len(text)))
-        calls.extend(_calls_from_body(text[start + len("[TOOL_CALLS]"):].strip()))
+        calls.extend(_calls_from_body(text[start + len("[TOOL_CALLS]") :].strip()))
     if not calls:
         found, found_spans = _bare_calls(text)
         calls.extend(found)
@@ -238,5 +244,10 @@ def _call_from(d: dict[str, Any]) -> ToolCall | None:
 
 def _malformed(body: str, error: str) -> ToolCall:
     match = _NAME.search(body)
-    return ToolCall(id="", name=match.group(1) if match else "", arguments={},
-                    raw_arguments=body, parse_error=error)
+    return ToolCall(
+        id="",
+        name=match.group(1) if match else "",
+        arguments={},
+        raw_arguments=body,
+        parse_error=error,
+    )

@@ -1,4 +1,4 @@
-"""Execute a query's ground-truth trajectories in its environment and check they reach the answer."""
+"""Run a query's ground-truth trajectories in its environment; check they reach the answer."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def execute(tool: ToolDef, world: dict[str, Any], args: dict[str, Any]) -> Any:
 
 
 def verify_query(q: dict[str, Any], world: dict[str, Any]) -> list[str]:
-    """Problems with a query: unknown tools, bad or failing ground-truth calls, answer not reached."""
+    """Problems of a query: unknown tools, bad or failing ground-truth calls, answer not reached."""
     env = q["additional_info"]["tool"]
     tools = {t.name: t for t in domain_tools(world).get(env, [])}
     if not tools:

@@ -592,7 +592,7 @@ def build_world(seed: int) -> dict[str, Any]:
             "video_id": "".join(
                 rng.choice("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789_-")
                 for _ in range(11)
-            ),  # noqa: E501
+            ),
             "title": f"How to do {t}: {rng.choice(['a beginner guide', 'the full walkthrough', 'common mistakes', 'pro tips'])}",  # noqa: E501
             "channel": f"{rng.choice(FIRST)} {rng.choice(['Makes', 'Explains', 'Workshop', 'Lab'])}",  # noqa: E501
             "views": rng.randint(1_000, 4_000_000),
@@ -644,7 +644,7 @@ def build_world(seed: int) -> dict[str, Any]:
                             "origin": o[6],
                             "destination": d[6],
                             "date": day,
-                            "departure": f"{dep:02d}:{rng.choice(['05', '20', '45'])}",  # noqa: E501
+                            "departure": f"{dep:02d}:{rng.choice(['05', '20', '45'])}",
                             "duration_minutes": rng.randint(90, 900),
                             "stops": rng.choice([0, 0, 1, 2]),
                             "price": rng.randint(49, 1200) + 0.99,
@@ -655,7 +655,7 @@ def build_world(seed: int) -> dict[str, Any]:
     w["hotels"] = [
         {
             "hotel_id": 70000 + i,
-            "name": f"{rng.choice(hotel_words)} {rng.choice(NOUN)} {c[0]}",  # noqa: E501
+            "name": f"{rng.choice(hotel_words)} {rng.choice(NOUN)} {c[0]}",
             "city": c[0],
             "price_per_night": float(rng.randint(45, 420)),
             "rating": round(rng.uniform(6.0, 9.8), 1),

@@ -94,3 +94,17 @@ def parse_action(text: str) -> ParsedAction:
         return ParsedAction(name=name, raw_input=raw, error=why)
     blob = _balanced_object(raw) or raw
     return ParsedAction(name=name, arguments=args, raw_input=blob)
+
+
+_START = re.compile(r"Action\s*:", re.IGNORECASE)
+
+
+def parse_actions(text: str) -> list[ParsedAction]:
+    """Every action of a reply (parallel calls): the text is cut at each ``Action:``."""
+    if not isinstance(text, str):
+        return [ParsedAction(error="reply is not text")]
+    starts = [m.start() for m in _START.finditer(text)]
+    if not starts:
+        return [ParsedAction(error="no 'Action: NAME with Action Input: {...}' line")]
+    ends = [*starts[1:], len(text)]
+    return [parse_action(text[a:b]) for a, b in zip(starts, ends, strict=True)]

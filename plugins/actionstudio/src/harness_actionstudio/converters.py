@@ -110,7 +110,7 @@ def detect(raw: dict[str, Any]) -> str:
     keys = set(raw)
     if "unique_trajectory_id" in keys or "conversation" in keys:
         return "unified"
-    if "messages" in keys and "source" in keys:
+    if "source" in keys and ("messages" in keys or "format_version" in keys):
         return "trajectory"
     if "traj" in keys:
         return "tau-bench"

@@ -9,7 +9,7 @@ system, source, reward,   system, source, reward, metadata (our extensions, so a
 metadata                  loses nothing; ActionStudio's own files simply omit them)
 
 A core system message at the head of ``messages`` becomes ``system`` (ActionStudio conversations have
-no system role). Tool-call arguments must be a JSON object: a call whose arguments did not parse is
+no system role); if the record also sets ``system``, the two must be equal. Tool-call arguments must be a JSON object: a call whose arguments did not parse is
 rejected, not trained on.
 """
 
@@ -112,8 +112,10 @@ def from_trajectory(traj: Trajectory) -> UnifiedRecord:
     turns: list[Turn] = []
     for i, m in enumerate(traj.messages):
         if m.role == "system":
-            if i != 0 or system is not None:
+            if i != 0:
                 raise RecordError(traj.id, f"messages[{i}]: a system message after the start")
+            if system is not None and system != m.content:
+                raise RecordError(traj.id, "messages[0]: system message differs from `system`")
             system = m.content
             continue
         calls = None

@@ -106,8 +106,13 @@ class JsonActionProtocol(TextProtocol):
         args = obj.get("arguments", {})
         if not isinstance(args, dict):
             return ParsedTurn(error="arguments must be a JSON object", text=text)
-        return ParsedTurn(calls=[ToolCall(id="call_0", name=obj["tool"], arguments=args,
-                                          raw_arguments=json.dumps(args))])
+        return ParsedTurn(
+            calls=[
+                ToolCall(
+                    id="call_0", name=obj["tool"], arguments=args, raw_arguments=json.dumps(args)
+                )
+            ]
+        )
 
 
 @dataclass
@@ -156,8 +161,15 @@ async def run_agent(
             for call in turn.calls:
                 result = await env.step(call)
                 rewards.append(result.reward)
-                events.append({"step": step, "type": "tool", "name": call.name,
-                               "error": result.is_error, "reward": result.reward})
+                events.append(
+                    {
+                        "step": step,
+                        "type": "tool",
+                        "name": call.name,
+                        "error": result.is_error,
+                        "reward": result.reward,
+                    }
+                )
                 convo.append(protocol.result_message(call, result))
                 if result.done or env.done:
                     break
@@ -178,5 +190,11 @@ async def run_agent(
         stop = "answer"
         break
     messages[:] = convo
-    return AgentResult(messages=convo, steps=step, stop_reason=stop, final_text=final_text,
-                       rewards=rewards, events=events)
+    return AgentResult(
+        messages=convo,
+        steps=step,
+        stop_reason=stop,
+        final_text=final_text,
+        rewards=rewards,
+        events=events,
+    )

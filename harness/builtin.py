@@ -12,26 +12,44 @@ SUITES = Path(__file__).parent / "data" / "tasks"
 
 @hookimpl
 def register_models(register: Any) -> None:
-    register("llamacpp", "harness.backends.llamacpp:LlamaCppModel",
-             description="GGUF models in-process via llama-cpp-python; llamacpp/smollm2 is the "
-                         "embedded default (no key, no network).")
-    register("scripted", "harness.backends.scripted:ScriptedModel",
-             description="Answers at once from a script: scripted/echo or -M responses=[...] "
-                         "(tests, benchmarks).")
-    register("openai-compatible", "harness.backends.openai_compat:OpenAICompatModel",
-             description="Any OpenAI-compatible server over HTTP (aiohttp): "
-                         "-M base_url=http://HOST:PORT/v1 [-M api_key=...].")
-    register("litellm", "harness.backends.litellm_backend:LiteLLMModel",
-             description="Every provider litellm supports: litellm/openai/gpt-4o-mini, "
-                         "litellm/anthropic/...; keys from the environment.")
+    register(
+        "llamacpp",
+        "harness.backends.llamacpp:LlamaCppModel",
+        description="GGUF models in-process via llama-cpp-python; llamacpp/smollm2 is the "
+        "embedded default (no key, no network).",
+    )
+    register(
+        "scripted",
+        "harness.backends.scripted:ScriptedModel",
+        description="Answers at once from a script: scripted/echo or -M responses=[...] "
+        "(tests, benchmarks).",
+    )
+    register(
+        "openai-compatible",
+        "harness.backends.openai_compat:OpenAICompatModel",
+        description="Any OpenAI-compatible server over HTTP (aiohttp): "
+        "-M base_url=http://HOST:PORT/v1 [-M api_key=...].",
+    )
+    register(
+        "litellm",
+        "harness.backends.litellm_backend:LiteLLMModel",
+        description="Every provider litellm supports: litellm/openai/gpt-4o-mini, "
+        "litellm/anthropic/...; keys from the environment.",
+    )
 
 
 @hookimpl
 def register_metrics(register: Any) -> None:
-    register("exact_match", "harness.metric:ExactMatch",
-             description="1 if the answer equals a target (case and surrounding space ignored).")
-    register("includes", "harness.metric:Includes",
-             description="1 if a target appears inside the answer (case-insensitive).")
+    register(
+        "exact_match",
+        "harness.metric:ExactMatch",
+        description="1 if the answer equals a target (case and surrounding space ignored).",
+    )
+    register(
+        "includes",
+        "harness.metric:Includes",
+        description="1 if a target appears inside the answer (case-insensitive).",
+    )
 
 
 @hookimpl

@@ -9,7 +9,7 @@ import json
 import secrets
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from harness.errors import UserError
 
@@ -62,8 +62,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         run_file = load_run_file(run_dir)
         if args.name and args.name != run_file.config.task:
             raise UserError(f"{run_dir} is a run of '{run_file.config.task}', not '{args.name}'")
-        runner = Runner(run_file.config, run_dir.parent, manager,
-                        progress=False if args.no_progress else None)
+        runner = Runner(
+            run_file.config, run_dir.parent, manager, progress=False if args.no_progress else None
+        )
         run_dir, result = runner.resume(run_dir)
         return _finish(run_dir, result)
     if not args.name:
@@ -75,21 +76,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = _plugin_params(args)
     code = 0
     for name in names:
-        config = RunConfig(
-            task=name,
-            task_params=params if name == args.name else {},
-            model=args.model or DEFAULT_MODEL,
-            model_args=parse_pairs(args.model_args, "-M"),
-            model_roles=_roles(args.model_role),
-            generate=_generate_config(args.gen_args),
-            limit=args.limit,
-            sample_ids=args.sample_id,
-            epochs=args.epochs,
-            seed=args.seed,
-            max_concurrency=args.max_concurrency,
-            sample_timeout=args.sample_timeout,
-            cache=args.cache,
-        ) if _valid_counts(args) else None
+        config = (
+            RunConfig(
+                task=name,
+                task_params=params if name == args.name else {},
+                model=args.model or DEFAULT_MODEL,
+                model_args=parse_pairs(args.model_args, "-M"),
+                model_roles=_roles(args.model_role),
+                generate=_generate_config(args.gen_args),
+                limit=args.limit,
+                sample_ids=args.sample_id,
+                epochs=args.epochs,
+                seed=args.seed,
+                max_concurrency=args.max_concurrency,
+                sample_timeout=args.sample_timeout,
+                cache=args.cache,
+            )
+            if _valid_counts(args)
+            else None
+        )
         assert config is not None
         runner = Runner(config, out, manager, progress=False if args.no_progress else None)
         run_dir, result = runner.run()
@@ -112,8 +117,9 @@ def _finish(run_dir: Path, result: Any) -> int:
 
     print_result(result, run_dir)
     if result.records and result.errors == result.records:
-        print(f"harness: every sample failed; see `harness show {run_dir} --samples`",
-              file=sys.stderr)
+        print(
+            f"harness: every sample failed; see `harness show {run_dir} --samples`", file=sys.stderr
+        )
         return 1
     return 0
 
@@ -133,8 +139,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         result = RunResult.model_validate_json(results_path.read_text(encoding="utf-8"))
     else:  # an interrupted run: aggregate what the journal holds
         result = _rescore_from_journal(run_dir, run_file, rescore=False)
-        print(f"(run not finished: {result.records} records so far; "
-              f"finish it with `harness run --resume {run_dir}`)", file=sys.stderr)
+        print(
+            f"(run not finished: {result.records} records so far; "
+            f"finish it with `harness run --resume {run_dir}`)",
+            file=sys.stderr,
+        )
     if args.json:
         print(result.model_dump_json(indent=2))
         return 0
@@ -174,8 +183,9 @@ def _rescore(task: Any, record: Any) -> Any:
 
     if record.status != "ok" or record.output is None:
         return record
-    sample = Sample(id=record.sample_id, input=record.input, target=record.target,
-                    metadata=record.metadata)
+    sample = Sample(
+        id=record.sample_id, input=record.input, target=record.target, metadata=record.metadata
+    )
     return record.model_copy(update={"scores": task.score(sample, record.output)})
 
 
@@ -224,7 +234,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
     manager = get_manager()
     installed = {p.distribution for p in manager.plugins.values() if p.distribution}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": p.name,
             "distribution": p.distribution,
@@ -254,8 +264,11 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         for note in row["skipped"]:
             print(f"  skipped {note}")
     if args.available:
-        print("\nCatalogued, not installed:" if available else "\nEvery catalogued plugin "
-              "is installed.")
+        print(
+            "\nCatalogued, not installed:"
+            if available
+            else "\nEvery catalogued plugin is installed."
+        )
         for c in available:
             print(f"  {c['name']}: {c['description']}\n    install: {c['install']}")
     return 0
@@ -265,8 +278,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     manager = _manager(args)
     entries = manager.registry(args.kind).entries()
     if args.json:
-        print(json.dumps([{"name": e.name, "description": e.description, "plugin": e.plugin}
-                          for e in entries], indent=2))
+        print(
+            json.dumps(
+                [
+                    {"name": e.name, "description": e.description, "plugin": e.plugin}
+                    for e in entries
+                ],
+                indent=2,
+            )
+        )
         return 0
     if not entries:
         print(f"(no {args.kind} registered)")
@@ -306,7 +326,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- generate / train
 
 
-def _job(args: argparse.Namespace, kind: str) -> int:
+def _job(args: argparse.Namespace, kind: Literal["generate", "train"]) -> int:
     from harness import __version__
     from harness.context import Roles
     from harness.jobs import JobContext
@@ -329,8 +349,13 @@ def _job(args: argparse.Namespace, kind: str) -> int:
     gen_cfg = _generate_config(args.gen_args)
     if cls.needs_model or args.model or role_specs:
         model_spec = args.model or DEFAULT_MODEL
-        config = RunConfig(task=args.name, model=model_spec, generate=gen_cfg,
-                           model_args=parse_pairs(args.model_args, "-M"), seed=args.seed)
+        config = RunConfig(
+            task=args.name,
+            model=model_spec,
+            generate=gen_cfg,
+            model_args=parse_pairs(args.model_args, "-M"),
+            seed=args.seed,
+        )
         wrappers = build_wrappers(config, None)
         built: dict[str, WrappedModel] = {}
         for spec in {model_spec, *role_specs.values()}:
@@ -340,15 +365,24 @@ def _job(args: argparse.Namespace, kind: str) -> int:
             built[spec] = WrappedModel(m, wrappers)
             models.append(m)
         roles = Roles(built[model_spec], {r: built[s] for r, s in role_specs.items()})
-    run_id = (_dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-              + f"-{kind}-{args.name}-{secrets.token_hex(3)}")
+    run_id = (
+        _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{kind}-{args.name}-{secrets.token_hex(3)}"
+    )
     out_dir = Path(args.out or "runs") / run_id
     out_dir.mkdir(parents=True)
-    job = JobFile(kind=kind, run_id=run_id, name=args.name,  # type: ignore[arg-type]
-                  created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-                  params=options.model_dump(mode="json"), model=model_spec,
-                  model_roles=role_specs, seed=args.seed, harness_version=__version__,
-                  plugins=manager.versions(), status="running")
+    job = JobFile(
+        kind=kind,
+        run_id=run_id,
+        name=args.name,  # type: ignore[arg-type]
+        created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        params=options.model_dump(mode="json"),
+        model=model_spec,
+        model_roles=role_specs,
+        seed=args.seed,
+        harness_version=__version__,
+        plugins=manager.versions(),
+        status="running",
+    )
     write_json_atomic(out_dir / "run.json", job.model_dump(mode="json"))
     ctx = JobContext(out_dir, args.seed, roles, manager, gen_cfg)
     try:

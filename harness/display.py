@@ -25,8 +25,10 @@ def print_result(result: RunResult, run_dir: Path | None) -> None:
     from rich.table import Table
 
     console = _console()
-    print(f"{result.task} on {result.model}: {result.samples} samples, "
-          f"{result.records} records, {result.errors} errors")
+    print(
+        f"{result.task} on {result.model}: {result.samples} samples, "
+        f"{result.records} records, {result.errors} errors"
+    )
     table = Table()
     table.add_column("metric")
     table.add_column("mean", justify="right")
@@ -37,8 +39,7 @@ def print_result(result: RunResult, run_dir: Path | None) -> None:
         table.add_column(f"pass^{k}", justify="right")
     for m in result.metrics:
         ci = "-" if m.ci_low is None else f"[{m.ci_low:.3f}, {m.ci_high:.3f}]"
-        table.add_row(m.name, _fmt(m.mean), ci, str(m.n),
-                      *[_fmt(m.pass_at.get(k)) for k in ks])
+        table.add_row(m.name, _fmt(m.mean), ci, str(m.n), *[_fmt(m.pass_at.get(k)) for k in ks])
     console.print(table)
     groups = sorted({g for m in result.metrics for g in m.groups})
     if groups:

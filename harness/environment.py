@@ -24,7 +24,9 @@ class StepResult(BaseModel):
 class UserTurn(BaseModel):
     content: str = Field(description="What the user says.")
     done: bool = Field(default=False, description="The user ends the conversation.")
-    info: dict[str, Any] = Field(default_factory=dict, description="Details (preference revealed...).")
+    info: dict[str, Any] = Field(
+        default_factory=dict, description="Details (preference revealed...)."
+    )
 
 
 class SimulatedUser(ABC):
@@ -36,11 +38,14 @@ class SimulatedUser(ABC):
 
     @abstractmethod
     async def respond(self, messages: list[Message]) -> UserTurn:
-        """Answer the agent; ``messages`` is the conversation so far (agent's last turn at the end)."""
+        """Answer the agent; ``messages`` is the conversation so far, the agent's
+        last turn at the end."""
 
 
 class Environment(ABC):
-    """Subclass, set ``name``; implement reset, tools and step. ``user`` may hold a SimulatedUser."""
+    """Subclass, set ``name``; implement reset, tools and step.
+
+    ``user`` may hold a SimulatedUser."""
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""

@@ -81,7 +81,9 @@ def _parse(lineno: int, line: str, strict: bool) -> SampleRecord | None:
         return SampleRecord.model_validate_json(line)
     except ValidationError as exc:
         if strict and "json_invalid" not in str(exc):
-            raise UserError(f"line {lineno} is not a sample record: {exc.errors()[0]['msg']}") from None
+            raise UserError(
+                f"line {lineno} is not a sample record: {exc.errors()[0]['msg']}"
+            ) from None
         if strict:
             raise UserError(f"line {lineno} is not valid JSON") from None
         return None

@@ -1,4 +1,5 @@
-"""Plugin-declared typed options: ``-T key=value`` pairs and per-plugin ``--flags`` into pydantic."""
+"""Plugin-declared typed options: ``-T key=value`` pairs and per-plugin ``--flags``, into
+pydantic models."""
 
 from __future__ import annotations
 
@@ -47,7 +48,11 @@ def _accepts_str(annotation: Any) -> bool:
     if annotation is str:
         return True
     return any(_accepts_str(a) for a in get_args(annotation)) and get_origin(annotation) not in (
-        list, tuple, set, dict)
+        list,
+        tuple,
+        set,
+        dict,
+    )
 
 
 def coerce(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
@@ -59,9 +64,9 @@ def coerce(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
             value = parse_value(value)
         elif isinstance(value, list):
             element_str = field is not None and any(
-                _accepts_str(a) for a in get_args(field.annotation) for a in (a, *get_args(a)))
-            value = [parse_value(v) if isinstance(v, str) and not element_str else v
-                     for v in value]
+                _accepts_str(a) for a in get_args(field.annotation) for a in (a, *get_args(a))
+            )
+            value = [parse_value(v) if isinstance(v, str) and not element_str else v for v in value]
         out[key] = value
     return out
 
@@ -105,20 +110,32 @@ def add_option_flags(parser: argparse.ArgumentParser, model: type[BaseModel], ti
         kind, _ = _flag_type(field.annotation)
         dest = f"opt__{name}"
         if kind == "bool":
-            group.add_argument(flag, dest=dest, action=argparse.BooleanOptionalAction,
-                               default=argparse.SUPPRESS, help=help_text)
+            group.add_argument(
+                flag,
+                dest=dest,
+                action=argparse.BooleanOptionalAction,
+                default=argparse.SUPPRESS,
+                help=help_text,
+            )
         elif kind == "list":
-            group.add_argument(flag, dest=dest, nargs="+", default=argparse.SUPPRESS,
-                               metavar="VALUE", help=help_text)
+            group.add_argument(
+                flag,
+                dest=dest,
+                nargs="+",
+                default=argparse.SUPPRESS,
+                metavar="VALUE",
+                help=help_text,
+            )
         else:
-            group.add_argument(flag, dest=dest, default=argparse.SUPPRESS, metavar="VALUE",
-                               help=help_text)
+            group.add_argument(
+                flag, dest=dest, default=argparse.SUPPRESS, metavar="VALUE", help=help_text
+            )
 
 
 def flag_values(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in vars(args).items():
         if key.startswith("opt__"):
-            name = key[len("opt__"):]
+            name = key[len("opt__") :]
             out[name] = value
     return out

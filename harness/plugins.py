@@ -88,15 +88,20 @@ class PluginManager:
             info.error = f"registration failed: {type(exc).__name__}: {exc}"
             return
         info.hooks = sorted(
-            {impl.function.__name__ for caller in self._callers() for impl in caller.get_hookimpls()
-             if impl.plugin_name == name}
+            {
+                impl.function.__name__
+                for caller in self._callers()
+                for impl in caller.get_hookimpls()
+                if impl.plugin_name == name
+            }
         )
 
     def _callers(self) -> list[Any]:
         return [getattr(self.pm.hook, n) for n in dir(self.pm.hook) if not n.startswith("_")]
 
     def collect(self) -> None:
-        """Call every plugin's registration hooks, one plugin at a time, to know who registered what."""
+        """Call every plugin's registration hooks, one plugin at a time, to know who registered
+        what."""
         for kind in KINDS:
             caller = getattr(self.pm.hook, f"register_{kind}")
             for impl in reversed(caller.get_hookimpls()):
@@ -144,8 +149,15 @@ class PluginManager:
                 raise ValueError(f"register() for {kind} needs a name and a target")
             if not description:
                 description = _describe(target)
-            registry.add(Entry(name, target, description.strip().splitlines()[0] if description
-                               else "", info.name, dict(extra)))
+            registry.add(
+                Entry(
+                    name,
+                    target,
+                    description.strip().splitlines()[0] if description else "",
+                    info.name,
+                    dict(extra),
+                )
+            )
             info.registered.setdefault(kind, []).append(name)
 
         return register

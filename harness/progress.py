@@ -29,9 +29,13 @@ class Progress:
             from rich.progress import Progress as RichProgress
 
             self._bar = RichProgress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("errors: {task.fields[errors]}"), TimeElapsedColumn(),
-                TimeRemainingColumn(), transient=False,
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("errors: {task.fields[errors]}"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                transient=False,
             )
             self._bar.start()
             self._task = self._bar.add_task(label, total=total, completed=done, errors=0)
@@ -46,8 +50,11 @@ class Progress:
             now = time.monotonic()
             if now - self._last >= 5.0 or self.done == self.total:
                 self._last = now
-                print(f"[{self.label}] {self.done}/{self.total} samples, {self.errors} errors",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"[{self.label}] {self.done}/{self.total} samples, {self.errors} errors",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
     def close(self) -> None:
         if self._bar is not None:

@@ -65,9 +65,7 @@ def select_samples(
         if missing:
             from harness.errors import did_you_mean
 
-            raise UserError(
-                f"unknown sample id '{missing[0]}'.{did_you_mean(missing[0], by_id)}"
-            )
+            raise UserError(f"unknown sample id '{missing[0]}'.{did_you_mean(missing[0], by_id)}")
         chosen = [by_id[i] for i in sample_ids]
     if limit is not None:
         if limit < 1:
@@ -187,9 +185,11 @@ class Runner:
                 f"{run_dir}: the task's data changed since the run started (data hash differs); "
                 "start a new run instead of resuming"
             )
-        previous = list(read_records(run_dir / "samples.jsonl")) if (
-            run_dir / "samples.jsonl"
-        ).exists() else []
+        previous = (
+            list(read_records(run_dir / "samples.jsonl"))
+            if (run_dir / "samples.jsonl").exists()
+            else []
+        )
         roles, models = self._models(run_dir)
         result = asyncio.run(self._execute(run_dir, task, samples, roles, models, previous))
         return run_dir, result
@@ -211,8 +211,9 @@ class Runner:
         ctx = RunContext(run_dir, cfg, task, samples, self.manager, list(previous))
         self.manager.pm.hook.on_run_start(run=ctx)
         journal = Journal(run_dir / "samples.jsonl")
-        progress = Progress(len(todo) + len(done), len(done), enabled=self.progress_enabled,
-                            label=cfg.task)
+        progress = Progress(
+            len(todo) + len(done), len(done), enabled=self.progress_enabled, label=cfg.task
+        )
         sem = asyncio.Semaphore(cfg.max_concurrency)
 
         async def one(sample: Sample, epoch: int) -> None:
@@ -275,15 +276,14 @@ class Runner:
             scores=scores,
             usage=sctx.usage,
             model_calls=sctx.model_calls,
-            timing=Timing(started=started, total=time.perf_counter() - t0,
-                          model=sctx.model_seconds),
+            timing=Timing(
+                started=started, total=time.perf_counter() - t0, model=sctx.model_seconds
+            ),
             seed=seed,
         )
 
 
-def build_result(
-    run_id: str, cfg: RunConfig, task: Task, records: list[SampleRecord]
-) -> RunResult:
+def build_result(run_id: str, cfg: RunConfig, task: Task, records: list[SampleRecord]) -> RunResult:
     usage = Usage()
     for r in records:
         usage = usage.add(r.usage)
@@ -313,8 +313,11 @@ def load_run_file(run_dir: Path) -> RunFile:
     except ValueError as exc:
         raise UserError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("kind") != "run":
-        raise UserError(f"{path}: not an evaluation run's run.json (kind={data.get('kind')!r})"
-                        if isinstance(data, dict) else f"{path}: not a run.json")
+        raise UserError(
+            f"{path}: not an evaluation run's run.json (kind={data.get('kind')!r})"
+            if isinstance(data, dict)
+            else f"{path}: not a run.json"
+        )
     try:
         return RunFile.model_validate(data)
     except Exception as exc:

@@ -1,8 +1,9 @@
 """The pydantic models every boundary of the harness speaks.
 
 Everything a plugin exchanges with the core or with another plugin is one of these: a plugin never
-imports another plugin's types. Every file the harness writes is one of the ``*File`` models here (or
-a JSONL of records), each carrying ``format_version`` so a reader can tell old files from new ones.
+imports another plugin's types. Every file the harness writes is one of the ``*File`` models here
+(or a JSONL of records), each carrying ``format_version`` so a reader can tell old files from new
+ones.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ class _Model(BaseModel):
 
 
 class ToolCall(_Model):
-    """One call the model asked for. ``arguments`` is the parsed JSON object when it parsed;
-    ``raw_arguments`` keeps the model's text verbatim, so a malformed call is recorded, not dropped."""
+    """One call the model asked for.
+
+    ``arguments`` is the parsed JSON object when it parsed; ``raw_arguments`` keeps the model's
+    text verbatim, so a malformed call is recorded, not dropped."""
 
     id: str = Field(description="Call id, unique within the conversation (the backend's or ours).")
     name: str = Field(description="Function name as the model wrote it.")
@@ -35,7 +38,8 @@ class ToolCall(_Model):
         default=None, description="The argument text exactly as the model produced it."
     )
     parse_error: str | None = Field(
-        default=None, description="Why the arguments did not parse as a JSON object, if they did not."
+        default=None,
+        description="Why the arguments did not parse as a JSON object, if they did not.",
     )
 
 
@@ -43,7 +47,8 @@ class Message(_Model):
     role: Literal["system", "user", "assistant", "tool"] = Field(description="Who speaks.")
     content: str = Field(default="", description="The text of the message.")
     tool_calls: list[ToolCall] = Field(
-        default_factory=list, description="Calls an assistant message makes (native function calling)."
+        default_factory=list,
+        description="Calls an assistant message makes (native function calling).",
     )
     tool_call_id: str | None = Field(
         default=None, description="For role 'tool': the id of the call this message answers."
@@ -191,7 +196,9 @@ class Timing(_Model):
 class SampleRecord(_Model):
     """One line of ``samples.jsonl``."""
 
-    format_version: int = Field(default=FORMAT_VERSION, description="Schema version of this record.")
+    format_version: int = Field(
+        default=FORMAT_VERSION, description="Schema version of this record."
+    )
     sample_id: str = Field(description="The sample's id.")
     epoch: int = Field(default=0, description="Which repetition (0-based) this is.")
     status: Literal["ok", "error"] = Field(description="ok, or error with its cause in `error`.")
@@ -218,7 +225,9 @@ class RunConfig(_Model):
     model_roles: dict[str, str] = Field(
         default_factory=dict, description="Role -> PROVIDER/NAME; roles not named use `model`."
     )
-    generate: GenerateConfig = Field(default_factory=GenerateConfig, description="Sampling settings.")
+    generate: GenerateConfig = Field(
+        default_factory=GenerateConfig, description="Sampling settings."
+    )
     limit: int | None = Field(default=None, description="Only the first N samples.")
     sample_ids: list[str] | None = Field(default=None, description="Only these samples.")
     epochs: int = Field(default=1, ge=1, description="Repetitions of every sample.")
@@ -283,15 +292,21 @@ class Trajectory(_Model):
     tool results included. Field names follow the OpenAI chat format; trainer plugins map them to
     their own (ActionStudio's ``unique_trajectory_id``, ``conversation``, ...)."""
 
-    format_version: int = Field(default=FORMAT_VERSION, description="Schema version of this record.")
+    format_version: int = Field(
+        default=FORMAT_VERSION, description="Schema version of this record."
+    )
     id: str = Field(description="Unique trajectory id.")
     source: str = Field(description="What produced it: plugin/generator name and variant.")
     task_instruction: str = Field(default="", description="The user's goal, if known.")
     system: str | None = Field(default=None, description="System prompt (policy) the agent had.")
     tools: list[ToolSpec] = Field(default_factory=list, description="Tools available to the agent.")
-    messages: list[Message] = Field(description="The conversation, tool calls and results included.")
+    messages: list[Message] = Field(
+        description="The conversation, tool calls and results included."
+    )
     reward: float | None = Field(default=None, description="Outcome reward, if verified.")
-    metadata: dict[str, Any] = Field(default_factory=dict, description="Domain, persona, checks ...")
+    metadata: dict[str, Any] = Field(
+        default_factory=dict, description="Domain, persona, checks ..."
+    )
 
 
 # --------------------------------------------------------------------------- generate / train runs

@@ -20,16 +20,25 @@ TASK_FILE_SCHEMA: dict[str, Any] = {
     "required": ["name"],
     "properties": {
         "format_version": {"const": 1, "description": "Schema version of the task file."},
-        "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
-                 "description": "The name `harness run` takes."},
+        "name": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
+            "description": "The name `harness run` takes.",
+        },
         "description": {"type": "string", "description": "One line for `harness list tasks`."},
         "task": {"type": "string", "description": "The registered task this file configures."},
         "params": {"type": "object", "description": "Task options (as -T would give them)."},
-        "suite": {"type": "array", "items": {"type": "string"}, "minItems": 1,
-                  "description": "Task names run one after another, each in its own run dir."},
+        "suite": {
+            "type": "array",
+            "items": {"type": "string"},
+            "minItems": 1,
+            "description": "Task names run one after another, each in its own run dir.",
+        },
     },
-    "oneOf": [{"required": ["task"], "not": {"required": ["suite"]}},
-              {"required": ["suite"], "not": {"required": ["task"]}}],
+    "oneOf": [
+        {"required": ["task"], "not": {"required": ["suite"]}},
+        {"required": ["suite"], "not": {"required": ["task"]}},
+    ],
 }
 
 
@@ -76,9 +85,16 @@ def register_task_file(register: Any, path: Path, strict: bool) -> None:
     """Register a task file's definition; ``strict`` raises on a bad file, else the plugin's
     registration fails with the reason (shown by ``harness plugins``)."""
     definition = load_task_file(path)
-    register(definition.name, definition, description=definition.description or
-             (f"suite of {', '.join(definition.suite)}" if definition.suite
-              else f"{definition.task} with {definition.params}"))
+    register(
+        definition.name,
+        definition,
+        description=definition.description
+        or (
+            f"suite of {', '.join(definition.suite)}"
+            if definition.suite
+            else f"{definition.task} with {definition.params}"
+        ),
+    )
 
 
 def resolve_task(name: str, params: dict[str, Any], manager: PluginManager) -> Task:

@@ -25,15 +25,26 @@ class CLI:
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
 
-    def __call__(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300,
-                 check: bool = False) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        timeout: float = 300,
+        check: bool = False,
+    ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
-            [sys.executable, "-m", "harness", *args], cwd=self.cwd, capture_output=True,
-            text=True, timeout=timeout, env={**os.environ, **(env or {})},
+            [sys.executable, "-m", "harness", *args],
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, **(env or {})},
         )
         if check and proc.returncode != 0:
-            raise AssertionError(f"harness {' '.join(args)} failed ({proc.returncode}):\n"
-                                 f"{proc.stdout}\n{proc.stderr}")
+            raise AssertionError(
+                f"harness {' '.join(args)} failed ({proc.returncode}):\n"
+                f"{proc.stdout}\n{proc.stderr}"
+            )
         return proc
 
 

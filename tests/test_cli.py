@@ -40,8 +40,9 @@ def test_schema_prints_json_schemas(cli: CLI) -> None:
 
 
 def test_run_show_and_score(cli: CLI, tmp_path: Path) -> None:
-    proc = cli("run", "sanity", "--limit", "4", "--out", "out", *SCRIPTED, "--epochs", "2",
-               check=True)
+    proc = cli(
+        "run", "sanity", "--limit", "4", "--out", "out", *SCRIPTED, "--epochs", "2", check=True
+    )
     assert "exact_match" in proc.stdout and "pass^2" in proc.stdout
     run_dir = only_run_dir(tmp_path / "out")
     show = cli("show", str(run_dir), "--samples", check=True).stdout
@@ -68,25 +69,29 @@ def test_score_rescores_edited_transcripts_without_a_model(cli: CLI, tmp_path: P
     assert out["metrics"][0]["mean"] == 0.5
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["run", "nosuchtask"], "unknown task"),
-    (["run", "sanity", "--model", "nosuch/x"], "unknown model provider"),
-    (["run", "sanity", "--model", "justaname"], "PROVIDER/NAME"),
-    (["run", "sanity", "-T", "subset=everything"], "subset"),
-    (["run", "sanity", "-T", "novalue"], "key=value"),
-    (["run", "sanity", "-M", "bogus=1"], "unknown option 'bogus'"),
-    (["run", "sanity", "--model-role", "user"], "ROLE=PROVIDER/NAME"),
-    (["run", "sanity", "--epochs", "0"], "--epochs"),
-    (["run", "sanity", "--limit", "0", "--model", "scripted/echo"], "--limit"),
-    (["run", "--resume", "does-not-exist"], "no such run directory"),
-    (["show", "does-not-exist"], "no such run directory"),
-    (["list", "metrics", "--tasks-path", "nowhere.yaml"], "no such file"),
-    (["schema", "nosuch"], "unknown schema"),
-    (["train", "nosuch"], "unknown trainer"),
-    (["generate", "nosuch"], "unknown generator"),
-])
-def test_bad_input_is_one_clear_message_and_exit_2(cli: CLI, tmp_path: Path, args: list[str],
-                                                  needle: str) -> None:
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["run", "nosuchtask"], "unknown task"),
+        (["run", "sanity", "--model", "nosuch/x"], "unknown model provider"),
+        (["run", "sanity", "--model", "justaname"], "PROVIDER/NAME"),
+        (["run", "sanity", "-T", "subset=everything"], "subset"),
+        (["run", "sanity", "-T", "novalue"], "key=value"),
+        (["run", "sanity", "-M", "bogus=1"], "unknown option 'bogus'"),
+        (["run", "sanity", "--model-role", "user"], "ROLE=PROVIDER/NAME"),
+        (["run", "sanity", "--epochs", "0"], "--epochs"),
+        (["run", "sanity", "--limit", "0", "--model", "scripted/echo"], "--limit"),
+        (["run", "--resume", "does-not-exist"], "no such run directory"),
+        (["show", "does-not-exist"], "no such run directory"),
+        (["list", "metrics", "--tasks-path", "nowhere.yaml"], "no such file"),
+        (["schema", "nosuch"], "unknown schema"),
+        (["train", "nosuch"], "unknown trainer"),
+        (["generate", "nosuch"], "unknown generator"),
+    ],
+)
+def test_bad_input_is_one_clear_message_and_exit_2(
+    cli: CLI, tmp_path: Path, args: list[str], needle: str
+) -> None:
     proc = cli(*args)
     assert proc.returncode == 2, proc.stderr
     assert needle in proc.stderr
@@ -107,7 +112,8 @@ def test_task_files_from_tasks_path(cli: CLI, tmp_path: Path) -> None:
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "short.yaml").write_text(
         "name: sanity-short\ndescription: Three string questions.\ntask: sanity-strings\n"
-        "params: {n: 3}\n")
+        "params: {n: 3}\n"
+    )
     out = cli("list", "tasks", "--tasks-path", "mine", check=True).stdout
     assert "sanity-short" in out and "Three string questions." in out
     cli("run", "sanity-short", "--tasks-path", "mine", "--out", "out", *SCRIPTED, check=True)
@@ -115,12 +121,15 @@ def test_task_files_from_tasks_path(cli: CLI, tmp_path: Path) -> None:
     assert sorted(ids) == ["str-000", "str-001", "str-002"]
 
 
-@pytest.mark.parametrize("text,needle", [
-    ("name: x\ntask: [unclosed\n", "malformed YAML"),
-    ("name: x\n", "exactly one of 'task' or 'suite'"),
-    ("name: x\ntask: sanity\nbogus: 1\n", "bogus"),
-    ("name: x\ntask: sanity\nparams: {subset: nope}\n", "subset"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("name: x\ntask: [unclosed\n", "malformed YAML"),
+        ("name: x\n", "exactly one of 'task' or 'suite'"),
+        ("name: x\ntask: sanity\nbogus: 1\n", "bogus"),
+        ("name: x\ntask: sanity\nparams: {subset: nope}\n", "subset"),
+    ],
+)
 def test_bad_task_files(cli: CLI, tmp_path: Path, text: str, needle: str) -> None:
     (tmp_path / "bad.yaml").write_text(text)
     proc = cli("run", "x", "--tasks-path", "bad.yaml", *SCRIPTED)
@@ -130,8 +139,10 @@ def test_bad_task_files(cli: CLI, tmp_path: Path, text: str, needle: str) -> Non
 
 def test_suite_runs_each_task(cli: CLI, tmp_path: Path) -> None:
     cli("run", "sanity-suite", "--limit", "1", "--out", "out", *SCRIPTED, check=True)
-    tasks = sorted(json.loads((d / "run.json").read_text())["config"]["task"]
-                   for d in (tmp_path / "out").iterdir())
+    tasks = sorted(
+        json.loads((d / "run.json").read_text())["config"]["task"]
+        for d in (tmp_path / "out").iterdir()
+    )
     assert tasks == ["sanity", "sanity-tools"]
 
 

@@ -40,7 +40,7 @@ def test_repair_tail_leaves_a_clean_file_alone(tmp_path: Path) -> None:
     path = tmp_path / "samples.jsonl"
     path.write_text(_rec(0).model_dump_json() + "\n")
     assert repair_tail(path) is False
-    path.write_text(_rec(0).model_dump_json() + "\n{\"sample_id\": \n")
+    path.write_text(_rec(0).model_dump_json() + '\n{"sample_id": \n')
     assert repair_tail(path) is True
     assert [r.sample_id for r in read_records(path)] == ["s0"]
 

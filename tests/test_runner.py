@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from harness.backends.scripted import ScriptedModel
 from harness.errors import UserError
 from harness.model import Model
 from harness.plugins import get_manager
@@ -56,8 +55,9 @@ class Flaky(Model):
         self.calls: list[str] = []
         self.fail: set[str] = set()
 
-    async def generate(self, messages: list[Message], tools: list[ToolSpec] | None,
-                       config: GenerateConfig) -> ModelResponse:
+    async def generate(
+        self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+    ) -> ModelResponse:
         q = messages[-1].content
         self.calls.append(q)
         await asyncio.sleep(0.001)
@@ -76,7 +76,7 @@ def test_a_failing_sample_is_an_error_record_and_resume_retries_only_it(tmp_path
     runner = Runner(cfg, tmp_path, progress=False, model_overrides={"flaky/x": model})
     run_dir, result = runner.run()
     assert result.errors == 1
-    err = [r for r in records(run_dir) if r["status"] == "error"][0]
+    err = next(r for r in records(run_dir) if r["status"] == "error")
     assert "backend down" in err["error"]["message"] and err["error"]["type"] == "RuntimeError"
     model.fail = set()
     model.calls.clear()
@@ -93,8 +93,9 @@ def test_concurrency_is_bounded(tmp_path: Path) -> None:
     class Slow(Model):
         provider = "slow"
 
-        async def generate(self, messages: list[Message], tools: list[ToolSpec] | None,
-                           config: GenerateConfig) -> ModelResponse:
+        async def generate(
+            self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+        ) -> ModelResponse:
             nonlocal in_flight, peak
             in_flight += 1
             peak = max(peak, in_flight)
@@ -111,14 +112,16 @@ def test_sample_timeout_is_recorded(tmp_path: Path) -> None:
     class Hang(Model):
         provider = "hang"
 
-        async def generate(self, messages: list[Message], tools: list[ToolSpec] | None,
-                           config: GenerateConfig) -> ModelResponse:
+        async def generate(
+            self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+        ) -> ModelResponse:
             await asyncio.sleep(30)
             return ModelResponse(text="")
 
     cfg = _config(model="hang/x", limit=2, sample_timeout=0.05)
-    run_dir, result = Runner(cfg, tmp_path, progress=False,
-                             model_overrides={"hang/x": Hang("x")}).run()
+    run_dir, result = Runner(
+        cfg, tmp_path, progress=False, model_overrides={"hang/x": Hang("x")}
+    ).run()
     assert result.errors == 2
     assert {r["error"]["type"] for r in records(run_dir)} == {"timeout"}
 
@@ -129,14 +132,16 @@ def test_the_seed_reaches_the_model_and_is_order_free(tmp_path: Path) -> None:
     class Seedy(Model):
         provider = "seedy"
 
-        async def generate(self, messages: list[Message], tools: list[ToolSpec] | None,
-                           config: GenerateConfig) -> ModelResponse:
+        async def generate(
+            self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+        ) -> ModelResponse:
             seen[messages[-1].content] = config.seed
             return ModelResponse(text="")
 
     cfg = _config(model="seedy/x", limit=3, seed=7, epochs=2)
-    run_dir, _ = Runner(cfg, tmp_path, progress=False,
-                        model_overrides={"seedy/x": Seedy("x")}).run()
+    run_dir, _ = Runner(
+        cfg, tmp_path, progress=False, model_overrides={"seedy/x": Seedy("x")}
+    ).run()
     recs = records(run_dir)
     assert len(recs) == 6
     for r in recs:
@@ -148,8 +153,9 @@ def test_epochs_give_pass_k(tmp_path: Path) -> None:
     from harness_sanity.questions import questions
 
     q = questions("all", 20, 1234)[0]
-    cfg = _config(model="scripted/a", model_args={"answers": {q.input: q.target}}, limit=2,
-                  epochs=3)
+    cfg = _config(
+        model="scripted/a", model_args={"answers": {q.input: q.target}}, limit=2, epochs=3
+    )
     _, result = Runner(cfg, tmp_path, progress=False).run()
     m = result.metrics[0]
     assert m.pass_at == {"1": 0.5, "2": 0.5, "3": 0.5}
@@ -159,7 +165,7 @@ def test_sample_ids_and_limit_select(tmp_path: Path) -> None:
     cfg = _config(sample_ids=["str-003", "arith-001"], limit=None)
     run_dir, _ = Runner(cfg, tmp_path, progress=False).run()
     assert sorted(r["sample_id"] for r in records(run_dir)) == ["arith-001", "str-003"]
-    with pytest.raises(UserError, match="Did you mean: .*str-003"):
+    with pytest.raises(UserError, match=r"Did you mean: .*str-003"):
         Runner(_config(sample_ids=["str-03"]), tmp_path, progress=False).run()
 
 
@@ -189,8 +195,9 @@ def test_lifecycle_hooks_fire(tmp_path: Path) -> None:
 
 def test_scripted_tool_calls_drive_the_agent_loop(tmp_path: Path) -> None:
     responses = [{"tool_calls": [{"name": "add", "arguments": {"a": 1, "b": 2}}]}, "3"]
-    cfg = _config(task="sanity-tools", model="scripted/t", model_args={"responses": responses},
-                  limit=1)
+    cfg = _config(
+        task="sanity-tools", model="scripted/t", model_args={"responses": responses}, limit=1
+    )
     run_dir, _ = Runner(cfg, tmp_path, progress=False).run()
     [rec] = records(run_dir)
     msgs = rec["output"]["messages"]

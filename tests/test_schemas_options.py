@@ -4,11 +4,11 @@ import json
 
 import jsonschema
 import pytest
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from harness.errors import UserError
 from harness.options import parse_pairs, parse_value, validate
-from harness.schemas import SCHEMAS, FORMAT_VERSION, Message, RunFile, SampleRecord, ToolCall
+from harness.schemas import FORMAT_VERSION, SCHEMAS, Message, RunFile, SampleRecord, ToolCall
 
 
 def test_every_written_file_schema_has_a_version_and_described_fields() -> None:
@@ -20,8 +20,9 @@ def test_every_written_file_schema_has_a_version_and_described_fields() -> None:
 
 
 def test_sample_record_round_trips_and_validates_against_its_json_schema() -> None:
-    rec = SampleRecord(sample_id="a", status="ok", input=[Message(role="user", content="hi")],
-                       target="x")
+    rec = SampleRecord(
+        sample_id="a", status="ok", input=[Message(role="user", content="hi")], target="x"
+    )
     data = json.loads(rec.model_dump_json())
     jsonschema.validate(data, SampleRecord.model_json_schema())
     assert data["format_version"] == FORMAT_VERSION
@@ -29,7 +30,7 @@ def test_sample_record_round_trips_and_validates_against_its_json_schema() -> No
 
 
 def test_run_file_rejects_unknown_fields() -> None:
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         RunFile.model_validate({"run_id": "x", "bogus": 1})
 
 
@@ -49,16 +50,25 @@ class Opts(BaseModel):
 
 
 def test_values_are_typed_by_the_options_model() -> None:
-    raw = parse_pairs(["name=007", "count=3", "ratio=1e-3", "flag=true", "tags=[\"x\",\"y\"]"],
-                      "-T")
+    raw = parse_pairs(["name=007", "count=3", "ratio=1e-3", "flag=true", 'tags=["x","y"]'], "-T")
     opts = validate(Opts, raw, "options")
-    assert opts.model_dump() == {"name": "007", "count": 3, "ratio": 0.001, "flag": True,
-                                 "tags": ["x", "y"]}
+    assert opts.model_dump() == {
+        "name": "007",
+        "count": 3,
+        "ratio": 0.001,
+        "flag": True,
+        "tags": ["x", "y"],
+    }
 
 
-@pytest.mark.parametrize("pairs,needle", [
-    (["count=abc"], "count"), (["nope=1"], "unknown option 'nope'"), (["flag"], "key=value"),
-])
+@pytest.mark.parametrize(
+    "pairs,needle",
+    [
+        (["count=abc"], "count"),
+        (["nope=1"], "unknown option 'nope'"),
+        (["flag"], "key=value"),
+    ],
+)
 def test_bad_values_give_one_clear_error(pairs: list[str], needle: str) -> None:
     with pytest.raises(UserError, match=needle):
         validate(Opts, parse_pairs(pairs, "-T"), "options")

@@ -6,10 +6,17 @@ from harness.schemas import SampleRecord, Score
 from harness.stats import aggregate, bootstrap_ci, latest_records, pass_hat_k
 
 
-def rec(sid: str, epoch: int, value: float | None, status: str = "ok", **meta: object
-        ) -> SampleRecord:
-    return SampleRecord(sample_id=sid, epoch=epoch, status=status, input="q", metadata=meta,
-                        scores={"m": Score(value=value)} if status == "ok" else {})
+def rec(
+    sid: str, epoch: int, value: float | None, status: str = "ok", **meta: object
+) -> SampleRecord:
+    return SampleRecord(
+        sample_id=sid,
+        epoch=epoch,
+        status=status,
+        input="q",
+        metadata=meta,
+        scores={"m": Score(value=value)} if status == "ok" else {},
+    )
 
 
 def test_pass_hat_k_matches_hand_computation() -> None:

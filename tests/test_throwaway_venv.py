@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import venv
 from importlib import metadata
 from pathlib import Path
@@ -65,13 +64,24 @@ def test_template_and_sanity_plugins_install_run_and_uninstall(tmp_path: Path) -
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     py = env_dir / "bin" / "python"
-    site = Path(_run([str(py), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]
-                     ).stdout.strip())
+    site = Path(
+        _run(
+            [str(py), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]
+        ).stdout.strip()
+    )
     deps = _dependency_dir(tmp_path / "deps")
     (site / "zz_harness_test_deps.pth").write_text(str(deps) + "\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    pip = [str(py), "-m", "pip", "install", "--no-index", "--no-build-isolation", "--no-deps",
-           "--quiet"]
+    pip = [
+        str(py),
+        "-m",
+        "pip",
+        "install",
+        "--no-index",
+        "--no-build-isolation",
+        "--no-deps",
+        "--quiet",
+    ]
     # build and install from copies so the source tree gets no build/ folders
     for src in (ROOT, ROOT / "plugins" / "sanity", ROOT / "templates" / "plugin"):
         _run([*pip, str(src)], env=env, cwd=tmp_path)
@@ -83,12 +93,38 @@ def test_template_and_sanity_plugins_install_run_and_uninstall(tmp_path: Path) -
     assert all(p["error"] is None for p in listing["installed"])
 
     # the template's own tests pass in that venv, with the core's pytest plugin
-    tests = _run([str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
-                  str(tmp_path), str(ROOT / "templates" / "plugin" / "tests")], env=env,
-                 cwd=tmp_path)
+    tests = _run(
+        [
+            str(py),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            str(ROOT / "templates" / "plugin" / "tests"),
+        ],
+        env=env,
+        cwd=tmp_path,
+    )
     assert "2 passed" in tests.stdout
-    out = _run([*harness, "run", "myplugin-capitals", "--model", "scripted/x", "-M",
-                'responses=["Paris"]', "--no-progress", "--out", "runs"], env=env, cwd=tmp_path)
+    out = _run(
+        [
+            *harness,
+            "run",
+            "myplugin-capitals",
+            "--model",
+            "scripted/x",
+            "-M",
+            'responses=["Paris"]',
+            "--no-progress",
+            "--out",
+            "runs",
+        ],
+        env=env,
+        cwd=tmp_path,
+    )
     assert "starts_with_target" in out.stdout
 
     # uninstall the sanity plugin: gone from every listing, nothing else breaks
@@ -98,17 +134,37 @@ def test_template_and_sanity_plugins_install_run_and_uninstall(tmp_path: Path) -
     for kind in ("tasks", "environments", "metrics"):
         out = _run([*harness, "list", kind], env=env, cwd=tmp_path).stdout
         assert "sanity" not in out, out
-    avail = json.loads(_run([*harness, "plugins", "--available", "--json"], env=env,
-                            cwd=tmp_path).stdout)["available"]
+    avail = json.loads(
+        _run([*harness, "plugins", "--available", "--json"], env=env, cwd=tmp_path).stdout
+    )["available"]
     assert "sanity" in {c["name"] for c in avail}
     # the template plugin still runs
-    _run([*harness, "run", "myplugin-capitals", "--model", "scripted/x", "--no-progress",
-          "--out", "runs", "--limit", "1"], env=env, cwd=tmp_path)
+    _run(
+        [
+            *harness,
+            "run",
+            "myplugin-capitals",
+            "--model",
+            "scripted/x",
+            "--no-progress",
+            "--out",
+            "runs",
+            "--limit",
+            "1",
+        ],
+        env=env,
+        cwd=tmp_path,
+    )
     # the core's suite that names the missing plugin is skipped, with the reason
     core = next(p for p in listing["installed"] if p["name"] == "core")
     assert core["skipped"] == ["suite sanity-suite: needs sanity, sanity-tools"]
-    proc = subprocess.run([*harness, "run", "sanity-suite", "--model", "scripted/x"],
-                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    proc = subprocess.run(
+        [*harness, "run", "sanity-suite", "--model", "scripted/x"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2 and "unknown task 'sanity-suite'" in proc.stderr
     _run([str(py), "-m", "pip", "uninstall", "-y", "-q", "harness-myplugin"], env=env)
     listing = json.loads(_run([*harness, "plugins", "--json"], env=env, cwd=tmp_path).stdout)

@@ -65,8 +65,9 @@ class LlamaCppArgs(BaseModel):
     )
 
 
-def render_chatml(messages: list[Message], tools: list[ToolSpec] | None, default_system: str | None
-                  ) -> str:
+def render_chatml(
+    messages: list[Message], tools: list[ToolSpec] | None, default_system: str | None
+) -> str:
     """ChatML with tools described in the system message, and tool results as user turns."""
     parts: list[str] = []
     msgs = list(messages)
@@ -87,13 +88,17 @@ def render_chatml(messages: list[Message], tools: list[ToolSpec] | None, default
             if m.content:
                 body += ("message:\n" if tools else "") + m.content
             for call in m.tool_calls:
-                args = call.raw_arguments if call.raw_arguments is not None else json.dumps(
-                    call.arguments)
+                args = (
+                    call.raw_arguments
+                    if call.raw_arguments is not None
+                    else json.dumps(call.arguments)
+                )
                 body += f"{chr(10) if body else ''}functions.{call.name}:\n{args}"
             parts.append(f"<|im_start|>assistant\n{body}<|im_end|>\n")
         else:  # tool result
             parts.append(
-                f"<|im_start|>user\nResult of functions.{m.name or 'tool'}:\n{m.content}<|im_end|>\n"
+                f"<|im_start|>user\nResult of functions.{m.name or 'tool'}:\n"
+                f"{m.content}<|im_end|>\n"
             )
     parts.append("<|im_start|>assistant\n")
     return "".join(parts)
@@ -156,8 +161,13 @@ class LlamaCppModel(Model):
                 a: LlamaCppArgs = self.args  # type: ignore[assignment]
                 threads = a.n_threads or min(8, os.cpu_count() or 1)
                 self._llm = Llama(
-                    model_path=str(self.path), n_ctx=a.n_ctx, n_threads=threads,
-                    n_threads_batch=threads, n_batch=a.n_batch, verbose=False, seed=0,
+                    model_path=str(self.path),
+                    n_ctx=a.n_ctx,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    n_batch=a.n_batch,
+                    verbose=False,
+                    seed=0,
                 )
             return self._llm
 
@@ -187,15 +197,21 @@ class LlamaCppModel(Model):
                 assert tools is not None
                 text, calls, usage, finish = self._generate_with_tools(llm, prompt, tools, config)
             else:
-                text, usage, finish = self._complete(llm, prompt, config, self._json_grammar(config))
+                text, usage, finish = self._complete(
+                    llm, prompt, config, self._json_grammar(config)
+                )
                 calls = []
         except ValueError as exc:
             if "exceed context window" in str(exc):
                 raise ContextOverflowError(f"{self.spec}: {exc}") from None
             raise ModelError(f"{self.spec}: {exc}") from exc
         return ModelResponse(
-            text=text, tool_calls=calls, usage=usage, latency=time.perf_counter() - start,
-            finish_reason="tool_calls" if calls else finish, model=self.spec,
+            text=text,
+            tool_calls=calls,
+            usage=usage,
+            latency=time.perf_counter() - start,
+            finish_reason="tool_calls" if calls else finish,
+            model=self.spec,
         )
 
     # ------------------------------------------------------------------ decoding
@@ -208,7 +224,11 @@ class LlamaCppModel(Model):
         return LlamaGrammar.from_json_schema(json.dumps(config.json_schema), verbose=False)
 
     def _complete(
-        self, llm: Any, prompt: str, config: GenerateConfig, grammar: Any = None,
+        self,
+        llm: Any,
+        prompt: str,
+        config: GenerateConfig,
+        grammar: Any = None,
         max_tokens: int | None = -1,
     ) -> tuple[str, Usage, str | None]:
         stop = ["<|im_end|>", *(config.stop or [])]
@@ -222,8 +242,10 @@ class LlamaCppModel(Model):
             grammar=grammar,
         )
         choice = out["choices"][0]
-        usage = Usage(input_tokens=out["usage"]["prompt_tokens"],
-                      output_tokens=out["usage"]["completion_tokens"])
+        usage = Usage(
+            input_tokens=out["usage"]["prompt_tokens"],
+            output_tokens=out["usage"]["completion_tokens"],
+        )
         return choice["text"], usage, choice.get("finish_reason")
 
     def _generate_with_tools(
@@ -239,15 +261,18 @@ class LlamaCppModel(Model):
                 options.append('"message:"')
             grammar = LlamaGrammar.from_string("root ::= " + " | ".join(options), verbose=False)
             head, usage, _ = self._complete(
-                llm, prompt, config.model_copy(update={"temperature": 0.0, "stop": None}),
-                grammar, max_tokens=32,
+                llm,
+                prompt,
+                config.model_copy(update={"temperature": 0.0, "stop": None}),
+                grammar,
+                max_tokens=32,
             )
         else:
             head, usage = f"functions.{forced}:", Usage()
         if head.startswith("message:"):
             text, more, finish = self._complete(llm, prompt + "message:\n", config)
             return text.strip(), [], usage.add(more), finish
-        name = head[len("functions."):].rstrip(":")
+        name = head[len("functions.") :].rstrip(":")
         tool = next((t for t in tools if t.name == name), tools[0])
         try:
             grammar = LlamaGrammar.from_json_schema(json.dumps(tool.parameters), verbose=False)

@@ -63,13 +63,19 @@ class ScriptedModel(Model):
         else:
             text = str(entry.get("text", ""))
             calls = [
-                ToolCall(id=f"call_{i}", name=c["name"], arguments=c.get("arguments", {}),
-                         raw_arguments=json.dumps(c.get("arguments", {})))
+                ToolCall(
+                    id=f"call_{i}",
+                    name=c["name"],
+                    arguments=c.get("arguments", {}),
+                    raw_arguments=json.dumps(c.get("arguments", {})),
+                )
                 for i, c in enumerate(entry.get("tool_calls", []))
             ]
         n_in = sum(len(m.content.split()) for m in messages)
         return ModelResponse(
-            text=text, tool_calls=calls, model=self.spec,
+            text=text,
+            tool_calls=calls,
+            model=self.spec,
             usage=Usage(input_tokens=n_in, output_tokens=len(text.split())),
             finish_reason="tool_calls" if calls else "stop",
         )

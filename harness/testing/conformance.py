@@ -79,10 +79,16 @@ class Conformance:
         from harness.runner import Runner
 
         model = ScriptedModel.create("smoke", {"responses": responses or ["42"]})
-        config = RunConfig(task=task, task_params=task_params or {}, model="scripted/smoke",
-                           model_args={"responses": responses or ["42"]}, limit=samples)
-        runner = Runner(config, out_dir, self.manager, progress=False,
-                        model_overrides={"scripted/smoke": model})
+        config = RunConfig(
+            task=task,
+            task_params=task_params or {},
+            model="scripted/smoke",
+            model_args={"responses": responses or ["42"]},
+            limit=samples,
+        )
+        runner = Runner(
+            config, out_dir, self.manager, progress=False, model_overrides={"scripted/smoke": model}
+        )
         run_dir, result = runner.run()
         assert (run_dir / "run.json").exists()
         lines = (run_dir / "samples.jsonl").read_text().splitlines()

@@ -10,10 +10,18 @@ import jsonschema
 from harness.environment import Environment, StepResult
 from harness.schemas import Sample, ToolCall, ToolSpec
 
-_INT2 = {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-         "required": ["a", "b"], "additionalProperties": False}
-_TEXT = {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"],
-         "additionalProperties": False}
+_INT2 = {
+    "type": "object",
+    "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+    "required": ["a", "b"],
+    "additionalProperties": False,
+}
+_TEXT = {
+    "type": "object",
+    "properties": {"text": {"type": "string"}},
+    "required": ["text"],
+    "additionalProperties": False,
+}
 
 TOOLS: dict[str, tuple[str, dict[str, Any], Callable[..., Any]]] = {
     "add": ("Add two integers.", _INT2, lambda a, b: a + b),
@@ -42,17 +50,21 @@ class ToolboxEnvironment(Environment):
     async def step(self, call: ToolCall) -> StepResult:
         self.calls.append({"name": call.name, "arguments": call.arguments})
         if call.name not in TOOLS:
-            return StepResult(content=f"Error: unknown tool '{call.name}'. Available: "
-                              f"{', '.join(TOOLS)}", is_error=True)
+            return StepResult(
+                content=f"Error: unknown tool '{call.name}'. Available: {', '.join(TOOLS)}",
+                is_error=True,
+            )
         if call.parse_error:
-            return StepResult(content=f"Error: arguments are not valid JSON ({call.parse_error})",
-                              is_error=True)
+            return StepResult(
+                content=f"Error: arguments are not valid JSON ({call.parse_error})", is_error=True
+            )
         _, schema, fn = TOOLS[call.name]
         try:
             jsonschema.validate(call.arguments, schema)
         except jsonschema.ValidationError as exc:
-            return StepResult(content=f"Error: bad arguments for {call.name}: {exc.message}",
-                              is_error=True)
+            return StepResult(
+                content=f"Error: bad arguments for {call.name}: {exc.message}", is_error=True
+            )
         return StepResult(content=str(fn(**call.arguments)))
 
     def state(self) -> dict[str, Any]:

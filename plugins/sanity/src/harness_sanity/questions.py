@@ -7,8 +7,24 @@ from typing import Any
 
 from harness.schemas import Sample
 
-WORDS = ["apple", "river", "planet", "garden", "silver", "window", "tiger", "candle", "orange",
-         "bridge", "forest", "pencil", "rocket", "summer", "violet", "marble"]
+WORDS = [
+    "apple",
+    "river",
+    "planet",
+    "garden",
+    "silver",
+    "window",
+    "tiger",
+    "candle",
+    "orange",
+    "bridge",
+    "forest",
+    "pencil",
+    "rocket",
+    "summer",
+    "violet",
+    "marble",
+]
 
 
 def _arithmetic(rng: random.Random, i: int) -> Sample:
@@ -22,10 +38,17 @@ def _arithmetic(rng: random.Random, i: int) -> Sample:
     else:
         a, b = max(a, b), min(a, b)
         q, ans = f"What is {a} - {b}?", a - b
-    tool = {"add": ("add", {"a": a, "b": b}), "multiply": ("multiply", {"a": a, "b": b}),
-            "subtract": ("subtract", {"a": a, "b": b})}[op]
-    return Sample(id=f"arith-{i:03d}", input=q, target=str(ans),
-                  metadata={"category": "arithmetic", "tool": tool[0], "args": tool[1]})
+    tool = {
+        "add": ("add", {"a": a, "b": b}),
+        "multiply": ("multiply", {"a": a, "b": b}),
+        "subtract": ("subtract", {"a": a, "b": b}),
+    }[op]
+    return Sample(
+        id=f"arith-{i:03d}",
+        input=q,
+        target=str(ans),
+        metadata={"category": "arithmetic", "tool": tool[0], "args": tool[1]},
+    )
 
 
 def _string(rng: random.Random, i: int) -> Sample:
@@ -35,11 +58,17 @@ def _string(rng: random.Random, i: int) -> Sample:
     if op == "reverse":
         q, ans, extra = f"Reverse the word '{word}'.", word[::-1], {"tool": "reverse_string"}
     elif op == "upper":
-        q, ans, extra = f"Write the word '{word}' in upper case.", word.upper(), {
-            "tool": "uppercase"}
+        q, ans, extra = (
+            f"Write the word '{word}' in upper case.",
+            word.upper(),
+            {"tool": "uppercase"},
+        )
     else:
-        q, ans, extra = f"How many letters are in the word '{word}'?", str(len(word)), {
-            "tool": "count_letters"}
+        q, ans, extra = (
+            f"How many letters are in the word '{word}'?",
+            str(len(word)),
+            {"tool": "count_letters"},
+        )
     extra["args"] = {"text": word}
     return Sample(id=f"str-{i:03d}", input=q, target=ans, metadata={"category": "strings", **extra})
 

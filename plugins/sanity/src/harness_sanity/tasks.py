@@ -13,7 +13,6 @@ from harness.context import SolveContext
 from harness.metric import ExactMatch, Metric, normalize_text
 from harness.schemas import Message, Sample, Score, SolveOutput
 from harness.task import Task
-
 from harness_sanity.questions import questions
 
 SYSTEM = "Answer with only the final answer: a number or a single word, nothing else."
@@ -52,10 +51,14 @@ class ToolUse(Metric):
     def score(self, sample: Sample, output: SolveOutput) -> Score:
         want = sample.metadata.get("tool"), sample.metadata.get("args")
         calls = output.metadata.get("calls", [])
-        ok = any(c["name"] == want[0] and _norm_args(c["arguments"]) == _norm_args(want[1])
-                 for c in calls)
-        return Score(value=1.0 if ok else 0.0,
-                     explanation=f"expected {want[0]}({want[1]}); got {len(calls)} call(s)")
+        ok = any(
+            c["name"] == want[0] and _norm_args(c["arguments"]) == _norm_args(want[1])
+            for c in calls
+        )
+        return Score(
+            value=1.0 if ok else 0.0,
+            explanation=f"expected {want[0]}({want[1]}); got {len(calls)} call(s)",
+        )
 
 
 def _norm_args(args: Any) -> Any:
@@ -77,11 +80,12 @@ class SanityTask(Task):
         return questions(o.subset, o.n, o.data_seed)
 
     async def solve(self, sample: Sample, ctx: SolveContext) -> SolveOutput:
-        messages = [Message(role="system", content=SYSTEM),
-                    Message(role="user", content=str(sample.input))]
+        messages = [
+            Message(role="system", content=SYSTEM),
+            Message(role="user", content=str(sample.input)),
+        ]
         response = await ctx.model.generate(messages, max_tokens=32)
-        return SolveOutput(completion=response.text,
-                           messages=[*messages, response.message()])
+        return SolveOutput(completion=response.text, messages=[*messages, response.message()])
 
     def metrics(self) -> list[Metric]:
         return [FinalAnswer()]
@@ -103,13 +107,17 @@ class SanityToolsTask(SanityTask):
         env.reset(sample, ctx.seed)
         messages = [Message(role="user", content=str(sample.input))]
         result = await run_agent(
-            ctx.model, env, messages,
+            ctx.model,
+            env,
+            messages,
             system="Use a tool to compute the answer, then reply with only the answer.",
             max_steps=self.options.max_steps,
         )
-        return SolveOutput(completion=result.final_text, messages=result.messages,
-                           metadata={**env.state(), "stop_reason": result.stop_reason,
-                                     "steps": result.steps})
+        return SolveOutput(
+            completion=result.final_text,
+            messages=result.messages,
+            metadata={**env.state(), "stop_reason": result.stop_reason, "steps": result.steps},
+        )
 
     def metrics(self) -> list[Metric]:
         return [FinalAnswer(), ToolUse()]

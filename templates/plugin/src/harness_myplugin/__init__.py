@@ -7,11 +7,17 @@ from harness.hookspecs import hookimpl
 
 @hookimpl
 def register_tasks(register: Any) -> None:
-    register("myplugin-capitals", "harness_myplugin.task:CapitalsTask",
-             description="Capital cities, answered in one reply.")
+    register(
+        "myplugin-capitals",
+        "harness_myplugin.task:CapitalsTask",
+        description="Capital cities, answered in one reply.",
+    )
 
 
 @hookimpl
 def register_metrics(register: Any) -> None:
-    register("starts_with_target", "harness_myplugin.task:StartsWithTarget",
-             description="1 if the answer starts with the target.")
+    register(
+        "starts_with_target",
+        "harness_myplugin.task:StartsWithTarget",
+        description="1 if the answer starts with the target.",
+    )

@@ -9,8 +9,14 @@ from harness.metric import Metric, normalize_text
 from harness.schemas import Message, Sample, Score, SolveOutput
 from harness.task import Task
 
-CAPITALS = {"France": "Paris", "Japan": "Tokyo", "Kenya": "Nairobi", "Peru": "Lima",
-            "Canada": "Ottawa", "Egypt": "Cairo"}
+CAPITALS = {
+    "France": "Paris",
+    "Japan": "Tokyo",
+    "Kenya": "Nairobi",
+    "Peru": "Lima",
+    "Canada": "Ottawa",
+    "Egypt": "Cairo",
+}
 
 
 class StartsWithTarget(Metric):
@@ -24,8 +30,10 @@ class StartsWithTarget(Metric):
 
 class Options(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    prompt: str = Field(default="What is the capital of {country}? Answer with the city only.",
-                        description="Question template; {country} is filled in.")
+    prompt: str = Field(
+        default="What is the capital of {country}? Answer with the city only.",
+        description="Question template; {country} is filled in.",
+    )
 
 
 class CapitalsTask(Task):
@@ -34,8 +42,10 @@ class CapitalsTask(Task):
     Options = Options
 
     def samples(self) -> list[Sample]:
-        return [Sample(id=c.lower(), input=self.options.prompt.format(country=c), target=t)
-                for c, t in CAPITALS.items()]
+        return [
+            Sample(id=c.lower(), input=self.options.prompt.format(country=c), target=t)
+            for c, t in CAPITALS.items()
+        ]
 
     async def solve(self, sample: Sample, ctx: SolveContext) -> SolveOutput:
         messages = [Message(role="user", content=str(sample.input))]

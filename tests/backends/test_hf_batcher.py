@@ -96,16 +96,15 @@ def test_keys_separate_batches() -> None:
 
 
 def test_parallel_lanes_run_batches_at_once_on_different_slots() -> None:
-    engine = Engine(delay=0.1)
+    engine = Engine(delay=0.3)
     batcher: MicroBatcher[int, int] = MicroBatcher(engine, max_batch=2, window=0.01, parallel=2)
 
     async def go() -> list[int]:
         return await asyncio.gather(*(batcher.submit(i) for i in range(4)))
 
-    t0 = time.perf_counter()
     assert asyncio.run(go()) == [0, 10, 20, 30]
+    # both batches were inside the engine at the same time, on different lanes (replicas)
     assert engine.max_active == 2 and sorted(engine.slots) == [0, 1]
-    assert time.perf_counter() - t0 < 0.19  # two batches of 0.1 s side by side, not 0.2 s
 
 
 def test_cancelled_caller_is_skipped_and_a_new_loop_works() -> None:

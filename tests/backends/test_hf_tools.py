@@ -58,7 +58,7 @@ def test_mistral_style_list() -> None:
 
 def test_malformed_call_is_kept_with_its_error() -> None:
     out = '{"name": "add", "arguments": {"a": 1, "b": }'
-    text, calls = parse_tool_calls(out)
+    _text, calls = parse_tool_calls(out)
     assert len(calls) == 1
     assert calls[0].name == "add" and calls[0].arguments == {}
     assert calls[0].parse_error and calls[0].raw_arguments == out

@@ -1,0 +1,116 @@
+"""Against our fault-injecting server: retries, adaptive concurrency, malformed tool calls, and
+proof that no sample is lost or answered twice."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.runner import Runner, build_wrappers
+from harness.schemas import GenerateConfig, RunConfig
+
+pytestmark = pytest.mark.slow
+
+
+def _records(run_dir: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in (run_dir / "samples.jsonl").read_text().splitlines()]
+
+
+def _config(base_url: str, n: int, **kw: Any) -> RunConfig:
+    args = {
+        "base_url": base_url,
+        "retry_base": "0.02",
+        "max_retries": "12",
+        **kw.pop("model_args", {}),
+    }
+    return RunConfig(
+        task="sanity",
+        task_params={"n": n},
+        model="openai-compatible/fault",
+        model_args=args,
+        max_concurrency=kw.pop("max_concurrency", 16),
+        generate=GenerateConfig(timeout=0.5),
+        **kw,
+    )
+
+
+def _assert_exactly_once(server: Any, recs: list[dict[str, Any]], n_samples: int) -> None:
+    stats = server.get("/stats")
+    seeds = {str(r["seed"]) for r in recs}
+    assert len(recs) == n_samples and len({(r["sample_id"], r["epoch"]) for r in recs}) == n_samples
+    assert {r["status"] for r in recs} == {"ok"}
+    assert len(seeds) == n_samples
+    assert set(stats["ok"]) == seeds and set(stats["ok"].values()) == {1}  # one answer each
+    for r in recs:  # the answer recorded is the one the server gave that very sample
+        assert r["output"]["completion"] == f"reply seed={r['seed']} n=1"
+
+
+def test_faults_are_retried_and_no_sample_is_lost_or_duplicated(
+    fault_server: Any, tmp_path: Path
+) -> None:
+    server = fault_server.start(
+        latency=0.01, fail_rate=0.3, faults="429,500,timeout", retry_after=0.05, hang=3
+    )
+    cfg = _config(server.base_url, 60, max_concurrency=24)
+    wrappers = build_wrappers(cfg, None)
+    run_dir, result = Runner(cfg, tmp_path, progress=False, wrappers=wrappers).run()
+    recs = _records(run_dir)
+    _assert_exactly_once(server, recs, 120)
+    stats = server.get("/stats")
+    assert set(stats["injected"]) == {"429", "500", "timeout"}
+    assert stats["total_requests"] == 120 + sum(stats["injected"].values())
+    assert wrappers[0].retries["openai-compatible/fault"] == sum(stats["injected"].values())
+    assert stats["max_in_flight"] <= 24
+    assert result.usage.input_tokens > 0
+
+
+def test_429s_make_concurrency_back_off_and_climb_back(fault_server: Any, tmp_path: Path) -> None:
+    server = fault_server.start(latency=0.02, fail_rate=0.25, faults="429", retry_after=0.05)
+    cfg = _config(server.base_url, 150, max_concurrency=32)
+    wrappers = build_wrappers(cfg, None)
+    run_dir, _ = Runner(cfg, tmp_path, progress=False, wrappers=wrappers).run()
+    _assert_exactly_once(server, _records(run_dir), 300)
+    lim = wrappers[1].limiters["openai-compatible/fault"]
+    values = [v for _, v in lim.curve]
+    assert lim.cuts >= 1 and min(values) < 32
+    low = values.index(min(values))
+    assert max(values[low:]) > min(values)  # climbed back after the lowest point
+
+
+def test_persistent_failure_is_an_error_record_and_resume_finishes(
+    fault_server: Any, tmp_path: Path
+) -> None:
+    server = fault_server.start(latency=0.0, fail_rate=1.0, faults="500")
+    cfg = _config(server.base_url, 3, model_args={"max_retries": "1"})
+    run_dir, result = Runner(cfg, tmp_path, progress=False).run()
+    recs = _records(run_dir)
+    assert result.errors == 6 and all(r["status"] == "error" for r in recs)
+    msg = recs[0]["error"]["message"]
+    assert "openai-compatible/fault: gave up after 2 attempts" in msg and "HTTP 500" in msg
+    server.post("/reset", {"fail_rate": 0.0})
+    _, again = Runner(cfg, tmp_path, progress=False).resume(run_dir)
+    assert again.errors == 0 and again.records == 6
+    assert len(_records(run_dir)) == 12  # the error lines stay; the new ok lines win
+
+
+def test_malformed_tool_call_is_kept_in_the_record(fault_server: Any, tmp_path: Path) -> None:
+    server = fault_server.start(latency=0.0, tool_args='{"a": 3, "b":')
+    cfg = RunConfig(
+        task="sanity-tools",
+        task_params={"n": 1, "subset": "arithmetic"},
+        model="openai-compatible/fault",
+        model_args={"base_url": server.base_url},
+    )
+    run_dir, _result = Runner(cfg, tmp_path, progress=False).run()
+    rec = _records(run_dir)[0]
+    assert rec["status"] == "ok"
+    calls = [c for m in rec["output"]["messages"] for c in m.get("tool_calls", [])]
+    assert len(calls) == 1
+    assert (
+        calls[0]["raw_arguments"] == '{"a": 3, "b":' and "not valid JSON" in calls[0]["parse_error"]
+    )
+    tool_msgs = [m for m in rec["output"]["messages"] if m["role"] == "tool"]
+    assert tool_msgs and "Error" in tool_msgs[0]["content"]

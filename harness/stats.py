@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections import defaultdict
 from collections.abc import Sequence
 from math import comb
@@ -17,16 +16,32 @@ def mean(values: Sequence[float]) -> float | None:
 def bootstrap_ci(
     values: Sequence[float], resamples: int = 1000, seed: int = 0, level: float = 0.95
 ) -> tuple[float | None, float | None]:
-    """Percentile bootstrap CI of the mean (deterministic for a given seed)."""
+    """Percentile bootstrap CI of the mean (deterministic for a given seed).
+
+    For 0/1 scores a resample's success count is Binomial(n, mean), drawn directly; otherwise
+    indices are drawn in chunks. numpy keeps this at milliseconds for tens of thousands of records.
+    """
+    import numpy as np
+
     n = len(values)
     if n == 0:
         return None, None
     if n == 1 or min(values) == max(values):
         return float(values[0]), float(values[0])
-    rng = random.Random(seed)
-    means = sorted(sum(rng.choices(values, k=n)) / n for _ in range(resamples))
-    lo = means[int((1 - level) / 2 * resamples)]
-    hi = means[min(resamples - 1, int((1 + level) / 2 * resamples))]
+    rng = np.random.default_rng(seed)
+    data = np.asarray(values, dtype=float)
+    if np.all((data == 0.0) | (data == 1.0)):
+        means = rng.binomial(n, data.mean(), size=resamples) / n
+    else:
+        chunk = max(1, 2_000_000 // n)
+        parts = []
+        for start in range(0, resamples, chunk):
+            k = min(chunk, resamples - start)
+            parts.append(data[rng.integers(0, n, size=(k, n))].mean(axis=1))
+        means = np.concatenate(parts)
+    means.sort()
+    lo = float(means[int((1 - level) / 2 * resamples)])
+    hi = float(means[min(resamples - 1, int((1 + level) / 2 * resamples))])
     return lo, hi
 
 

@@ -1,0 +1,97 @@
+"""The commands end to end (in process): verify-only, the critic, the converter, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness_actionstudio.critic import parse_verdict
+
+
+def _run_dir(out: Path) -> Path:
+    (d,) = [p for p in out.iterdir() if p.is_dir()]
+    return d
+
+
+def test_verify_only_with_critic(tmp_path: Path, short_data: Path, tiny_model_dir: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    verdict = json.dumps({"score": 4, "explanation": "Correct lookup, terse answer."})
+    rc = main(["train", "actionstudio", "--data", str(short_data), "--verify-only",
+               "--base-model", str(tiny_model_dir), "--critic", "--critic-limit", "3",
+               "--critic-min-score", "5", "--model", "scripted/judge",
+               "-M", f"responses=[{json.dumps(verdict)}]", "--out", str(tmp_path)])
+    assert rc == 0
+    run = _run_dir(tmp_path)
+    printed = capsys.readouterr().out
+    assert "--- labels" in printed and "masked" in printed
+    verdicts = [json.loads(x) for x in (run / "critic.jsonl").read_text().splitlines()]
+    assert [v["score"] for v in verdicts] == [4, 4, 4]
+    summary = json.loads((run / "run.json").read_text())["summary"]
+    assert summary["verify_only"] and summary["critic"]["mean_score"] == 4.0
+    assert len(summary["critic"]["dropped"]) == 3  # below --critic-min-score 5
+    assert summary["records_used"] == 3
+    assert not (run / "checkpoints").exists()
+
+
+def test_parse_verdict() -> None:
+    assert parse_verdict('ok {"score": "3", "explanation": "fine"}') == \
+        {"score": 3, "explanation": "fine"}
+    for bad in ("no json", '{"score": 7}', '{"score": true}'):
+        with pytest.raises(ValueError):
+            parse_verdict(bad)
+
+
+def test_convert_generator(tmp_path: Path, fixtures: Path) -> None:
+    rc = main(["generate", "actionstudio-convert", "--input", str(fixtures / "openai.jsonl"),
+               str(fixtures / "sharegpt.json"), "--out", str(tmp_path)])
+    assert rc == 0
+    run = _run_dir(tmp_path)
+    unified = (run / "unified.jsonl").read_text().splitlines()
+    assert [json.loads(x)["unique_trajectory_id"] for x in unified] == ["oa-1", "sg-1"]
+    rejected = [json.loads(x) for x in (run / "rejected.jsonl").read_text().splitlines()]
+    assert {r["id"] for r in rejected} >= {"oa-2", "sg-2"}
+    assert all(r["reason"] for r in rejected)
+    # The converted file trains: it is valid input for the trainer's loader.
+    from harness_actionstudio.converters import convert_files
+
+    again = convert_files([run / "unified.jsonl"])
+    assert len(again.records) == 2 and not again.rejected
+
+
+def _err(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("harness: error: ") and "Traceback" not in err
+    return err
+
+
+def test_bad_input_one_clear_message(tmp_path: Path, short_data: Path, tiny_model_dir: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["train", "actionstudio", "--base-model", str(tiny_model_dir), "--out",
+            str(tmp_path / "runs"), "--verify-only"]
+    mix = tmp_path / "mix.yaml"
+    mix.write_text("short: {ratio: 0.5}\n")
+    assert "ratios sum to 0.5, not 1" in _err(
+        [*base, "--data", str(short_data), "--mixture", str(mix)], capsys)
+    mix.write_text("short: {size: 2}\nretail: {size: 2}\n")
+    assert "mixture dataset 'retail' not found" in _err(
+        [*base, "--data", str(short_data), "--mixture", str(mix)], capsys)
+    assert "longer than max_seq_length 40" in _err(
+        [*base, "--data", str(short_data), "--max-seq-length", "40", "--overlong", "error"],
+        capsys)
+    assert "every example is longer than max_seq_length 40" in _err(
+        [*base, "--data", str(short_data), "--max-seq-length", "40"], capsys)
+    bare = tmp_path / "bare"
+    shutil.copytree(tiny_model_dir, bare)
+    (bare / "chat_template.jinja").unlink(missing_ok=True)
+    cfg = json.loads((bare / "tokenizer_config.json").read_text())
+    cfg.pop("chat_template", None)
+    (bare / "tokenizer_config.json").write_text(json.dumps(cfg))
+    assert "tokenizer has no chat template" in _err(
+        ["train", "actionstudio", "--base-model", str(bare), "--data", str(short_data),
+         "--out", str(tmp_path / "runs")], capsys)
+    assert "data file not found" in _err([*base, "--data", str(tmp_path / "nope.jsonl")], capsys)

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from harness_actionstudio.critic import parse_verdict
 
 from harness.cli import main
-from harness_actionstudio.critic import parse_verdict
 
 
 def _run_dir(out: Path) -> Path:
@@ -17,13 +17,32 @@ def _run_dir(out: Path) -> Path:
     return d
 
 
-def test_verify_only_with_critic(tmp_path: Path, short_data: Path, tiny_model_dir: Path,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_only_with_critic(
+    tmp_path: Path, short_data: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     verdict = json.dumps({"score": 4, "explanation": "Correct lookup, terse answer."})
-    rc = main(["train", "actionstudio", "--data", str(short_data), "--verify-only",
-               "--base-model", str(tiny_model_dir), "--critic", "--critic-limit", "3",
-               "--critic-min-score", "5", "--model", "scripted/judge",
-               "-M", f"responses=[{json.dumps(verdict)}]", "--out", str(tmp_path)])
+    rc = main(
+        [
+            "train",
+            "actionstudio",
+            "--data",
+            str(short_data),
+            "--verify-only",
+            "--base-model",
+            str(tiny_model_dir),
+            "--critic",
+            "--critic-limit",
+            "3",
+            "--critic-min-score",
+            "5",
+            "--model",
+            "scripted/judge",
+            "-M",
+            f"responses=[{json.dumps(verdict)}]",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert rc == 0
     run = _run_dir(tmp_path)
     printed = capsys.readouterr().out
@@ -38,16 +57,27 @@ def test_verify_only_with_critic(tmp_path: Path, short_data: Path, tiny_model_di
 
 
 def test_parse_verdict() -> None:
-    assert parse_verdict('ok {"score": "3", "explanation": "fine"}') == \
-        {"score": 3, "explanation": "fine"}
+    assert parse_verdict('ok {"score": "3", "explanation": "fine"}') == {
+        "score": 3,
+        "explanation": "fine",
+    }
     for bad in ("no json", '{"score": 7}', '{"score": true}'):
         with pytest.raises(ValueError):
             parse_verdict(bad)
 
 
 def test_convert_generator(tmp_path: Path, fixtures: Path) -> None:
-    rc = main(["generate", "actionstudio-convert", "--input", str(fixtures / "openai.jsonl"),
-               str(fixtures / "sharegpt.json"), "--out", str(tmp_path)])
+    rc = main(
+        [
+            "generate",
+            "actionstudio-convert",
+            "--input",
+            str(fixtures / "openai.jsonl"),
+            str(fixtures / "sharegpt.json"),
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert rc == 0
     run = _run_dir(tmp_path)
     unified = (run / "unified.jsonl").read_text().splitlines()
@@ -69,22 +99,33 @@ def _err(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     return err
 
 
-def test_bad_input_one_clear_message(tmp_path: Path, short_data: Path, tiny_model_dir: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
-    base = ["train", "actionstudio", "--base-model", str(tiny_model_dir), "--out",
-            str(tmp_path / "runs"), "--verify-only"]
+def test_bad_input_one_clear_message(
+    tmp_path: Path, short_data: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = [
+        "train",
+        "actionstudio",
+        "--base-model",
+        str(tiny_model_dir),
+        "--out",
+        str(tmp_path / "runs"),
+        "--verify-only",
+    ]
     mix = tmp_path / "mix.yaml"
     mix.write_text("short: {ratio: 0.5}\n")
     assert "ratios sum to 0.5, not 1" in _err(
-        [*base, "--data", str(short_data), "--mixture", str(mix)], capsys)
+        [*base, "--data", str(short_data), "--mixture", str(mix)], capsys
+    )
     mix.write_text("short: {size: 2}\nretail: {size: 2}\n")
     assert "mixture dataset 'retail' not found" in _err(
-        [*base, "--data", str(short_data), "--mixture", str(mix)], capsys)
+        [*base, "--data", str(short_data), "--mixture", str(mix)], capsys
+    )
     assert "longer than max_seq_length 40" in _err(
-        [*base, "--data", str(short_data), "--max-seq-length", "40", "--overlong", "error"],
-        capsys)
+        [*base, "--data", str(short_data), "--max-seq-length", "40", "--overlong", "error"], capsys
+    )
     assert "every example is longer than max_seq_length 40" in _err(
-        [*base, "--data", str(short_data), "--max-seq-length", "40"], capsys)
+        [*base, "--data", str(short_data), "--max-seq-length", "40"], capsys
+    )
     bare = tmp_path / "bare"
     shutil.copytree(tiny_model_dir, bare)
     (bare / "chat_template.jinja").unlink(missing_ok=True)
@@ -92,6 +133,16 @@ def test_bad_input_one_clear_message(tmp_path: Path, short_data: Path, tiny_mode
     cfg.pop("chat_template", None)
     (bare / "tokenizer_config.json").write_text(json.dumps(cfg))
     assert "tokenizer has no chat template" in _err(
-        ["train", "actionstudio", "--base-model", str(bare), "--data", str(short_data),
-         "--out", str(tmp_path / "runs")], capsys)
+        [
+            "train",
+            "actionstudio",
+            "--base-model",
+            str(bare),
+            "--data",
+            str(short_data),
+            "--out",
+            str(tmp_path / "runs"),
+        ],
+        capsys,
+    )
     assert "data file not found" in _err([*base, "--data", str(tmp_path / "nope.jsonl")], capsys)

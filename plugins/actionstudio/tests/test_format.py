@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
-
-from harness.schemas import Trajectory
 from harness_actionstudio.converters import convert_files, load_options
 from harness_actionstudio.unified import (
     SCHEMA_PATH,
@@ -17,6 +14,9 @@ from harness_actionstudio.unified import (
     to_trajectory,
 )
 from harness_actionstudio.verify import verify
+from jsonschema import Draft202012Validator
+
+from harness.schemas import Trajectory
 
 
 def test_registrations(harness_conformance) -> None:
@@ -40,15 +40,22 @@ def test_trajectory_round_trip_is_one_to_one(make_traj) -> None:
     assert rec.system == "You are a store agent. Be brief."
     assert [t.role for t in rec.conversation] == ["user", "assistant", "tool", "assistant"]
     call = rec.conversation[1].tool_calls[0]
-    assert (call.id, call.function.name, call.function.arguments) == \
-        ("call_0", "get_order_details", {"order_id": "#W1234567"})
+    assert (call.id, call.function.name, call.function.arguments) == (
+        "call_0",
+        "get_order_details",
+        {"order_id": "#W1234567"},
+    )
     assert rec.conversation[2].tool_call_id == "call_0"
     assert rec.tools[0].model_dump()["function"]["name"] == "get_order_details"
     back = to_trajectory(rec)
     # The system message moves to the `system` field; everything else is identical.
     assert back.messages == traj.messages[1:]
-    assert (back.id, back.tools, back.system, back.reward) == \
-        (traj.id, traj.tools, traj.system, traj.reward)
+    assert (back.id, back.tools, back.system, back.reward) == (
+        traj.id,
+        traj.tools,
+        traj.system,
+        traj.reward,
+    )
     assert from_trajectory(back) == rec
 
 
@@ -63,8 +70,9 @@ def test_tau_bench_converter(tmp_path: Path, fixtures: Path) -> None:
     calls = [c for t in rec.conversation for c in t.tool_calls or []]
     assert calls[1].function.arguments == {"order_id": "#W5002231", "reason": "no longer needed"}
     # The truncated-arguments record is rejected with its id and why; conversion went on.
-    assert [(r.record_id, "arguments are not JSON" in r.reason) for r in res.rejected] == \
-        [("4-1", True)]
+    assert [(r.record_id, "arguments are not JSON" in r.reason) for r in res.rejected] == [
+        ("4-1", True)
+    ]
     assert not verify(res.records).problems
 
 
@@ -111,7 +119,9 @@ def test_trajectory_with_unparsed_call_is_rejected(tmp_path: Path, make_traj) ->
     traj = make_traj(1)
     traj.messages[2].tool_calls[0].parse_error = "Expecting value"
     p = tmp_path / "t.jsonl"
-    p.write_text(traj.model_dump_json() + "\n" + '{"format_version": 1, "id": "broken", "source": "x"}\n')
+    p.write_text(
+        traj.model_dump_json() + "\n" + '{"format_version": 1, "id": "broken", "source": "x"}\n'
+    )
     res = convert_files([p])
     assert not res.records
     reasons = {r.record_id: r.reason for r in res.rejected}

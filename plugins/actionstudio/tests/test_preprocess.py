@@ -8,8 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-
-from harness.errors import UserError
 from harness_actionstudio.mixture import interleave, load_mixture, probabilities
 from harness_actionstudio.preprocess import (
     IGNORE,
@@ -21,6 +19,8 @@ from harness_actionstudio.preprocess import (
 )
 from harness_actionstudio.templates import CHATML_TOOLS, choose_template, template_problem
 from harness_actionstudio.unified import from_trajectory
+
+from harness.errors import UserError
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +95,10 @@ def test_masking_token_by_token(tok, make_traj) -> None:
         assert '"name": "get_order_details"' in prompt_text
     call_example = tokenize(tok, CHATML_TOOLS, build_examples(rec)[0])
     trained = tok.decode([y for y in call_example.labels if y != IGNORE])
-    assert trained == ('<tool_call>\n{"name": "get_order_details", "arguments": '
-                       '{"order_id": "#W1234567"}}\n</tool_call><|im_end|>\n')
+    assert trained == (
+        '<tool_call>\n{"name": "get_order_details", "arguments": '
+        '{"order_id": "#W1234567"}}\n</tool_call><|im_end|>\n'
+    )
     text = preview(tok, call_example)
     assert f"{call_example.n_prompt} masked" in text and "[" in text and "get_order_details" in text
 
@@ -120,8 +122,9 @@ def _write(path: Path, body: str) -> str:
 def test_mixture_probabilities_and_errors(tmp_path: Path, short_data: Path) -> None:
     other = tmp_path / "other.jsonl"
     other.write_text(short_data.read_text())
-    cfg = _write(tmp_path / "mix.yaml",
-                 "short: {size: 4, epochs: 2}\nother: {size: 2, epochs: 1}\n")
+    cfg = _write(
+        tmp_path / "mix.yaml", "short: {size: 4, epochs: 2}\nother: {size: 2, epochs: 1}\n"
+    )
     sources = load_mixture(cfg, [str(short_data), str(other)])
     assert [(s.name, s.path) for s in sources] == [("short", short_data), ("other", other)]
     plan = probabilities(sources, {"short": 10, "other": 10})
@@ -131,7 +134,7 @@ def test_mixture_probabilities_and_errors(tmp_path: Path, short_data: Path) -> N
     assert probabilities(sources, {"short": 3, "other": 10})["short"]["size"] == 3
 
     bad = _write(tmp_path / "bad.yaml", "short: {ratio: 0.7}\nother: {ratio: 0.2}\n")
-    with pytest.raises(UserError, match="ratios sum to 0.9, not 1"):
+    with pytest.raises(UserError, match=r"ratios sum to 0\.9, not 1"):
         load_mixture(bad, [str(short_data), str(other)])
     missing = _write(tmp_path / "missing.yaml", "short: {size: 1}\nnowhere: {size: 1}\n")
     with pytest.raises(UserError, match="mixture dataset 'nowhere' not found"):
@@ -146,8 +149,10 @@ def test_interleave_respects_sizes_and_probabilities() -> None:
 
     a = Dataset.from_dict({"input_ids": [[1, i] for i in range(40)], "labels": [[1]] * 40})
     b = Dataset.from_dict({"input_ids": [[2, i] for i in range(40)], "labels": [[2]] * 40})
-    plan = {"a": {"size": 30, "epochs": 1, "probability": 0.75},
-            "b": {"size": 10, "epochs": 1, "probability": 0.25}}
+    plan = {
+        "a": {"size": 30, "epochs": 1, "probability": 0.75},
+        "b": {"size": 10, "epochs": 1, "probability": 0.25},
+    }
     mixed = interleave({"a": a, "b": b}, plan, seed=0)
     assert len(mixed) == 40
     first = [row[0] for row in mixed["input_ids"]]

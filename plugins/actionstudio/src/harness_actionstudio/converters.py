@@ -4,8 +4,8 @@ Formats (``--format``; ``auto`` picks one per record from its keys):
 
 * ``trajectory``: the core ``harness.schemas.Trajectory`` JSONL (what the APIGen-MT plugin writes).
 * ``unified``: ActionStudio unified records (already in our format; validated).
-* ``tau-bench``: tau-bench result entries ``{task_id, trial, reward, info, traj: [OpenAI messages]}``;
-  tool specs come from the record's ``tools`` or from ``tools_file``.
+* ``tau-bench``: tau-bench result entries ``{task_id, trial, reward, info, traj}`` (``traj``:
+  OpenAI messages); tool specs come from the record's ``tools`` or from ``tools_file``.
 * ``bfcl``: BFCL single-turn entries ``{id, question: [[messages]], function: [specs]}`` with the
   answer in ``ground_truth`` (in the record, or joined by id from ``answers_file``).
 * ``openai``: ``{id, messages: [OpenAI chat messages], tools: [OpenAI tool specs]}``.
@@ -159,14 +159,27 @@ def _tools(specs: Any, rid: str) -> list[Tool]:
         if not isinstance(fn, dict) or not fn.get("name"):
             raise RecordError(rid, f"tools[{i}]: no function name")
         params = fn.get("parameters") or {"type": "object", "properties": {}}
-        out.append(Tool(function=FunctionSpec(
-            name=str(fn["name"]), description=str(fn.get("description") or ""),
-            parameters=_json_schema_types(params))))
+        out.append(
+            Tool(
+                function=FunctionSpec(
+                    name=str(fn["name"]),
+                    description=str(fn.get("description") or ""),
+                    parameters=_json_schema_types(params),
+                )
+            )
+        )
     return out
 
 
-_BFCL_TYPES = {"dict": "object", "float": "number", "tuple": "array", "list": "array",
-               "int": "integer", "bool": "boolean", "str": "string"}
+_BFCL_TYPES = {
+    "dict": "object",
+    "float": "number",
+    "tuple": "array",
+    "list": "array",
+    "int": "integer",
+    "bool": "boolean",
+    "str": "string",
+}
 
 
 def _json_schema_types(schema: Any) -> Any:
@@ -220,10 +233,17 @@ def _openai_turns(messages: Any, rid: str) -> tuple[str | None, list[Turn]]:
                     raise RecordError(rid, f"messages[{i}].tool_calls[{j}]: no function name")
                 cid = str(c.get("id") or f"call_{i}_{j}")
                 call_names[cid] = fn["name"]
-                calls.append(UnifiedToolCall(id=cid, function=FunctionCall(
-                    name=fn["name"],
-                    arguments=_parse_args(fn.get("arguments"), rid,
-                                          f"messages[{i}].tool_calls[{j}]"))))
+                calls.append(
+                    UnifiedToolCall(
+                        id=cid,
+                        function=FunctionCall(
+                            name=fn["name"],
+                            arguments=_parse_args(
+                                fn.get("arguments"), rid, f"messages[{i}].tool_calls[{j}]"
+                            ),
+                        ),
+                    )
+                )
         tcid = None
         name = None
         if role == "tool":
@@ -234,8 +254,9 @@ def _openai_turns(messages: Any, rid: str) -> tuple[str | None, list[Turn]]:
             if tcid is None:
                 raise RecordError(rid, f"messages[{i}].tool_call_id: missing")
             name = name or call_names.get(tcid)
-        turns.append(Turn(role=role, content=str(content), tool_calls=calls, name=name,
-                          tool_call_id=tcid))
+        turns.append(
+            Turn(role=role, content=str(content), tool_calls=calls, name=name, tool_call_id=tcid)
+        )
     return system, turns
 
 
@@ -260,22 +281,34 @@ def conv_unified(raw: dict[str, Any], rid: str, opts: ConvertOptions) -> Unified
 def conv_openai(raw: dict[str, Any], rid: str, opts: ConvertOptions) -> UnifiedRecord:
     system, turns = _openai_turns(raw.get("messages"), rid)
     tools = raw.get("tools", opts.tools)
-    return UnifiedRecord(unique_trajectory_id=rid, task_instruction=str(raw.get("instruction", "")),
-                         tools=_tools(tools, rid), conversation=turns, system=system,
-                         source=opts.source or "openai", metadata=raw.get("metadata") or {})
+    return UnifiedRecord(
+        unique_trajectory_id=rid,
+        task_instruction=str(raw.get("instruction", "")),
+        tools=_tools(tools, rid),
+        conversation=turns,
+        system=system,
+        source=opts.source or "openai",
+        metadata=raw.get("metadata") or {},
+    )
 
 
 def conv_tau_bench(raw: dict[str, Any], rid: str, opts: ConvertOptions) -> UnifiedRecord:
     system, turns = _openai_turns(raw.get("traj"), rid)
     tools = raw.get("tools", opts.tools)
     if tools is None:
-        raise RecordError(rid, "tools: tau-bench results do not carry tool specs; "
-                               "pass tools_file (a JSON list of OpenAI tool specs)")
+        raise RecordError(
+            rid,
+            "tools: tau-bench results do not carry tool specs; "
+            "pass tools_file (a JSON list of OpenAI tool specs)",
+        )
     info = raw.get("info") if isinstance(raw.get("info"), dict) else {}
     task = info.get("task") if isinstance(info.get("task"), dict) else {}
     return UnifiedRecord(
-        unique_trajectory_id=rid, task_instruction=str(task.get("instruction", "")),
-        tools=_tools(tools, rid), conversation=turns, system=system,
+        unique_trajectory_id=rid,
+        task_instruction=str(task.get("instruction", "")),
+        tools=_tools(tools, rid),
+        conversation=turns,
+        system=system,
         source=opts.source or "tau-bench",
         reward=float(raw["reward"]) if isinstance(raw.get("reward"), int | float) else None,
         metadata={k: raw[k] for k in ("task_id", "trial") if k in raw},
@@ -292,7 +325,7 @@ def _ground_truth_calls(gt: Any, rid: str) -> list[UnifiedToolCall]:
     for i, entry in enumerate(gt):
         if not isinstance(entry, dict) or len(entry) != 1:
             raise RecordError(rid, f"ground_truth[{i}]: not {{function: {{arg: [values]}}}}")
-        (name, args), = entry.items()
+        ((name, args),) = entry.items()
         if not isinstance(args, dict):
             raise RecordError(rid, f"ground_truth[{i}].{name}: arguments not an object")
         chosen = {}
@@ -303,8 +336,9 @@ def _ground_truth_calls(gt: Any, rid: str) -> list[UnifiedToolCall]:
             if options[0] == "":
                 continue
             chosen[arg] = options[0]
-        calls.append(UnifiedToolCall(id=f"call_{i}",
-                                     function=FunctionCall(name=name, arguments=chosen)))
+        calls.append(
+            UnifiedToolCall(id=f"call_{i}", function=FunctionCall(name=name, arguments=chosen))
+        )
     return calls
 
 
@@ -317,14 +351,26 @@ def conv_bfcl(raw: dict[str, Any], rid: str, opts: ConvertOptions) -> UnifiedRec
         raise RecordError(rid, "question: must end with a user message")
     gt = raw.get("ground_truth", opts.answers.get(rid))
     turns.append(Turn(role="assistant", content="", tool_calls=_ground_truth_calls(gt, rid)))
-    return UnifiedRecord(unique_trajectory_id=rid, tools=_tools(raw.get("function"), rid),
-                         conversation=turns, system=system, source=opts.source or "bfcl",
-                         task_instruction="")
+    return UnifiedRecord(
+        unique_trajectory_id=rid,
+        tools=_tools(raw.get("function"), rid),
+        conversation=turns,
+        system=system,
+        source=opts.source or "bfcl",
+        task_instruction="",
+    )
 
 
-_SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
-                   "function_call": "function_call", "observation": "tool", "tool": "tool",
-                   "system": "system"}
+_SHAREGPT_ROLES = {
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "function_call": "function_call",
+    "observation": "tool",
+    "tool": "tool",
+    "system": "system",
+}
 
 
 def conv_sharegpt(raw: dict[str, Any], rid: str, opts: ConvertOptions) -> UnifiedRecord:
@@ -337,8 +383,11 @@ def conv_sharegpt(raw: dict[str, Any], rid: str, opts: ConvertOptions) -> Unifie
     n_calls = 0
     for i, c in enumerate(convs):
         if not isinstance(c, dict) or c.get("from") not in _SHAREGPT_ROLES:
-            raise RecordError(rid, f"conversations[{i}].from: unknown speaker "
-                                   f"{c.get('from') if isinstance(c, dict) else c!r}")
+            raise RecordError(
+                rid,
+                f"conversations[{i}].from: unknown speaker "
+                f"{c.get('from') if isinstance(c, dict) else c!r}",
+            )
         role = _SHAREGPT_ROLES[c["from"]]
         value = str(c.get("value", ""))
         if role == "system":
@@ -347,16 +396,25 @@ def conv_sharegpt(raw: dict[str, Any], rid: str, opts: ConvertOptions) -> Unifie
             try:
                 parsed = json.loads(value)
             except ValueError as exc:
-                raise RecordError(rid, f"conversations[{i}].value: call is not JSON ({exc})") \
-                    from None
+                raise RecordError(
+                    rid, f"conversations[{i}].value: call is not JSON ({exc})"
+                ) from None
             items = parsed if isinstance(parsed, list) else [parsed]
             calls = []
             for item in items:
                 if not isinstance(item, dict) or not item.get("name"):
                     raise RecordError(rid, f"conversations[{i}].value: call has no name")
-                calls.append(UnifiedToolCall(id=f"call_{n_calls}", function=FunctionCall(
-                    name=item["name"],
-                    arguments=_parse_args(item.get("arguments"), rid, f"conversations[{i}]"))))
+                calls.append(
+                    UnifiedToolCall(
+                        id=f"call_{n_calls}",
+                        function=FunctionCall(
+                            name=item["name"],
+                            arguments=_parse_args(
+                                item.get("arguments"), rid, f"conversations[{i}]"
+                            ),
+                        ),
+                    )
+                )
                 n_calls += 1
             turns.append(Turn(role="assistant", content="", tool_calls=calls))
             pending.extend(calls)
@@ -364,12 +422,18 @@ def conv_sharegpt(raw: dict[str, Any], rid: str, opts: ConvertOptions) -> Unifie
             if not pending:
                 raise RecordError(rid, f"conversations[{i}]: observation without a call")
             call = pending.pop(0)
-            turns.append(Turn(role="tool", content=value, tool_call_id=call.id,
-                              name=call.function.name))
+            turns.append(
+                Turn(role="tool", content=value, tool_call_id=call.id, name=call.function.name)
+            )
         else:
             turns.append(Turn(role=role, content=value))
-    return UnifiedRecord(unique_trajectory_id=rid, tools=_tools(raw.get("tools", opts.tools), rid),
-                         conversation=turns, system=system, source=opts.source or "sharegpt")
+    return UnifiedRecord(
+        unique_trajectory_id=rid,
+        tools=_tools(raw.get("tools", opts.tools), rid),
+        conversation=turns,
+        system=system,
+        source=opts.source or "sharegpt",
+    )
 
 
 CONVERTERS: dict[str, Callable[[dict[str, Any], str, ConvertOptions], UnifiedRecord]] = {
@@ -407,8 +471,9 @@ def convert_one(raw: Any, where: str, fmt: str, opts: ConvertOptions) -> tuple[s
         raise RecordError(rid, f"malformed {used} record ({type(exc).__name__}: {exc})") from None
 
 
-def convert_records(items: Iterable[tuple[str, Any]], fmt: str = "auto",
-                    opts: ConvertOptions | None = None) -> ConvertResult:
+def convert_records(
+    items: Iterable[tuple[str, Any]], fmt: str = "auto", opts: ConvertOptions | None = None
+) -> ConvertResult:
     if fmt not in FORMATS:
         raise UserError(f"unknown format '{fmt}' (known: {', '.join(FORMATS)})")
     opts = opts or ConvertOptions()
@@ -424,8 +489,9 @@ def convert_records(items: Iterable[tuple[str, Any]], fmt: str = "auto",
     return result
 
 
-def convert_files(paths: Iterable[Path], fmt: str = "auto",
-                  opts: ConvertOptions | None = None) -> ConvertResult:
+def convert_files(
+    paths: Iterable[Path], fmt: str = "auto", opts: ConvertOptions | None = None
+) -> ConvertResult:
     def items() -> Iterator[tuple[str, Any]]:
         for p in paths:
             yield from read_raw(Path(p))
@@ -433,8 +499,9 @@ def convert_files(paths: Iterable[Path], fmt: str = "auto",
     return convert_records(items(), fmt, opts)
 
 
-def load_options(tools_file: str | None, answers_file: str | None, source: str = "") \
-        -> ConvertOptions:
+def load_options(
+    tools_file: str | None, answers_file: str | None, source: str = ""
+) -> ConvertOptions:
     """Read the side files some formats need (tau-bench tool specs, BFCL answers)."""
     tools = None
     if tools_file:

@@ -13,8 +13,10 @@ from harness_actionstudio.unified import UnifiedRecord
 
 VERDICT_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {"score": {"type": "integer", "minimum": 1, "maximum": 5},
-                   "explanation": {"type": "string"}},
+    "properties": {
+        "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        "explanation": {"type": "string"},
+    },
     "required": ["score", "explanation"],
 }
 
@@ -40,8 +42,9 @@ def render_for_critic(rec: UnifiedRecord, max_chars: int = 6000) -> str:
     for t in rec.conversation:
         text = t.content
         if t.tool_calls:
-            text += " " + " ".join(f"CALL {c.function.name}({json.dumps(c.function.arguments)})"
-                                   for c in t.tool_calls)
+            text += " " + " ".join(
+                f"CALL {c.function.name}({json.dumps(c.function.arguments)})" for c in t.tool_calls
+            )
         lines.append(f"[{t.role}] {text.strip()}")
     body = "\n".join(lines)
     return body if len(body) <= max_chars else body[:max_chars] + "\n[... truncated]"
@@ -61,18 +64,20 @@ def parse_verdict(text: str) -> dict[str, Any]:
     return {"score": score, "explanation": str(data.get("explanation", ""))}
 
 
-async def critique(handle: Any, records: list[UnifiedRecord], concurrency: int = 4) \
-        -> list[dict[str, Any]]:
+async def critique(
+    handle: Any, records: list[UnifiedRecord], concurrency: int = 4
+) -> list[dict[str, Any]]:
     """One verdict per record: {id, score, explanation} or {id, error}."""
     sem = asyncio.Semaphore(concurrency)
 
     async def one(rec: UnifiedRecord) -> dict[str, Any]:
-        messages = [Message(role="system", content=CRITIC_SYSTEM),
-                    Message(role="user", content=render_for_critic(rec))]
+        messages = [
+            Message(role="system", content=CRITIC_SYSTEM),
+            Message(role="user", content=render_for_critic(rec)),
+        ]
         async with sem:
             try:
-                resp = await handle.generate(messages, json_schema=VERDICT_SCHEMA,
-                                             max_tokens=256)
+                resp = await handle.generate(messages, json_schema=VERDICT_SCHEMA, max_tokens=256)
                 return {"id": rec.unique_trajectory_id, **parse_verdict(resp.text)}
             except Exception as exc:  # one bad verdict never stops the run
                 return {"id": rec.unique_trajectory_id, "error": f"{type(exc).__name__}: {exc}"}

@@ -13,8 +13,11 @@ from harness.errors import UserError
 from harness_actionstudio.options import TrainOptions
 
 DATA = Path(__file__).parent / "data"
-DS_FILES = {"zero2": "ds_zero2.json", "zero3": "ds_zero3.json",
-            "zero3_offload": "ds_zero3_offload.json"}
+DS_FILES = {
+    "zero2": "ds_zero2.json",
+    "zero3": "ds_zero3.json",
+    "zero3_offload": "ds_zero3_offload.json",
+}
 
 
 def is_main() -> bool:
@@ -28,8 +31,10 @@ def deepspeed_config(stage: str) -> Path | None:
     import importlib.util
 
     if importlib.util.find_spec("deepspeed") is None:
-        raise UserError(f"--deepspeed {stage} needs DeepSpeed: pip install "
-                        "'agentharness-actionstudio[deepspeed]' (on a machine with CUDA)")
+        raise UserError(
+            f"--deepspeed {stage} needs DeepSpeed: pip install "
+            "'agentharness-actionstudio[deepspeed]' (on a machine with CUDA)"
+        )
     return DATA / DS_FILES[stage]
 
 
@@ -44,13 +49,17 @@ def gpu_count(opts: TrainOptions) -> int:
         return 1
 
 
-def write_run_config(out_dir: Path, opts: TrainOptions, seed: int, summary: dict[str, Any]) \
-        -> Path:
+def write_run_config(out_dir: Path, opts: TrainOptions, seed: int, summary: dict[str, Any]) -> Path:
     """run_config.json: the options (what launch.py re-reads on every rank) and what resolved."""
     path = out_dir / "run_config.json"
     if is_main():
-        body = {"format_version": 1, "trainer": "actionstudio", "seed": seed,
-                "options": opts.model_dump(mode="json"), "resolved": summary}
+        body = {
+            "format_version": 1,
+            "trainer": "actionstudio",
+            "seed": seed,
+            "options": opts.model_dump(mode="json"),
+            "resolved": summary,
+        }
         path.write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
     return path
 
@@ -69,10 +78,15 @@ def write_launch(out_dir: Path, opts: TrainOptions, seed: int) -> dict[str, str]
     """launch.sh with both lines (torchrun first); returns them."""
     lines = launch_lines(out_dir, opts, gpu_count(opts))
     if is_main():
-        ds = f" (DeepSpeed {opts.deepspeed}: {DATA / DS_FILES[opts.deepspeed]})" \
-            if opts.deepspeed != "none" else " (add --deepspeed zero2|zero3 to the options)"
-        text = ("#!/bin/sh\n# Same run on several GPUs" + ds + ".\n"
-                "# Every rank re-reads run_config.json; the second line is an alternative.\n"
-                f"{lines['torchrun']}\n# {lines['accelerate']}\n")
+        ds = (
+            f" (DeepSpeed {opts.deepspeed}: {DATA / DS_FILES[opts.deepspeed]})"
+            if opts.deepspeed != "none"
+            else " (add --deepspeed zero2|zero3 to the options)"
+        )
+        text = (
+            "#!/bin/sh\n# Same run on several GPUs" + ds + ".\n"
+            "# Every rank re-reads run_config.json; the second line is an alternative.\n"
+            f"{lines['torchrun']}\n# {lines['accelerate']}\n"
+        )
         (out_dir / "launch.sh").write_text(text, encoding="utf-8")
     return lines

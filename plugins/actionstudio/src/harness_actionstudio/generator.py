@@ -18,8 +18,10 @@ class ConvertOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     input: list[str] = Field(default_factory=list, description="Files to convert (JSONL/JSON).")
-    format: str = Field(default="auto", description="auto, trajectory, unified, tau-bench, bfcl, "
-                                                    "openai or sharegpt.")
+    format: str = Field(
+        default="auto",
+        description="auto, trajectory, unified, tau-bench, bfcl, openai or sharegpt.",
+    )
     tools_file: str | None = Field(default=None, description="Tool specs for tau-bench data.")
     answers_file: str | None = Field(default=None, description="BFCL ground truth by id.")
     source: str = Field(default="", description="Source label for records that lack one.")
@@ -40,11 +42,14 @@ class ConvertGenerator(Generator):
         o: ConvertOptions = self.options
         if not o.input:
             raise UserError("actionstudio-convert needs --input FILE [FILE ...]")
-        result = convert_files(o.input, o.format, load_options(o.tools_file, o.answers_file,
-                                                               o.source))
+        result = convert_files(
+            o.input, o.format, load_options(o.tools_file, o.answers_file, o.source)
+        )
         problems = verify(result.records).problems if o.verify else []
-        with (ctx.out_dir / "unified.jsonl").open("w", encoding="utf-8") as u, \
-                (ctx.out_dir / "trajectories.jsonl").open("w", encoding="utf-8") as t:
+        with (
+            (ctx.out_dir / "unified.jsonl").open("w", encoding="utf-8") as u,
+            (ctx.out_dir / "trajectories.jsonl").open("w", encoding="utf-8") as t,
+        ):
             for rec in result.records:
                 u.write(rec.model_dump_json(exclude_none=True) + "\n")
                 t.write(to_trajectory(rec).model_dump_json() + "\n")
@@ -54,7 +59,11 @@ class ConvertGenerator(Generator):
                 ctx.log("rejected", **rej.as_dict())
             for p in problems:
                 r.write(json.dumps({"stage": "verify", **p.as_dict()}) + "\n")
-        return {"converted": len(result.records), "rejected": len(result.rejected),
-                "verify_problems": len(problems),
-                "records_with_problems": len({p.record_id for p in problems}),
-                "formats": result.formats, "output": str(ctx.out_dir / "unified.jsonl")}
+        return {
+            "converted": len(result.records),
+            "rejected": len(result.rejected),
+            "verify_problems": len(problems),
+            "records_with_problems": len({p.record_id for p in problems}),
+            "formats": result.formats,
+            "output": str(ctx.out_dir / "unified.jsonl"),
+        }

@@ -1,6 +1,6 @@
-"""Entry point for multi-process training: ``torchrun ... -m harness_actionstudio.launch --config
-RUN/run_config.json --out DIR`` (the line every run writes to launch.sh). Each rank rebuilds the same
-data from the options and joins the transformers Trainer's process group."""
+"""Entry point for multi-process training: ``torchrun ... -m harness_actionstudio.launch
+--config RUN/run_config.json --out DIR`` (the line every run writes to launch.sh). Each rank
+rebuilds the same data from the options and joins the transformers Trainer's process group."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 ``ratio``) becomes sampling probabilities that sum to 1, interleaved with ``datasets``.
 
 Probability of dataset i is size_i * epochs_i / sum_j size_j * epochs_j (ActionStudio's rule); or,
-if every entry gives ``ratio``, those ratios, which must sum to 1. ``size`` is the number of training
-examples taken from the dataset (default: all of them)."""
+if every entry gives ``ratio``, those ratios, which must sum to 1. ``size`` is the number of
+training examples taken from the dataset (default: all of them)."""
 
 from __future__ import annotations
 
@@ -48,8 +48,11 @@ def load_mixture(config_path: str, data_paths: list[str]) -> list[Source]:
     import yaml
 
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) if p.suffix in (".yaml", ".yml") \
+        raw = (
+            yaml.safe_load(p.read_text(encoding="utf-8"))
+            if p.suffix in (".yaml", ".yml")
             else json.loads(p.read_text(encoding="utf-8"))
+        )
     except (ValueError, yaml.YAMLError) as exc:
         raise UserError(f"mixture config {p}: cannot parse ({exc})") from None
     if isinstance(raw, dict) and isinstance(raw.get("datasets"), dict):
@@ -63,18 +66,29 @@ def load_mixture(config_path: str, data_paths: list[str]) -> list[Source]:
             entry = MixtureEntry.model_validate(body or {})
         except ValidationError as exc:
             e = exc.errors()[0]
-            raise UserError(f"mixture config {p}: dataset '{name}': "
-                            f"{'.'.join(map(str, e['loc']))}: {e['msg']}") from None
-        sources.append(Source(str(name), _resolve(str(name), entry, p.parent, by_stem),
-                              entry.format, entry.size, entry.epochs, entry.ratio))
+            raise UserError(
+                f"mixture config {p}: dataset '{name}': {'.'.join(map(str, e['loc']))}: {e['msg']}"
+            ) from None
+        sources.append(
+            Source(
+                str(name),
+                _resolve(str(name), entry, p.parent, by_stem),
+                entry.format,
+                entry.size,
+                entry.epochs,
+                entry.ratio,
+            )
+        )
     given = [s.ratio is not None for s in sources]
     if any(given) and not all(given):
         raise UserError(f"mixture config {p}: give 'ratio' for every dataset or for none")
     if all(given):
         total = sum(s.ratio or 0.0 for s in sources)
         if abs(total - 1.0) > TOLERANCE:
-            raise UserError(f"mixture config {p}: ratios sum to {total:g}, not 1 "
-                            f"({', '.join(f'{s.name}={s.ratio}' for s in sources)})")
+            raise UserError(
+                f"mixture config {p}: ratios sum to {total:g}, not 1 "
+                f"({', '.join(f'{s.name}={s.ratio}' for s in sources)})"
+            )
     return sources
 
 
@@ -94,8 +108,10 @@ def _resolve(name: str, entry: MixtureEntry, base: Path, by_stem: dict[str, Path
         if cand.exists():
             return cand
     known = ", ".join(sorted(by_stem)) or "(none)"
-    raise UserError(f"mixture dataset '{name}' not found: no --data file named {name}.jsonl "
-                    f"(given: {known}) and none of {', '.join(tried)}")
+    raise UserError(
+        f"mixture dataset '{name}' not found: no --data file named {name}.jsonl "
+        f"(given: {known}) and none of {', '.join(tried)}"
+    )
 
 
 def probabilities(sources: list[Source], available: dict[str, int]) -> dict[str, dict[str, Any]]:
@@ -106,8 +122,12 @@ def probabilities(sources: list[Source], available: dict[str, int]) -> dict[str,
         if have == 0:
             raise UserError(f"mixture dataset '{s.name}' ({s.path}) has no usable examples")
         size = min(s.size or have, have)
-        plan[s.name] = {"size": size, "requested_size": s.size, "available": have,
-                        "epochs": s.epochs}
+        plan[s.name] = {
+            "size": size,
+            "requested_size": s.size,
+            "available": have,
+            "epochs": s.epochs,
+        }
     if all(s.ratio is not None for s in sources):
         for s in sources:
             plan[s.name]["probability"] = s.ratio
@@ -135,7 +155,8 @@ def interleave(datasets_by_name: dict[str, Any], plan: dict[str, dict[str, Any]]
         from datasets import concatenate_datasets
 
         return concatenate_datasets([parts[0]] * reps)
-    mixed = interleave_datasets(parts, probabilities=probs, seed=seed,
-                                stopping_strategy="all_exhausted")
-    total = int(round(sum(plan[n]["size"] * plan[n]["epochs"] for n in names)))
+    mixed = interleave_datasets(
+        parts, probabilities=probs, seed=seed, stopping_strategy="all_exhausted"
+    )
+    total = round(sum(plan[n]["size"] * plan[n]["epochs"] for n in names))
     return mixed.select(range(min(total, len(mixed))))

@@ -55,7 +55,8 @@ def _load(name: str, paths: list[Path], fmt: str, conv: ConvertOptions) -> DataS
     checked = verify(result.records)
     report = {
         "files": [str(p) for p in paths],
-        "converted": len(result.records), "formats": result.formats,
+        "converted": len(result.records),
+        "formats": result.formats,
         "rejected": [r.as_dict() for r in result.rejected],
         "verify": checked.summary(),
         "problems": [p.as_dict() for p in checked.problems],
@@ -63,31 +64,40 @@ def _load(name: str, paths: list[Path], fmt: str, conv: ConvertOptions) -> DataS
     return DataSet(name, checked.passed, report)
 
 
-def tokenize_set(ds: DataSet, tokenizer: Any, template: str, opts: TrainOptions) \
-        -> tuple[list[Tokenized], dict[str, Any]]:
-    items = [tokenize(tokenizer, template, ex)
-             for rec in ds.records for ex in build_examples(rec, opts.system_prompt)]
+def tokenize_set(
+    ds: DataSet, tokenizer: Any, template: str, opts: TrainOptions
+) -> tuple[list[Tokenized], dict[str, Any]]:
+    items = [
+        tokenize(tokenizer, template, ex)
+        for rec in ds.records
+        for ex in build_examples(rec, opts.system_prompt)
+    ]
     kept, lengths = filter_lengths(items, opts.max_seq_length, opts.overlong)
     info = {"examples": len(items), "kept": lengths.kept, "dropped_overlong": lengths.dropped}
     if items and not kept:
-        raise UserError(f"dataset '{ds.name}': every example is longer than max_seq_length "
-                        f"{opts.max_seq_length} (longest {max(len(t.input_ids) for t in items)} "
-                        "tokens)")
+        raise UserError(
+            f"dataset '{ds.name}': every example is longer than max_seq_length "
+            f"{opts.max_seq_length} (longest {max(len(t.input_ids) for t in items)} "
+            "tokens)"
+        )
     return kept, info
 
 
 def to_hf(items: list[Tokenized]) -> Any:
     from datasets import Dataset
 
-    return Dataset.from_dict({"input_ids": [t.input_ids for t in items],
-                              "labels": [t.labels for t in items]})
+    return Dataset.from_dict(
+        {"input_ids": [t.input_ids for t in items], "labels": [t.labels for t in items]}
+    )
 
 
-def write_reports(out_dir: Path, sets: list[DataSet], token_info: dict[str, Any],
-                  previews: list[str]) -> dict[str, Any]:
+def write_reports(
+    out_dir: Path, sets: list[DataSet], token_info: dict[str, Any], previews: list[str]
+) -> dict[str, Any]:
     """verify_report.json, rejected.jsonl, preview.txt; returns the summary figures."""
-    report = {"datasets": {s.name: {**s.report, "tokens": token_info.get(s.name, {})}
-                           for s in sets}}
+    report = {
+        "datasets": {s.name: {**s.report, "tokens": token_info.get(s.name, {})} for s in sets}
+    }
     (out_dir / "verify_report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     with (out_dir / "rejected.jsonl").open("w", encoding="utf-8") as f:
         for s in sets:
@@ -104,8 +114,9 @@ def write_reports(out_dir: Path, sets: list[DataSet], token_info: dict[str, Any]
         "records_failed_verify": sum(s.report["verify"]["failed"] for s in sets),
         "records_used": sum(len(s.records) for s in sets),
         "examples": sum(v.get("kept", 0) for v in token_info.values()),
-        "examples_dropped_overlong": sum(len(v.get("dropped_overlong", []))
-                                         for v in token_info.values()),
+        "examples_dropped_overlong": sum(
+            len(v.get("dropped_overlong", [])) for v in token_info.values()
+        ),
     }
 
 

@@ -1,5 +1,5 @@
-"""Unified records -> training examples: one per assistant turn, rendered by the chat template with
-the record's tools, prompt tokens masked to -100, and length filtering that reports what it drops."""
+"""Unified records -> training examples: one per assistant turn, rendered by the chat template
+with the record's tools, prompt tokens masked to -100, and a length filter reporting its drops."""
 
 from __future__ import annotations
 
@@ -67,23 +67,33 @@ def build_examples(rec: UnifiedRecord, system_mode: str = "auto") -> list[Exampl
             continue
         if not m.get("tool_calls") and m["content"].strip().lower() in EMPTY_OUTPUTS:
             continue
-        out.append(Example(id=f"{rec.unique_trajectory_id}---{i}", prompt=head + messages[:i],
-                           target=m, tools=tools))
+        out.append(
+            Example(
+                id=f"{rec.unique_trajectory_id}---{i}",
+                prompt=head + messages[:i],
+                target=m,
+                tools=tools,
+            )
+        )
     return out
 
 
 def render(tokenizer: Any, template: str, ex: Example) -> tuple[str, str]:
     """(prompt text ending with the assistant header, completion text)."""
     tools = ex.tools or None
-    prompt = tokenizer.apply_chat_template(ex.prompt, tools=tools, chat_template=template,
-                                           tokenize=False, add_generation_prompt=True)
-    full = tokenizer.apply_chat_template([*ex.prompt, ex.target], tools=tools,
-                                         chat_template=template, tokenize=False)
+    prompt = tokenizer.apply_chat_template(
+        ex.prompt, tools=tools, chat_template=template, tokenize=False, add_generation_prompt=True
+    )
+    full = tokenizer.apply_chat_template(
+        [*ex.prompt, ex.target], tools=tools, chat_template=template, tokenize=False
+    )
     if not full.startswith(prompt):
-        raise UserError(f"example {ex.id}: the chat template does not render the conversation "
-                        "with the answer as an extension of the prompt (so the prompt cannot be "
-                        "masked); use --chat-template builtin")
-    return prompt, full[len(prompt):]
+        raise UserError(
+            f"example {ex.id}: the chat template does not render the conversation "
+            "with the answer as an extension of the prompt (so the prompt cannot be "
+            "masked); use --chat-template builtin"
+        )
+    return prompt, full[len(prompt) :]
 
 
 def tokenize(tokenizer: Any, template: str, ex: Example) -> Tokenized:
@@ -95,8 +105,9 @@ def tokenize(tokenizer: Any, template: str, ex: Example) -> Tokenized:
     return Tokenized(ex.id, list(p_ids) + list(c_ids), [IGNORE] * len(p_ids) + list(c_ids))
 
 
-def filter_lengths(items: list[Tokenized], max_len: int, mode: str = "drop") \
-        -> tuple[list[Tokenized], LengthReport]:
+def filter_lengths(
+    items: list[Tokenized], max_len: int, mode: str = "drop"
+) -> tuple[list[Tokenized], LengthReport]:
     """Keep examples of at most ``max_len`` tokens. ``mode`` drop: report the dropped ones;
     error: stop at the first one with a clear message."""
     report = LengthReport()
@@ -105,8 +116,10 @@ def filter_lengths(items: list[Tokenized], max_len: int, mode: str = "drop") \
         n = len(t.input_ids)
         if n > max_len:
             if mode == "error":
-                raise UserError(f"example {t.id} is {n} tokens, longer than max_seq_length "
-                                f"{max_len}; raise --max-seq-length or pass --overlong drop")
+                raise UserError(
+                    f"example {t.id} is {n} tokens, longer than max_seq_length "
+                    f"{max_len}; raise --max-seq-length or pass --overlong drop"
+                )
             report.dropped.append({"id": t.id, "tokens": n})
             continue
         kept.append(t)
@@ -119,6 +132,8 @@ def preview(tokenizer: Any, t: Tokenized) -> str:
     n_mask = t.n_prompt
     full = tokenizer.decode(t.input_ids, skip_special_tokens=False)
     trained = tokenizer.decode([x for x in t.labels if x != IGNORE], skip_special_tokens=False)
-    return (f"=== {t.id}: {len(t.input_ids)} tokens, {n_mask} masked (-100), "
-            f"{len(t.input_ids) - n_mask} trained\n--- input\n{full}\n--- labels\n"
-            f"[{n_mask} tokens masked]{trained}\n")
+    return (
+        f"=== {t.id}: {len(t.input_ids)} tokens, {n_mask} masked (-100), "
+        f"{len(t.input_ids) - n_mask} trained\n--- input\n{full}\n--- labels\n"
+        f"[{n_mask} tokens masked]{trained}\n"
+    )

@@ -1,6 +1,6 @@
 """The SFT run: model and tokenizer, LoRA or full fine-tuning through the transformers Trainer
-(accelerate underneath: torchrun / accelerate launch / DeepSpeed ZeRO-2/3 scale it out), checkpoints,
-resume, the merged model, the run config and the loss curve."""
+(accelerate underneath: torchrun / accelerate launch / DeepSpeed ZeRO-2/3 scale it out),
+checkpoints, resume, the merged model, the run config and the loss curve."""
 
 from __future__ import annotations
 
@@ -36,21 +36,31 @@ def find_checkpoint(path: str) -> Path:
     if (p / "trainer_state.json").exists():
         return p
     for base in (p / "checkpoints", p):
-        found = sorted(base.glob("checkpoint-*"), key=lambda c: int(c.name.split("-")[-1])
-                       if c.name.split("-")[-1].isdigit() else -1)
+        found = sorted(
+            base.glob("checkpoint-*"),
+            key=lambda c: int(c.name.split("-")[-1]) if c.name.split("-")[-1].isdigit() else -1,
+        )
         if found:
             return found[-1]
     raise UserError(f"resume_from: no checkpoint-N directory in {p}")
 
 
-def _base_model(opts: TrainOptions, out_dir: Path, sets: list[pipeline.DataSet], seed: int,
-                resume: Path | None, log: Log) -> Path | str:
+def _base_model(
+    opts: TrainOptions,
+    out_dir: Path,
+    sets: list[pipeline.DataSet],
+    seed: int,
+    resume: Path | None,
+    log: Log,
+) -> Path | str:
     if opts.base_model != "tiny":
         local = Path(opts.base_model)
         if local.exists() or "/" not in opts.base_model:
             if not local.exists():
-                raise UserError(f"base_model: {local} does not exist (a model dir or a hub id "
-                                "ORG/NAME, or 'tiny')")
+                raise UserError(
+                    f"base_model: {local} does not exist (a model dir or a hub id "
+                    "ORG/NAME, or 'tiny')"
+                )
             return local
         return opts.base_model  # a hub id: the user asked for a download
     if resume is not None:
@@ -61,8 +71,9 @@ def _base_model(opts: TrainOptions, out_dir: Path, sets: list[pipeline.DataSet],
     from harness_actionstudio.tiny import build_tiny_model
 
     texts = [json.dumps(r.model_dump(), ensure_ascii=False) for s in sets for r in s.records]
-    path = build_tiny_model(out_dir / "base", texts, seed=seed, hidden=opts.tiny_hidden,
-                            layers=opts.tiny_layers)
+    path = build_tiny_model(
+        out_dir / "base", texts, seed=seed, hidden=opts.tiny_hidden, layers=opts.tiny_layers
+    )
     log("tiny_base_built", path=str(path))
     return path
 
@@ -87,8 +98,9 @@ def use_bf16(mode: str) -> bool:
     return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
 
 
-def prepare(opts: TrainOptions, out_dir: Path, seed: int, log: Log = _nolog,
-            critic: Critic | None = None) -> dict[str, Any]:
+def prepare(
+    opts: TrainOptions, out_dir: Path, seed: int, log: Log = _nolog, critic: Critic | None = None
+) -> dict[str, Any]:
     """Everything before the model: returns a dict with tokenizer, template, dataset, summary."""
     sources, sets = pipeline.load_sources(opts)
     summary: dict[str, Any] = {}
@@ -97,8 +109,9 @@ def prepare(opts: TrainOptions, out_dir: Path, seed: int, log: Log = _nolog,
     resume = find_checkpoint(opts.resume_from) if opts.resume_from else None
     if not any(s.records for s in sets):
         pipeline.write_reports(out_dir, sets, {}, [])
-        raise UserError("no usable training records (see rejected.jsonl and verify_report.json in "
-                        f"{out_dir})")
+        raise UserError(
+            f"no usable training records (see rejected.jsonl and verify_report.json in {out_dir})"
+        )
     base = _base_model(opts, out_dir, sets, seed, resume, log)
     tokenizer = _load_tokenizer(base)
     template, which = choose_template(tokenizer, opts.chat_template)
@@ -124,13 +137,21 @@ def prepare(opts: TrainOptions, out_dir: Path, seed: int, log: Log = _nolog,
     else:
         dataset = pipeline.to_hf(next(iter(tokenized.values())))
     summary["train_examples"] = len(dataset)
-    return {"tokenizer": tokenizer, "template": template, "dataset": dataset, "base": base,
-            "resume": resume, "summary": summary, "previews": previews,
-            "added_tokens": which == "builtin"}
+    return {
+        "tokenizer": tokenizer,
+        "template": template,
+        "dataset": dataset,
+        "base": base,
+        "resume": resume,
+        "summary": summary,
+        "previews": previews,
+        "added_tokens": which == "builtin",
+    }
 
 
-def _apply_critic(sets: list[pipeline.DataSet], critic: Critic, opts: TrainOptions,
-                  out_dir: Path) -> dict[str, Any]:
+def _apply_critic(
+    sets: list[pipeline.DataSet], critic: Critic, opts: TrainOptions, out_dir: Path
+) -> dict[str, Any]:
     records = [r for s in sets for r in s.records][: opts.critic_limit]
     verdicts = critic(records)
     with (out_dir / "critic.jsonl").open("w", encoding="utf-8") as f:
@@ -143,8 +164,12 @@ def _apply_critic(sets: list[pipeline.DataSet], critic: Critic, opts: TrainOptio
         dropped = sorted(low)
         for s in sets:
             s.records = [r for r in s.records if r.unique_trajectory_id not in low]
-    return {"scored": len(scores), "errors": len(verdicts) - len(scores),
-            "mean_score": sum(scores) / len(scores) if scores else None, "dropped": dropped}
+    return {
+        "scored": len(scores),
+        "errors": len(verdicts) - len(scores),
+        "mean_score": sum(scores) / len(scores) if scores else None,
+        "dropped": dropped,
+    }
 
 
 def collate(pad_id: int) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
@@ -184,15 +209,25 @@ def _model(opts: TrainOptions, base: Path | str, tokenizer: Any, added: bool) ->
         absent = [t for t in opts.lora_targets if t not in present]
         if absent:
             raise UserError(f"lora_targets {absent} are not modules of {base}")
-        cfg = LoraConfig(r=opts.lora_r, lora_alpha=opts.lora_alpha,
-                         lora_dropout=opts.lora_dropout, target_modules=list(opts.lora_targets),
-                         task_type="CAUSAL_LM")
+        cfg = LoraConfig(
+            r=opts.lora_r,
+            lora_alpha=opts.lora_alpha,
+            lora_dropout=opts.lora_dropout,
+            target_modules=list(opts.lora_targets),
+            task_type="CAUSAL_LM",
+        )
         model = get_peft_model(model, cfg)
     return model
 
 
-def train(opts: TrainOptions, out_dir: Path, seed: int = 0, log: Log = _nolog,
-          critic: Critic | None = None, progress: bool = True) -> dict[str, Any]:
+def train(
+    opts: TrainOptions,
+    out_dir: Path,
+    seed: int = 0,
+    log: Log = _nolog,
+    critic: Critic | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
     """The whole run. Returns the summary written to run.json."""
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -214,32 +249,58 @@ def train(opts: TrainOptions, out_dir: Path, seed: int = 0, log: Log = _nolog,
     model = _model(opts, prep["base"], tokenizer, prep["added_tokens"])
     dataset = prep["dataset"]
     per_step = opts.batch_size * opts.grad_accum * max(1, int(os.environ.get("WORLD_SIZE", 1)))
-    total = opts.max_steps if opts.max_steps > 0 else \
-        max(1, int(len(dataset) * (opts.epochs if "mixture" not in summary else 1) // per_step))
+    total = (
+        opts.max_steps
+        if opts.max_steps > 0
+        else max(
+            1, int(len(dataset) * (opts.epochs if "mixture" not in summary else 1) // per_step)
+        )
+    )
     args = TrainingArguments(
-        output_dir=str(out_dir / "checkpoints"), per_device_train_batch_size=opts.batch_size,
-        gradient_accumulation_steps=opts.grad_accum, learning_rate=opts.learning_rate,
-        weight_decay=opts.weight_decay, warmup_steps=min(opts.warmup_steps, total // 10),
-        lr_scheduler_type="cosine_with_min_lr", lr_scheduler_kwargs={"min_lr": opts.min_lr},
+        output_dir=str(out_dir / "checkpoints"),
+        per_device_train_batch_size=opts.batch_size,
+        gradient_accumulation_steps=opts.grad_accum,
+        learning_rate=opts.learning_rate,
+        weight_decay=opts.weight_decay,
+        warmup_steps=min(opts.warmup_steps, total // 10),
+        lr_scheduler_type="cosine_with_min_lr",
+        lr_scheduler_kwargs={"min_lr": opts.min_lr},
         num_train_epochs=opts.epochs if "mixture" not in summary else 1.0,
-        max_steps=opts.max_steps, logging_steps=1, save_strategy="steps",
-        save_steps=opts.save_steps, save_total_limit=opts.save_total_limit, bf16=bf16,
-        deepspeed=str(ds_file) if ds_file else None, seed=seed, data_seed=seed,
-        report_to="none", disable_tqdm=not progress, dataloader_num_workers=0,
-        remove_unused_columns=False, use_cpu=not _cuda(),
+        max_steps=opts.max_steps,
+        logging_steps=1,
+        save_strategy="steps",
+        save_steps=opts.save_steps,
+        save_total_limit=opts.save_total_limit,
+        bf16=bf16,
+        deepspeed=str(ds_file) if ds_file else None,
+        seed=seed,
+        data_seed=seed,
+        report_to="none",
+        disable_tqdm=not progress,
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+        use_cpu=not _cuda(),
     )
     history: list[dict[str, Any]] = []
 
     class _Log(TrainerCallback):
         def on_log(self, a: Any, state: Any, control: Any, logs: Any = None, **kw: Any) -> None:
             if logs and "loss" in logs:
-                row = {"step": state.global_step, "loss": float(logs["loss"]),
-                       "lr": float(logs.get("learning_rate", 0.0))}
+                row = {
+                    "step": state.global_step,
+                    "loss": float(logs["loss"]),
+                    "lr": float(logs.get("learning_rate", 0.0)),
+                }
                 history.append(row)
                 log("train_step", **row)
 
-    trainer = Trainer(model=model, args=args, train_dataset=dataset,
-                      data_collator=collate(tokenizer.pad_token_id), callbacks=[_Log()])
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        data_collator=collate(tokenizer.pad_token_id),
+        callbacks=[_Log()],
+    )
     resume = prep["resume"]
     t1 = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
@@ -247,17 +308,26 @@ def train(opts: TrainOptions, out_dir: Path, seed: int = 0, log: Log = _nolog,
     trainer.save_state()
     final = save_final(trainer.model, tokenizer, prep["template"], out_dir, opts)
     (out_dir / "loss_history.jsonl").write_text(
-        "".join(json.dumps(r) + "\n" for r in history), encoding="utf-8")
+        "".join(json.dumps(r) + "\n" for r in history), encoding="utf-8"
+    )
     if history and distributed.is_main():
         plot_losses(history, out_dir / "loss_curve.png")
-    summary.update({
-        "global_step": trainer.state.global_step, "resumed_from": str(resume) if resume else None,
-        "steps_this_run": len(history), "first_loss": history[0]["loss"] if history else None,
-        "last_loss": history[-1]["loss"] if history else None,
-        "train_loss": float(result.training_loss), "train_seconds": round(train_seconds, 2),
-        "total_seconds": round(time.perf_counter() - t0, 2), "bf16": bf16,
-        "lora": opts.lora, "checkpoint": str(final), "eval_model": f"hf/{final}",
-    })
+    summary.update(
+        {
+            "global_step": trainer.state.global_step,
+            "resumed_from": str(resume) if resume else None,
+            "steps_this_run": len(history),
+            "first_loss": history[0]["loss"] if history else None,
+            "last_loss": history[-1]["loss"] if history else None,
+            "train_loss": float(result.training_loss),
+            "train_seconds": round(train_seconds, 2),
+            "total_seconds": round(time.perf_counter() - t0, 2),
+            "bf16": bf16,
+            "lora": opts.lora,
+            "checkpoint": str(final),
+            "eval_model": f"hf/{final}",
+        }
+    )
     distributed.write_run_config(out_dir, opts, seed, summary)
     return summary
 
@@ -268,8 +338,9 @@ def _cuda() -> bool:
     return bool(torch.cuda.is_available())
 
 
-def save_final(model: Any, tokenizer: Any, template: str, out_dir: Path, opts: TrainOptions) \
-        -> Path:
+def save_final(
+    model: Any, tokenizer: Any, template: str, out_dir: Path, opts: TrainOptions
+) -> Path:
     """final/: a plain transformers model dir (LoRA merged in) + tokenizer carrying the chat
     template used in training, loadable by the core's ``hf/`` backend. LoRA runs also keep the
     adapter alone in adapter/."""
@@ -284,8 +355,11 @@ def save_final(model: Any, tokenizer: Any, template: str, out_dir: Path, opts: T
             return out_dir / "adapter"
         model = model.merge_and_unload()
     im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
-    eos = {x for x in (tokenizer.eos_token_id, im_end if isinstance(im_end, int) else None)
-           if x is not None and x != tokenizer.unk_token_id}
+    eos = {
+        x
+        for x in (tokenizer.eos_token_id, im_end if isinstance(im_end, int) else None)
+        if x is not None and x != tokenizer.unk_token_id
+    }
     if eos and getattr(model, "generation_config", None) is not None:
         model.generation_config.eos_token_id = sorted(eos)
         model.generation_config.pad_token_id = tokenizer.pad_token_id

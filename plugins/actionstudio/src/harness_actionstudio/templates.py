@@ -17,16 +17,34 @@ _PROBE_RESULT = "zqprobe_result_text"
 
 
 def _probe() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    tools = [{"type": "function", "function": {
-        "name": _PROBE_TOOL, "description": "Look a widget up.",
-        "parameters": {"type": "object", "properties": {_PROBE_CALL_ARG: {"type": "string"}},
-                       "required": [_PROBE_CALL_ARG]}}}]
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": _PROBE_TOOL,
+                "description": "Look a widget up.",
+                "parameters": {
+                    "type": "object",
+                    "properties": {_PROBE_CALL_ARG: {"type": "string"}},
+                    "required": [_PROBE_CALL_ARG],
+                },
+            },
+        }
+    ]
     messages = [
         {"role": "system", "content": "You help."},
         {"role": "user", "content": "Find widget 7."},
-        {"role": "assistant", "content": "", "tool_calls": [{
-            "type": "function", "id": "call_0",
-            "function": {"name": _PROBE_TOOL, "arguments": {_PROBE_CALL_ARG: "w-7"}}}]},
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "type": "function",
+                    "id": "call_0",
+                    "function": {"name": _PROBE_TOOL, "arguments": {_PROBE_CALL_ARG: "w-7"}},
+                }
+            ],
+        },
         {"role": "tool", "tool_call_id": "call_0", "name": _PROBE_TOOL, "content": _PROBE_RESULT},
         {"role": "assistant", "content": "Found it."},
     ]
@@ -41,8 +59,9 @@ def template_problem(tokenizer: Any, template: str | None = None) -> str | None:
         return "the tokenizer has no chat template"
     tools, messages = _probe()
     try:
-        text = tokenizer.apply_chat_template(messages, tools=tools, tokenize=False,
-                                             chat_template=tmpl)
+        text = tokenizer.apply_chat_template(
+            messages, tools=tools, tokenize=False, chat_template=tmpl
+        )
     except Exception as exc:  # a template raising on tools is exactly what we detect
         return f"rendering a conversation with tools fails ({type(exc).__name__}: {exc})"
     missing = []
@@ -63,12 +82,16 @@ def choose_template(tokenizer: Any, mode: str) -> tuple[str, str]:
         return CHATML_TOOLS, "builtin"
     problem = template_problem(tokenizer)
     if problem == "the tokenizer has no chat template":
-        raise UserError("the tokenizer has no chat template: pass --chat-template builtin to use "
-                        "the plugin's tool-aware ChatML template")
+        raise UserError(
+            "the tokenizer has no chat template: pass --chat-template builtin to use "
+            "the plugin's tool-aware ChatML template"
+        )
     if problem is None:
         return tokenizer.chat_template, "model"
     if mode == "model":
-        raise UserError(f"the model's chat template cannot render tool use ({problem}); pass "
-                        "--chat-template builtin (or auto) to use the plugin's tool-aware ChatML "
-                        "template instead")
+        raise UserError(
+            f"the model's chat template cannot render tool use ({problem}); pass "
+            "--chat-template builtin (or auto) to use the plugin's tool-aware ChatML "
+            "template instead"
+        )
     return CHATML_TOOLS, "builtin"

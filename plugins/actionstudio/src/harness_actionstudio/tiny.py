@@ -26,19 +26,32 @@ def build_tokenizer(texts: Iterable[str], vocab_size: int = 1024):  # -> PreTrai
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     specials = ["<|endoftext|>", *CHATML_SPECIAL, "<pad>"]
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-                                  show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=specials,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
     tok.train_from_iterator([SEED_TEXT, *texts], trainer=trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|endoftext|>",
-                                   eos_token="<|im_end|>", pad_token="<pad>",
-                                   unk_token="<|endoftext|>")
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token="<|endoftext|>",
+        eos_token="<|im_end|>",
+        pad_token="<pad>",
+        unk_token="<|endoftext|>",
+    )
     fast.chat_template = CHATML_TOOLS
     return fast
 
 
-def build_tiny_model(out_dir: Path, texts: Iterable[str], seed: int = 0, hidden: int = 64,
-                     layers: int = 2, vocab_size: int = 1024) -> Path:
+def build_tiny_model(
+    out_dir: Path,
+    texts: Iterable[str],
+    seed: int = 0,
+    hidden: int = 64,
+    layers: int = 2,
+    vocab_size: int = 1024,
+) -> Path:
     """Write a tiny Llama (random weights, ``seed``) and its tokenizer to ``out_dir``."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -46,10 +59,16 @@ def build_tiny_model(out_dir: Path, texts: Iterable[str], seed: int = 0, hidden:
     tokenizer = build_tokenizer(texts, vocab_size)
     torch.manual_seed(seed)
     config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=hidden * 2,
-        num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2,
-        max_position_embeddings=4096, tie_word_embeddings=True,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        intermediate_size=hidden * 2,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        tie_word_embeddings=True,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )
     model = LlamaForCausalLM(config)

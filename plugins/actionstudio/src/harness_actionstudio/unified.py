@@ -8,9 +8,9 @@ conversation[]            messages[] (user / assistant / tool; tool_calls, tool_
 system, source, reward,   system, source, reward, metadata (our extensions, so a round trip
 metadata                  loses nothing; ActionStudio's own files simply omit them)
 
-A core system message at the head of ``messages`` becomes ``system`` (ActionStudio conversations have
-no system role); if the record also sets ``system``, the two must be equal. Tool-call arguments must be a JSON object: a call whose arguments did not parse is
-rejected, not trained on.
+A core system message at the head of ``messages`` becomes ``system`` (ActionStudio conversations
+have no system role); if the record also sets ``system``, the two must be equal. Tool-call
+arguments must be a JSON object: a call whose arguments did not parse is rejected, not trained on.
 """
 
 from __future__ import annotations
@@ -124,19 +124,39 @@ def from_trajectory(traj: Trajectory) -> UnifiedRecord:
             for c in m.tool_calls:
                 if c.parse_error:
                     raise RecordError(
-                        traj.id, f"messages[{i}]: tool call {c.id} arguments: {c.parse_error}")
-                calls.append(UnifiedToolCall(
-                    id=c.id, function=FunctionCall(name=c.name, arguments=c.arguments)))
-        turns.append(Turn(role=m.role, content=m.content, tool_calls=calls,
-                          name=m.name if m.role == "tool" else None,
-                          tool_call_id=m.tool_call_id if m.role == "tool" else None))
+                        traj.id, f"messages[{i}]: tool call {c.id} arguments: {c.parse_error}"
+                    )
+                calls.append(
+                    UnifiedToolCall(
+                        id=c.id, function=FunctionCall(name=c.name, arguments=c.arguments)
+                    )
+                )
+        turns.append(
+            Turn(
+                role=m.role,
+                content=m.content,
+                tool_calls=calls,
+                name=m.name if m.role == "tool" else None,
+                tool_call_id=m.tool_call_id if m.role == "tool" else None,
+            )
+        )
     if not turns:
         raise RecordError(traj.id, "messages: no user/assistant/tool turns")
     return UnifiedRecord(
-        unique_trajectory_id=traj.id, task_instruction=traj.task_instruction,
-        tools=[Tool(function=FunctionSpec(name=t.name, description=t.description,
-                                          parameters=t.parameters)) for t in traj.tools],
-        conversation=turns, system=system, source=traj.source, reward=traj.reward,
+        unique_trajectory_id=traj.id,
+        task_instruction=traj.task_instruction,
+        tools=[
+            Tool(
+                function=FunctionSpec(
+                    name=t.name, description=t.description, parameters=t.parameters
+                )
+            )
+            for t in traj.tools
+        ],
+        conversation=turns,
+        system=system,
+        source=traj.source,
+        reward=traj.reward,
         metadata=dict(traj.metadata),
     )
 
@@ -145,22 +165,45 @@ def to_trajectory(rec: UnifiedRecord) -> Trajectory:
     """Unified record -> core Trajectory (one to one; the inverse of :func:`from_trajectory`)."""
     messages = []
     for t in rec.conversation:
-        calls = [ToolCall(id=c.id, name=c.function.name, arguments=c.function.arguments,
-                          raw_arguments=json.dumps(c.function.arguments))
-                 for c in t.tool_calls or []]
-        messages.append(Message(role=t.role, content=t.content, tool_calls=calls,
-                                tool_call_id=t.tool_call_id, name=t.name))
+        calls = [
+            ToolCall(
+                id=c.id,
+                name=c.function.name,
+                arguments=c.function.arguments,
+                raw_arguments=json.dumps(c.function.arguments),
+            )
+            for c in t.tool_calls or []
+        ]
+        messages.append(
+            Message(
+                role=t.role,
+                content=t.content,
+                tool_calls=calls,
+                tool_call_id=t.tool_call_id,
+                name=t.name,
+            )
+        )
     return Trajectory(
-        id=rec.unique_trajectory_id, source=rec.source or "actionstudio",
-        task_instruction=rec.task_instruction, system=rec.system,
-        tools=[ToolSpec(name=t.function.name, description=t.function.description,
-                        parameters=t.function.parameters) for t in rec.tools],
-        messages=messages, reward=rec.reward, metadata=dict(rec.metadata),
+        id=rec.unique_trajectory_id,
+        source=rec.source or "actionstudio",
+        task_instruction=rec.task_instruction,
+        system=rec.system,
+        tools=[
+            ToolSpec(
+                name=t.function.name,
+                description=t.function.description,
+                parameters=t.function.parameters,
+            )
+            for t in rec.tools
+        ],
+        messages=messages,
+        reward=rec.reward,
+        metadata=dict(rec.metadata),
     )
 
 
 def json_schema() -> dict[str, Any]:
-    """The published JSON Schema of a unified record (also in data/unified_trajectory.schema.json)."""
+    """The published JSON Schema of a unified record (data/unified_trajectory.schema.json)."""
     schema = UnifiedRecord.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "harness-actionstudio/unified-trajectory/1"

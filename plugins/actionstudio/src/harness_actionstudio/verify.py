@@ -31,8 +31,12 @@ class VerifyReport:
         by_check: dict[str, int] = {}
         for p in self.problems:
             by_check[p.check] = by_check.get(p.check, 0) + 1
-        return {"checked": self.checked, "passed": len(self.passed),
-                "failed": len({p.record_id for p in self.problems}), "problems": by_check}
+        return {
+            "checked": self.checked,
+            "passed": len(self.passed),
+            "failed": len({p.record_id for p in self.problems}),
+            "problems": by_check,
+        }
 
 
 def check_record(rec: UnifiedRecord) -> list[Problem]:
@@ -51,9 +55,13 @@ def check_record(rec: UnifiedRecord) -> list[Problem]:
             Draft202012Validator.check_schema(t.function.parameters)
             validators[t.function.name] = Draft202012Validator(t.function.parameters)
         except SchemaError as exc:
-            out.append(Problem(rid, "tool_schema",
-                               f"tool {t.function.name}: parameters are not a JSON Schema "
-                               f"({exc.message})"))
+            out.append(
+                Problem(
+                    rid,
+                    "tool_schema",
+                    f"tool {t.function.name}: parameters are not a JSON Schema ({exc.message})",
+                )
+            )
     if not any(t.role == "assistant" for t in rec.conversation):
         out.append(Problem(rid, "schema", "conversation has no assistant turn"))
     call_ids: set[str] = set()
@@ -79,22 +87,33 @@ def check_record(rec: UnifiedRecord) -> list[Problem]:
             if errors:
                 e = errors[0]
                 loc = ".".join(str(x) for x in e.path) or "(arguments)"
-                out.append(Problem(rid, "tool_call",
-                                   f"{where}: call {c.id} to {name}: {loc}: {e.message}"))
+                out.append(
+                    Problem(rid, "tool_call", f"{where}: call {c.id} to {name}: {loc}: {e.message}")
+                )
         if turn.role == "tool":
             if turn.tool_call_id not in call_ids:
-                out.append(Problem(rid, "tool_result",
-                                   f"{where}: answers unknown call id {turn.tool_call_id!r}"))
+                out.append(
+                    Problem(
+                        rid,
+                        "tool_result",
+                        f"{where}: answers unknown call id {turn.tool_call_id!r}",
+                    )
+                )
             elif turn.tool_call_id in answered:
-                out.append(Problem(rid, "tool_result",
-                                   f"{where}: call {turn.tool_call_id} answered twice"))
+                out.append(
+                    Problem(rid, "tool_result", f"{where}: call {turn.tool_call_id} answered twice")
+                )
             answered.add(turn.tool_call_id or "")
     return out
 
 
 def content_hash(rec: UnifiedRecord) -> str:
-    body = {"tools": rec.openai_tools(), "conversation": rec.openai_messages(),
-            "system": rec.system, "task": rec.task_instruction}
+    body = {
+        "tools": rec.openai_tools(),
+        "conversation": rec.openai_messages(),
+        "system": rec.system,
+        "task": rec.task_instruction,
+    }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -112,8 +131,7 @@ def verify(records: list[UnifiedRecord]) -> VerifyReport:
         seen_ids[rid] = 1
         h = content_hash(rec)
         if h in seen_content:
-            report.problems.append(Problem(rid, "duplicate",
-                                           f"same content as {seen_content[h]}"))
+            report.problems.append(Problem(rid, "duplicate", f"same content as {seen_content[h]}"))
             continue
         seen_content[h] = rid
         problems = check_record(rec)

@@ -45,7 +45,7 @@ from harness.backends.hf_tools import (
 )
 from harness.errors import ContextOverflowError, ModelError, UserError
 from harness.model import Model
-from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec, Usage
+from harness.schemas import GenerateConfig, Message, ModelResponse, ToolCall, ToolSpec, Usage
 
 INSTALL_HINT = "pip install 'agentharness[hf]'"
 
@@ -180,7 +180,7 @@ class HFModel(Model):
         try:
             tok_dir = adapter if adapter and (adapter / "tokenizer_config.json").exists() else base
             tok = AutoTokenizer.from_pretrained(tok_dir, trust_remote_code=a.trust_remote_code)
-            model = AutoModelForCausalLM.from_pretrained(
+            model: Any = AutoModelForCausalLM.from_pretrained(
                 base, dtype=dtype, trust_remote_code=a.trust_remote_code
             )
         except (OSError, ValueError) as exc:
@@ -260,7 +260,7 @@ class HFModel(Model):
                 if row.text is not None
                 else self._tok.decode(row.out, skip_special_tokens=True)
             )
-            calls = []
+            calls: list[ToolCall] = []
             if req.tools and req.config.tool_choice != "none":
                 text, calls = parse_tool_calls(text, id_seed=prompt)
             results[i] = ModelResponse(

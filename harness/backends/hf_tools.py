@@ -179,11 +179,9 @@ def _calls_from_body(body: str) -> list[ToolCall]:
     except ValueError as exc:
         return [_malformed(body, f"invalid JSON: {exc}")]
     items = value if isinstance(value, list) else [value]
-    calls = [_call_from(item) for item in items if isinstance(item, dict)]
-    if not calls:
-        return [_malformed(body, "a tool call must be a JSON object with a name and arguments")]
-    return [c for c in calls if c is not None] or [
-        _malformed(body, "a tool call must be a JSON object with a string 'name'")
+    calls = [c for c in (_call_from(x) for x in items if isinstance(x, dict)) if c is not None]
+    return calls or [
+        _malformed(body, "a tool call must be a JSON object with a string 'name' and arguments")
     ]
 
 
@@ -202,8 +200,11 @@ def _bare_calls(text: str) -> tuple[list[ToolCall], list[tuple[int, int]]]:
             i += 1
             continue
         items = value if isinstance(value, list) else [value]
-        found = [_call_from(x) for x in items if isinstance(x, dict) and _looks_like_call(x)]
-        found = [c for c in found if c is not None]
+        found = [
+            c
+            for c in (_call_from(x) for x in items if isinstance(x, dict) and _looks_like_call(x))
+            if c is not None
+        ]
         if found and len(found) == len(items):
             calls.extend(found)
             spans.append((i, end))

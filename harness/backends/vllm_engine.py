@@ -14,7 +14,7 @@ from typing import Any
 from harness.backends.hf_tools import parse_tool_calls
 from harness.backends.vllm_args import INSTALL_HINT
 from harness.errors import ModelError, UserError
-from harness.schemas import ModelResponse, Usage
+from harness.schemas import ModelResponse, ToolCall, Usage
 
 # (text, prompt tokens, completion tokens, finish reason)
 Result = tuple[str, int, int, str | None]
@@ -79,7 +79,7 @@ def to_response(
 ) -> ModelResponse:
     """A harness response from one engine result (tool calls parsed from the text if asked)."""
     text, n_in, n_out, finish = result
-    calls = []
+    calls: list[ToolCall] = []
     if parse_tools:
         text, calls = parse_tool_calls(text, id_seed=id_seed)
     return ModelResponse(

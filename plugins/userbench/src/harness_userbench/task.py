@@ -1,0 +1,178 @@
+"""The ``userbench`` task: an agent model plays TravelGym against a simulated user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from itertools import zip_longest
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from harness.context import SolveContext
+from harness.errors import ContextOverflowError, UserError
+from harness.metric import Metric
+from harness.schemas import Message, Sample, SampleRecord, SolveOutput
+from harness.task import Task
+from harness_userbench.environment import TravelGymEnvironment, TravelGymOptions
+from harness_userbench.metrics import all_metrics
+from harness_userbench.scenario import CONFIGS, Scenario, load_scenarios
+from harness_userbench.users import ModelUser, RuleUser
+
+SYSTEM = """You are a travel agent working inside TravelGym. You talk to a traveller and query an \
+options database to build their trip. The traveller's opening message is vague: they have \
+preferences they will only reveal, often indirectly, when you ask about them.
+
+Every turn, call the tool interact_with_env exactly once with a short thought, a choice and content:
+- search: one focused query to the database for ONE travel aspect (flight, hotel, apartment, \
+rental car or restaurant), with its details (place, dates). It returns all options of that aspect.
+- action: say something to the traveller. Ask one specific, concrete question at a time \
+(for example about layovers, room size, dietary needs); vague questions get vague answers.
+- answer: recommend ONE option by its id only (for example H12). You may recommend only one \
+option per travel aspect, so find out what the traveller wants before you answer.
+
+The number of turns is limited. Start with searches, ask about preferences, read the traveller's \
+hints carefully, then answer one option for each aspect the trip needs."""
+
+
+class UserBenchOptions(TravelGymOptions):
+    model_config = ConfigDict(extra="forbid")
+
+    scenarios: str | None = Field(
+        default=None, description="Scenario file or directory (default: the bundled test set).")
+    scenario_format: Literal["auto", "harness", "original"] = Field(
+        default="auto", description="harness (ours), original (released TravelGym JSON), auto.")
+    configs: str = Field(default="all", description="Comma list of configurations, e.g. 22,233.")
+    interleave: bool = Field(
+        default=True, description="Order samples round-robin over configurations (so --limit "
+        "covers several); off: file order.")
+    user: Literal["auto", "rule", "llm"] = Field(  # type: ignore[assignment]
+        default="auto", description="Simulated user: rule (deterministic), llm (the 'user' "
+        "role model), auto (llm when --model-role user=... is given, else rule).")
+    tool_choice: Literal["required", "auto"] = Field(
+        default="required", description="Agent tool choice (the released eval uses required).")
+    agent_max_tokens: int = Field(default=384, ge=16, description="Tokens per agent turn.")
+
+
+@lru_cache(maxsize=8)
+def _load(path: str | None, fmt: str) -> tuple[Scenario, ...]:
+    return tuple(load_scenarios(path, fmt))
+
+
+def role_is_set(ctx: SolveContext, role: str) -> bool:
+    """Whether ``--model-role ROLE=...`` was given (the core has no public accessor yet)."""
+    roles = getattr(ctx, "_roles", None)
+    return role in getattr(roles, "by_role", {})
+
+
+class UserBenchTask(Task):
+    name = "userbench"
+    description = "UserBench/TravelGym: elicit hidden travel preferences, search, recommend."
+    Options = UserBenchOptions
+    group_by = ["config"]
+
+    def samples(self) -> Iterable[Sample]:
+        o: UserBenchOptions = self.options
+        scenarios = list(_load(o.scenarios, o.scenario_format))
+        if o.configs != "all":
+            wanted = [c.strip() for c in o.configs.split(",") if c.strip()]
+            unknown = [c for c in wanted if not c.isdigit()]
+            if unknown:
+                raise UserError(f"configs: {unknown[0]!r} is not a configuration such as "
+                                f"{', '.join(CONFIGS)}")
+            scenarios = [s for s in scenarios if s.config in wanted]
+            if not scenarios:
+                raise UserError(f"configs: no scenario has configuration {o.configs}")
+        if o.interleave:
+            groups: dict[str, list[Scenario]] = {}
+            for s in scenarios:
+                groups.setdefault(s.config, []).append(s)
+            scenarios = [s for row in zip_longest(*groups.values()) for s in row if s]
+        for s in scenarios:
+            yield Sample(id=s.id, input=s.initial_description, target=s.model_dump(mode="json"),
+                         metadata={"config": s.config, "aspects": list(s.dimensions),
+                                   "preferences": sum(len(s.aspects[a].preferences)  # type: ignore[index]
+                                                      for a in s.dimensions)})
+
+    def _user(self, ctx: SolveContext) -> Any:
+        kind = self.options.user
+        if kind == "auto":
+            kind = "llm" if role_is_set(ctx, "user") else "rule"
+        return ModelUser(ctx.role("user")) if kind == "llm" else RuleUser(ctx.seed)
+
+    async def solve(self, sample: Sample, ctx: SolveContext) -> SolveOutput:
+        o: UserBenchOptions = self.options
+        env_opts = {k: getattr(o, k) for k in TravelGymOptions.model_fields if k != "user"}
+        env = TravelGymEnvironment(TravelGymOptions(**env_opts))
+        env.attach_user(self._user(ctx))
+        opening = env.reset(sample, ctx.seed)
+        messages = [Message(role="system", content=SYSTEM), Message(role="user", content=opening)]
+        stop = "truncated"
+        while not env.done:
+            try:
+                resp = await ctx.model.generate(messages, env.tools(), tool_choice=o.tool_choice,
+                                                max_tokens=o.agent_max_tokens)
+            except ContextOverflowError:
+                stop = "context_overflow"
+                break
+            messages.append(resp.message())
+            if resp.tool_calls:
+                first, *rest = resp.tool_calls
+                result = await env.step(first)
+                messages.append(Message(role="tool", content=result.content,
+                                        tool_call_id=first.id, name=first.name))
+                for extra in rest:
+                    messages.append(Message(role="tool", tool_call_id=extra.id, name=extra.name,
+                                            content="Ignored: one call per turn is carried out."))
+            else:
+                result = await env.step_text(resp.text)
+                messages.append(Message(role="user", content=result.content))
+        state = env.state()
+        if stop != "context_overflow":
+            stop = "terminated" if state["terminated"] else "truncated"
+        answers = ", ".join(a["id"] for a in state["answers"])
+        return SolveOutput(completion=answers, messages=messages,
+                           metadata={"state": state, "stop_reason": stop,
+                                     "user_model": ctx.role("user").spec
+                                     if state["user"] == "llm" else None})
+
+    def metrics(self) -> list[Metric]:
+        return all_metrics()
+
+    def summarize(self, records: list[SampleRecord]) -> dict[str, Any]:
+        states = [r.output.metadata.get("state", {}) for r in records
+                  if r.status == "ok" and r.output is not None]
+        stops = [r.output.metadata.get("stop_reason") for r in records
+                 if r.status == "ok" and r.output is not None]
+        if not states:
+            return {}
+        n = len(states)
+        roles: dict[str, int] = {}
+        for s in states:
+            for f in s.get("user_failures", []):
+                roles[f["role"]] = roles.get(f["role"], 0) + 1
+        return {"episodes": {"all": {
+            "n": n,
+            "mean_steps": sum(s.get("steps", 0) for s in states) / n,
+            "mean_reward": sum(s.get("total_reward", 0.0) for s in states) / n,
+            "terminated": sum(x == "terminated" for x in stops),
+            "truncated": sum(x == "truncated" for x in stops),
+            "context_overflow": sum(x == "context_overflow" for x in stops),
+            "agent_format_errors": sum(s.get("agent_format_errors", 0) for s in states),
+            "refused_answers": sum(len(s.get("refused_answers", [])) for s in states),
+            "user_failures": sum(roles.values()),
+        }}, "user_failures_by_role": roles or "none",
+            "user_simulator": sorted({s.get("user", "?") for s in states})}
+
+    def report(self, record: SampleRecord) -> str | None:
+        if record.output is None:
+            return None
+        s = record.output.metadata.get("state", {})
+        answers = "; ".join(f"{a['id']}={a['grade']}" for a in s.get("answers", [])) or "none"
+        p = s.get("preferences", {})
+        return (f"steps {s.get('steps')} ({record.output.metadata.get('stop_reason')}), reward "
+                f"{s.get('total_reward')}; answers {answers}; searches "
+                f"{s.get('searches', {}).get('valid')}/{s.get('searches', {}).get('attempts')} "
+                f"valid; preferences active {len(p.get('active', []))}, passive "
+                f"{len(p.get('passive', []))} of {p.get('total')}; user failures "
+                f"{len(s.get('user_failures', []))}")

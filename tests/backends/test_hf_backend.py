@@ -24,6 +24,7 @@ from harness.schemas import GenerateConfig, Message, SampleRecord, ToolSpec
 class RecordingHF(HFModel):
     """The real hf backend, remembering its instances so a test can read the batch sizes."""
 
+    provider = "hfrec"  # its own name, so it never clashes with the core's "hf" registration
     instances: ClassVar[list[HFModel]] = []
 
     def __init__(self, name: str, args: Any = None) -> None:
@@ -34,7 +35,7 @@ class RecordingHF(HFModel):
 class _Plugin:
     @hookimpl
     def register_models(self, register: Any) -> None:
-        register("hf", RecordingHF, description="hf backend (test registration)")
+        register("hfrec", RecordingHF, description="hf backend (test registration)")
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def manager() -> Any:
     manager = plugins.PluginManager()
     manager.load_entry_points()
     manager.register_plugin(_Plugin(), "hf-test")
-    manager.collect()  # if the core also registers "hf", ours is the later and wins or clashes
+    manager.collect()
     plugins._MANAGER = manager
     RecordingHF.instances.clear()
     yield manager
@@ -68,7 +69,7 @@ def _run(tiny: Path, out: Path, *extra: str) -> list[SampleRecord]:
             "run",
             "sanity",
             "--model",
-            f"hf/{tiny}",
+            f"hfrec/{tiny}",
             "--limit",
             "2",
             "--out",
@@ -114,7 +115,7 @@ def test_cli_tools_task_runs_native_template(tiny: Path, tmp_path: Path, manager
             "run",
             "sanity-tools",
             "--model",
-            f"hf/{tiny}",
+            f"hfrec/{tiny}",
             "--limit",
             "2",
             "--out",

@@ -4,6 +4,8 @@
 ceiling (``-M max_connections``, default the run's ``--max-concurrency``), halves on a 429 (once
 per congestion event: a 429 from a request sent before the last cut does not cut again) and climbs
 back by one request per window of successful requests (additive increase, ``1/limit`` per success).
+After a cut, further 429s are ignored for one second (or the server's Retry-After, if longer): a
+burst of 429s from one overload is one congestion event, not a collapse to the floor.
 ``curve`` records ``(seconds since start, limit)`` at each change, for the benchmark to print.
 
 :class:`RateLimit` spaces requests by ``-M rpm`` and tokens by ``-M tpm`` with the generic cell rate
@@ -26,7 +28,11 @@ from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
 class AimdLimiter:
     """A semaphore whose size moves: multiplicative decrease, additive increase."""
 
-    def __init__(self, ceiling: int, floor: int = 1, adaptive: bool = True) -> None:
+    def __init__(
+        self, ceiling: int, floor: int = 1, adaptive: bool = True, cooldown: float = 1.0
+    ) -> None:
+        self.cooldown = cooldown
+        self._last_cut = -1e9
         self.ceiling = max(1, ceiling)
         self.floor = max(1, min(floor, self.ceiling))
         self.adaptive = adaptive
@@ -73,9 +79,15 @@ class AimdLimiter:
                 self._record()
                 self._wake()
 
-    def on_rate_limited(self, epoch: int) -> None:
+    def on_rate_limited(self, epoch: int, retry_after: float | None = None) -> None:
+        """Halve the limit, once per congestion event: not for a request sent before the last
+        cut, and not again within ``cooldown`` seconds (or the server's Retry-After) of it."""
         if not self.adaptive or epoch != self.cuts:
             return  # already cut for this congestion event
+        now = time.monotonic()
+        if now - self._last_cut < max(self.cooldown, retry_after or 0.0):
+            return
+        self._last_cut = now
         self.cuts += 1
         new = max(float(self.floor), self.limit / 2.0)
         if int(new) != int(self.limit):
@@ -121,8 +133,8 @@ class AdaptiveConcurrency(ModelWrapper):
         epoch = await lim.acquire()
         try:
             response = await call_next(messages, tools, config)
-        except RateLimited:
-            lim.on_rate_limited(epoch)
+        except RateLimited as exc:
+            lim.on_rate_limited(epoch, exc.retry_after)
             raise
         finally:
             lim.release()

@@ -102,7 +102,7 @@ def test_non_retryable_errors_pass_at_once_and_persistent_ones_give_up() -> None
 
 
 def test_aimd_halves_once_per_congestion_event_and_climbs_back() -> None:
-    lim = AimdLimiter(16)
+    lim = AimdLimiter(16, cooldown=0.0)
     epoch = lim.cuts
     lim.on_rate_limited(epoch)
     lim.on_rate_limited(epoch)  # a second 429 from the same window does not cut again
@@ -113,7 +113,11 @@ def test_aimd_halves_once_per_congestion_event_and_climbs_back() -> None:
         lim.on_success()
     assert int(lim.limit) == 16
     assert [v for _, v in lim.curve][:3] == [16, 8, 4] and lim.curve[-1][1] == 16
-    floor = AimdLimiter(4, floor=2)
+    floor = AimdLimiter(4, floor=2, cooldown=0.0)
+    slow = AimdLimiter(8)
+    slow.on_rate_limited(0)
+    slow.on_rate_limited(1)  # within the cooldown: no second cut
+    assert int(slow.limit) == 4 and slow.cuts == 1
     for _ in range(5):
         floor.on_rate_limited(floor.cuts)
     assert int(floor.limit) == 2

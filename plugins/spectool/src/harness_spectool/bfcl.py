@@ -4,8 +4,10 @@ The checker follows BFCL's published rules, written here from scratch: the funct
 match; every required parameter is present and no unknown one; each value has the documented type
 (an int is accepted for a float); each value is one of the possible answers, strings compared
 after lower-casing and dropping spaces and the punctuation ``,./-_*^'"``, lists element-wise,
-dicts key by key; a possible answer "" means the parameter may be omitted; parallel calls are
-matched to the possible answers in any order (a one-to-one assignment).
+dicts key by key; a string where the documented type is not a string is accepted as a variable
+reference when the possible answers hold strings for it; a possible answer "" means the
+parameter may be omitted; parallel calls are matched to the possible answers in any order (a
+one-to-one assignment).
 """
 
 from __future__ import annotations
@@ -194,12 +196,13 @@ def check_one(
     for k, v in args.items():
         if k not in props or k not in gt_params:
             return f"{name}: unexpected parameter {k}"
-        if not type_matches(v, props[k]):
+        options = [o for o in gt_params[k] if o != ""]
+        as_variable = isinstance(v, str) and any(isinstance(o, str) for o in options)
+        if not type_matches(v, props[k]) and not as_variable:
             return (
                 f"{name}: parameter {k} has type {type(v).__name__}, expected "
                 f"{props[k].get('type')}"
             )
-        options = [o for o in gt_params[k] if o != ""]
         if options and not any(values_equal(v, o) for o in options):
             return f"{name}: value {v!r} of {k} not among {options}"
     for k, options in gt_params.items():

@@ -36,6 +36,18 @@ def register_models(register: Any) -> None:
         description="Every provider litellm supports: litellm/openai/gpt-4o-mini, "
         "litellm/anthropic/...; keys from the environment.",
     )
+    register(
+        "hf",
+        "harness.backends.hf:HFModel",
+        description="Local transformers checkpoints (CPU/GPU), micro-batched: hf/<dir> or "
+        "hf/<hub id> (downloads only a hub id you name).",
+    )
+    register(
+        "vllm",
+        "harness.backends.vllm_backend:VLLMModel",
+        description="Local GPUs via vllm: batched offline engine or managed `vllm serve` "
+        "replicas (-M mode=serve); optional extra agentharness[vllm].",
+    )
 
 
 @hookimpl

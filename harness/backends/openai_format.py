@@ -64,7 +64,7 @@ def parse_tool_call(raw: Any, index: int, salt: str = "") -> ToolCall:
     if not isinstance(raw, dict):
         raw = {}
     fn = raw.get("function") if isinstance(raw.get("function"), dict) else {}
-    name = fn.get("name") if isinstance(fn.get("name"), str) else ""
+    name: str = fn["name"] if isinstance(fn.get("name"), str) else ""
     arguments = fn.get("arguments")
     problems: list[str] = []
     if not name:

@@ -109,3 +109,85 @@ def test_bad_catalogue_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"format_version": 1, "plugins": [{"name": "x"}]}))
     with pytest.raises(UserError, match="invalid"):
         load_catalogue(bad)
+
+
+JOBS = """
+import json
+from pydantic import BaseModel, ConfigDict, Field
+from harness.hookspecs import hookimpl
+from harness.jobs import Generator, Trainer
+from harness.schemas import Message
+
+
+class Opts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    count: int = Field(default=2, description="How many lines.")
+
+
+class Lines(Generator):
+    name = "lines"
+    description = "Writes COUNT model replies."
+    Options = Opts
+
+    async def generate(self, ctx):
+        out = ctx.out_dir / "data.jsonl"
+        with out.open("w") as fh:
+            for i in range(self.options.count):
+                r = await ctx.role("generator").generate([Message(role="user", content=f"q{i}")])
+                fh.write(json.dumps({"i": i, "text": r.text}) + "\\n")
+        ctx.log("wrote", n=self.options.count)
+        return {"written": self.options.count}
+
+
+class Count(Trainer):
+    name = "count"
+    description = "Counts lines of a file (a stand-in trainer for the CLI test)."
+
+    def train(self, ctx):
+        (ctx.out_dir / "checkpoint.txt").write_text("ok")
+        return {"steps": 1}
+
+
+@hookimpl
+def register_generators(register):
+    register("lines", Lines)
+
+
+@hookimpl
+def register_trainers(register):
+    register("count", Count)
+"""
+
+
+def test_generate_and_train_write_their_own_run_directories(tmp_path: Path, cli) -> None:
+    make_dist(tmp_path, "jobs-plugin", "jobs", "jobs_mod", JOBS)
+    env = _env(tmp_path)
+    help_text = cli("generate", "lines", "--help", env=env, check=True).stdout
+    assert "--count" in help_text and "How many lines." in help_text
+    cli(
+        "generate",
+        "lines",
+        "--count",
+        "3",
+        "--model",
+        "scripted/x",
+        "-M",
+        'responses=["hi"]',
+        "--out",
+        "out",
+        env=env,
+        check=True,
+    )
+    [run_dir] = list((tmp_path / "out").iterdir())
+    job = json.loads((run_dir / "run.json").read_text())
+    assert job["kind"] == "generate" and job["status"] == "finished"
+    assert job["params"] == {"count": 3} and job["summary"] == {"written": 3}
+    lines = (run_dir / "data.jsonl").read_text().splitlines()
+    assert [json.loads(x)["text"] for x in lines] == ["hi", "hi", "hi"]
+    assert "wrote" in (run_dir / "log.jsonl").read_text()
+    proc = cli("generate", "lines", "--count", "x", env=env)
+    assert proc.returncode == 2 and "count" in proc.stderr
+    cli("train", "count", "--out", "tout", env=env, check=True)
+    [tdir] = list((tmp_path / "tout").iterdir())
+    assert json.loads((tdir / "run.json").read_text())["kind"] == "train"
+    assert (tdir / "checkpoint.txt").read_text() == "ok"

@@ -24,7 +24,7 @@ class SanityOptions(BaseModel):
     subset: Literal["all", "arithmetic", "strings"] = Field(
         default="all", description="Which questions: arithmetic, strings or all."
     )
-    n: int = Field(default=20, ge=1, le=500, description="Questions per category.")
+    n: int = Field(default=20, ge=1, le=100_000, description="Questions per category.")
     data_seed: int = Field(default=1234, description="Seed the questions are generated from.")
 
 

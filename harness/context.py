@@ -36,7 +36,7 @@ class SolveContext:
         self.sample = sample
         self.seed = seed
         self.epoch = epoch
-        self.generate_config = generate.model_copy(update={"seed": seed})
+        self.generate_config = generate  # the handles add the seed
         self._roles = roles
         self._handles: dict[str, ModelHandle] = {}
         self._manager = manager
@@ -45,7 +45,9 @@ class SolveContext:
     def role(self, name: str) -> ModelHandle:
         """The model for ``name`` (agent, user, reviewer, judge, generator, ...)."""
         if name not in self._handles:
-            self._handles[name] = ModelHandle(self._roles.get(name), self.generate_config, name)
+            self._handles[name] = ModelHandle(
+                self._roles.get(name), self.generate_config, name, self.seed
+            )
         return self._handles[name]
 
     def environment(self, name: str, **options: Any) -> Environment:
@@ -68,10 +70,13 @@ class SolveContext:
 
     @property
     def usage(self) -> Usage:
-        total = Usage()
-        for h in self._handles.values():
-            total = total.add(h.usage)
-        return total
+        handles = self._handles.values()
+        costs = [h.cost for h in handles if h.cost is not None]
+        return Usage(
+            input_tokens=sum(h.input_tokens for h in handles),
+            output_tokens=sum(h.output_tokens for h in handles),
+            cost=sum(costs) if costs else None,
+        )
 
     def usage_by_role(self) -> dict[str, dict[str, Any]]:
         return {

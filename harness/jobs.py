@@ -43,8 +43,8 @@ class JobContext:
 
         if self._roles is None:
             raise UserError("this job needs a model: pass --model PROVIDER/NAME")
-        cfg = (self._generate_config or GenerateConfig()).model_copy(update={"seed": self.seed})
-        return ModelHandle(self._roles.get(name), cfg, name)
+        cfg = self._generate_config or GenerateConfig()
+        return ModelHandle(self._roles.get(name), cfg, name, self.seed)
 
     def environment(self, name: str, **options: Any) -> Any:
         from harness.options import validate

@@ -20,7 +20,9 @@ from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec, Us
 
 DEFAULT_MODEL = "llamacpp/smollm2"
 
-CallNext = Callable[[list[Message], list[ToolSpec] | None, GenerateConfig], Awaitable[ModelResponse]]
+CallNext = Callable[
+    [list[Message], list[ToolSpec] | None, GenerateConfig], Awaitable[ModelResponse]
+]
 
 
 class Model(ABC):
@@ -110,19 +112,45 @@ def _bind(wrapper: ModelWrapper, model: Model, call_next: CallNext) -> CallNext:
 
 
 class ModelHandle:
-    """What a task sees: a model bound to one sample, counting its calls, tokens and time."""
+    """What a task sees: a model bound to one sample, counting its calls, tokens and time.
 
-    def __init__(self, wrapped: WrappedModel, base_config: GenerateConfig, role: str) -> None:
+    ``seed`` (the sample's seed) is put into every call's config; this is the per-sample hot path,
+    so it makes one config copy per call and keeps its counters as plain numbers."""
+
+    def __init__(
+        self, wrapped: WrappedModel, base_config: GenerateConfig, role: str, seed: int | None = None
+    ) -> None:
         self.wrapped = wrapped
         self.base_config = base_config
         self.role = role
+        self.seed = seed
         self.calls = 0
-        self.usage = Usage()
         self.seconds = 0.0
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.cost: float | None = None
+        self._seeded: GenerateConfig | None = None
 
     @property
     def spec(self) -> str:
         return self.wrapped.spec
+
+    @property
+    def usage(self) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens, output_tokens=self.output_tokens, cost=self.cost
+        )
+
+    def _config(self, config: GenerateConfig | None, overrides: dict[str, Any]) -> GenerateConfig:
+        if config is not None:
+            return config.model_copy(update=overrides) if overrides else config
+        if self.seed is None:
+            return self.base_config.model_copy(update=overrides) if overrides else self.base_config
+        if overrides:
+            return self.base_config.model_copy(update={"seed": self.seed, **overrides})
+        if self._seeded is None:
+            self._seeded = self.base_config.model_copy(update={"seed": self.seed})
+        return self._seeded
 
     async def generate(
         self,
@@ -131,16 +159,18 @@ class ModelHandle:
         config: GenerateConfig | None = None,
         **overrides: Any,
     ) -> ModelResponse:
-        cfg = config or self.base_config
-        if overrides:
-            cfg = cfg.model_copy(update=overrides)
+        cfg = self._config(config, overrides)
         start = time.perf_counter()
         try:
             response = await self.wrapped.generate(messages, tools or None, cfg)
         finally:
             self.calls += 1
             self.seconds += time.perf_counter() - start
-        self.usage = self.usage.add(response.usage)
+        usage = response.usage
+        self.input_tokens += usage.input_tokens
+        self.output_tokens += usage.output_tokens
+        if usage.cost is not None:
+            self.cost = (self.cost or 0.0) + usage.cost
         return response
 
 

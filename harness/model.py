@@ -26,7 +26,8 @@ CallNext = Callable[
 
 
 class Model(ABC):
-    """A model backend. Subclasses set ``provider`` and may declare ``Args`` (pydantic) for ``-M``."""
+    """A model backend. Subclasses set ``provider`` and may declare ``Args`` (pydantic), the
+    ``-M key=value`` arguments."""
 
     provider: ClassVar[str] = ""
     description: ClassVar[str] = ""
@@ -68,7 +69,8 @@ class Model(ABC):
 
 
 class ModelWrapper(ABC):
-    """Something around every model call: ``await call_next(messages, tools, config)`` to pass on."""
+    """Something around every model call; ``await call_next(messages, tools, config)`` passes
+    the call on."""
 
     @abstractmethod
     async def __call__(

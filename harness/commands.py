@@ -33,6 +33,21 @@ def _roles(values: list[str]) -> dict[str, str]:
     return roles
 
 
+def _model_args(pairs: list[str], roles: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """-M key=value for the default model; -M ROLE.key=value for a role's model."""
+    from harness.options import parse_pairs
+
+    default: dict[str, Any] = {}
+    by_role: dict[str, dict[str, Any]] = {}
+    for key, value in parse_pairs(pairs, "-M").items():
+        role, dot, name = key.partition(".")
+        if dot and name:
+            by_role.setdefault(role, {})[name] = value
+        else:
+            default[key] = value
+    return default, by_role
+
+
 def _generate_config(pairs: list[str]) -> Any:
     from harness.options import parse_pairs, validate
     from harness.schemas import GenerateConfig
@@ -51,7 +66,6 @@ def _plugin_params(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from harness.model import DEFAULT_MODEL
-    from harness.options import parse_pairs
     from harness.runner import Runner, load_run_file
     from harness.schemas import RunConfig
 
@@ -74,42 +88,40 @@ def cmd_run(args: argparse.Namespace) -> int:
     target = manager.registry("tasks").get(args.name)
     names = target.suite if isinstance(target, TaskDefinition) and target.suite else [args.name]
     params = _plugin_params(args)
+    role_specs = _roles(args.model_role)
+    model_args, role_args = _model_args(args.model_args, role_specs)
     code = 0
+    _check_counts(args)
     for name in names:
-        config = (
-            RunConfig(
-                task=name,
-                task_params=params if name == args.name else {},
-                model=args.model or DEFAULT_MODEL,
-                model_args=parse_pairs(args.model_args, "-M"),
-                model_roles=_roles(args.model_role),
-                generate=_generate_config(args.gen_args),
-                limit=args.limit,
-                sample_ids=args.sample_id,
-                epochs=args.epochs,
-                seed=args.seed,
-                max_concurrency=args.max_concurrency,
-                sample_timeout=args.sample_timeout,
-                cache=args.cache,
-            )
-            if _valid_counts(args)
-            else None
+        config = RunConfig(
+            task=name,
+            task_params=params if name == args.name else {},
+            model=args.model or DEFAULT_MODEL,
+            model_args=model_args,
+            model_roles=role_specs,
+            model_role_args=role_args,
+            generate=_generate_config(args.gen_args),
+            limit=args.limit,
+            sample_ids=args.sample_id,
+            epochs=args.epochs,
+            seed=args.seed,
+            max_concurrency=args.max_concurrency,
+            sample_timeout=args.sample_timeout,
+            cache=args.cache,
         )
-        assert config is not None
         runner = Runner(config, out, manager, progress=False if args.no_progress else None)
         run_dir, result = runner.run()
         code = max(code, _finish(run_dir, result))
     return code
 
 
-def _valid_counts(args: argparse.Namespace) -> bool:
+def _check_counts(args: argparse.Namespace) -> None:
     if args.epochs < 1:
         raise UserError("--epochs must be at least 1")
     if args.max_concurrency < 1:
         raise UserError("--max-concurrency must be at least 1")
     if args.sample_timeout is not None and args.sample_timeout <= 0:
         raise UserError("--sample-timeout must be positive")
-    return True
 
 
 def _finish(run_dir: Path, result: Any) -> int:
@@ -328,11 +340,10 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
 def _job(args: argparse.Namespace, kind: Literal["generate", "train"]) -> int:
     from harness import __version__
-    from harness.context import Roles
     from harness.jobs import JobContext
-    from harness.model import DEFAULT_MODEL, WrappedModel, load_model
-    from harness.options import parse_pairs, validate
-    from harness.runner import build_wrappers, write_json_atomic
+    from harness.model import DEFAULT_MODEL
+    from harness.options import validate
+    from harness.runner import build_roles, build_wrappers, write_json_atomic
     from harness.schemas import JobFile, RunConfig
 
     registry_kind = "generators" if kind == "generate" else "trainers"
@@ -349,22 +360,17 @@ def _job(args: argparse.Namespace, kind: Literal["generate", "train"]) -> int:
     gen_cfg = _generate_config(args.gen_args)
     if cls.needs_model or args.model or role_specs:
         model_spec = args.model or DEFAULT_MODEL
+        model_args, role_args = _model_args(args.model_args, role_specs)
         config = RunConfig(
             task=args.name,
             model=model_spec,
             generate=gen_cfg,
-            model_args=parse_pairs(args.model_args, "-M"),
+            model_args=model_args,
+            model_roles=role_specs,
+            model_role_args=role_args,
             seed=args.seed,
         )
-        wrappers = build_wrappers(config, None)
-        built: dict[str, WrappedModel] = {}
-        for spec in {model_spec, *role_specs.values()}:
-            m = load_model(spec, config.model_args, manager)
-            m.check()
-            m.prepare(config.max_concurrency)
-            built[spec] = WrappedModel(m, wrappers)
-            models.append(m)
-        roles = Roles(built[model_spec], {r: built[s] for r, s in role_specs.items()})
+        roles, models = build_roles(config, build_wrappers(config, None), manager)
     run_id = (
         _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{kind}-{args.name}-{secrets.token_hex(3)}"
     )

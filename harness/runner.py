@@ -96,6 +96,47 @@ class RunContext:
     records: list[SampleRecord] = field(default_factory=list)
 
 
+def build_roles(
+    config: RunConfig,
+    wrappers: Sequence[ModelWrapper],
+    manager: PluginManager,
+    overrides: dict[str, Any] | None = None,
+) -> tuple[Roles, list[Any]]:
+    """The default model and each role's, checked and prepared, sharing one wrapper chain.
+
+    ``-M key=value`` goes to the default model (``--model``); ``-M ROLE.key=value`` to that
+    role's. A role with no arguments of its own and the default's PROVIDER/NAME shares the
+    default model's instance."""
+    overrides = overrides or {}
+    built: dict[tuple[str, str], WrappedModel] = {}
+
+    def get(spec: str, args: dict[str, Any]) -> WrappedModel:
+        key = (spec, json.dumps(args, sort_keys=True, default=str))
+        if key not in built:
+            model = overrides.get(spec) or load_model(spec, args, manager)
+            model.check()
+            model.prepare(config.max_concurrency)
+            built[key] = WrappedModel(model, wrappers)
+        return built[key]
+
+    unknown_roles = set(config.model_role_args) - set(config.model_roles)
+    if unknown_roles:
+        role = sorted(unknown_roles)[0]
+        raise UserError(
+            f"-M {role}.KEY=VALUE sets an argument of role '{role}', but no --model-role "
+            f"{role}=PROVIDER/NAME is given"
+        )
+    default = get(config.model, config.model_args)
+    roles = {}
+    for role, spec in config.model_roles.items():
+        own = config.model_role_args.get(role)
+        if own is None and spec == config.model:
+            roles[role] = default
+        else:
+            roles[role] = get(spec, own or {})
+    return Roles(default, roles), [w.model for w in built.values()]
+
+
 def build_wrappers(config: RunConfig, run_dir: Path | None) -> list[ModelWrapper]:
     """The wrapper chain around every model call (cache, retries, rate limits)."""
     from harness.callpath import default_wrappers
@@ -131,21 +172,7 @@ class Runner:
             if self._wrappers is not None
             else build_wrappers(self.config, run_dir)
         )
-        built: dict[str, Any] = {}
-
-        def get(spec: str) -> WrappedModel:
-            if spec not in built:
-                model = self._model_overrides.get(spec) or load_model(
-                    spec, self.config.model_args, self.manager
-                )
-                model.check()
-                model.prepare(self.config.max_concurrency)
-                built[spec] = WrappedModel(model, wrappers)
-            return built[spec]  # type: ignore[no-any-return]
-
-        default = get(self.config.model)
-        roles = {role: get(spec) for role, spec in self.config.model_roles.items()}
-        return Roles(default, roles), [w.model for w in built.values()]
+        return build_roles(self.config, wrappers, self.manager, self._model_overrides)
 
     # ------------------------------------------------------------------ entry points
 

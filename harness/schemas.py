@@ -225,6 +225,9 @@ class RunConfig(_Model):
     model_roles: dict[str, str] = Field(
         default_factory=dict, description="Role -> PROVIDER/NAME; roles not named use `model`."
     )
+    model_role_args: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Role -> its model's arguments (-M ROLE.key=value)."
+    )
     generate: GenerateConfig = Field(
         default_factory=GenerateConfig, description="Sampling settings."
     )

@@ -220,7 +220,7 @@ def test_roles_default_to_the_model_and_can_be_set_apart(tmp_path: Path) -> None
         async def solve(self, sample: Sample, ctx: Any) -> SolveOutput:
             a = await ctx.model.generate([Message(role="user", content="agent")])
             j = await ctx.role("judge").generate([Message(role="user", content="judge")])
-            return SolveOutput(completion=f"{a.model}|{j.model}")
+            return SolveOutput(completion=f"{a.model}|{j.model}|{a.text}|{j.text}")
 
     class Plugin:
         @hookimpl
@@ -232,7 +232,20 @@ def test_roles_default_to_the_model_and_can_be_set_apart(tmp_path: Path) -> None
     manager.collect()
     cfg = RunConfig(task="two-roles", model="scripted/a")
     run_dir, _ = Runner(cfg, tmp_path, manager, progress=False).run()
-    assert records(run_dir)[0]["output"]["completion"] == "scripted/a|scripted/a"
+    assert records(run_dir)[0]["output"]["completion"] == "scripted/a|scripted/a||"
     cfg = RunConfig(task="two-roles", model="scripted/a", model_roles={"judge": "scripted/b"})
     run_dir, _ = Runner(cfg, tmp_path, manager, progress=False).run()
-    assert records(run_dir)[0]["output"]["completion"] == "scripted/a|scripted/b"
+    assert records(run_dir)[0]["output"]["completion"] == "scripted/a|scripted/b||"
+    # -M key=value is the default model's; -M judge.key=value the judge's own
+    cfg = RunConfig(
+        task="two-roles",
+        model="scripted/a",
+        model_args={"responses": ["A"]},
+        model_roles={"judge": "scripted/a"},
+        model_role_args={"judge": {"responses": ["J"]}},
+    )
+    run_dir, _ = Runner(cfg, tmp_path, manager, progress=False).run()
+    assert records(run_dir)[0]["output"]["completion"] == "scripted/a|scripted/a|A|J"
+    bad = cfg.model_copy(update={"model_roles": {}})
+    with pytest.raises(UserError, match="no --model-role judge"):
+        Runner(bad, tmp_path, manager, progress=False).run()

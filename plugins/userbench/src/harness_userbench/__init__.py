@@ -9,14 +9,20 @@ from harness.hookspecs import hookimpl
 
 @hookimpl
 def register_tasks(register: Any) -> None:
-    register("userbench", "harness_userbench.task:UserBenchTask",
-             description="UserBench/TravelGym: elicit hidden travel preferences, search, recommend.")
+    register(
+        "userbench",
+        "harness_userbench.task:UserBenchTask",
+        description="UserBench/TravelGym: elicit hidden travel preferences, search, recommend.",
+    )
 
 
 @hookimpl
 def register_environments(register: Any) -> None:
-    register("userbench-travelgym", "harness_userbench.environment:TravelGymEnvironment",
-             description="TravelGym: one interact_with_env tool (search/action/answer) and a user.")
+    register(
+        "userbench-travelgym",
+        "harness_userbench.environment:TravelGymEnvironment",
+        description="TravelGym: one interact_with_env tool (search/action/answer) and a user.",
+    )
 
 
 @hookimpl
@@ -36,5 +42,8 @@ def register_metrics(register: Any) -> None:
 
 @hookimpl
 def register_generators(register: Any) -> None:
-    register("userbench-scenarios", "harness_userbench.generator:ScenarioGenerator",
-             description="Build TravelGym scenarios from option attributes and preference rules.")
+    register(
+        "userbench-scenarios",
+        "harness_userbench.generator:ScenarioGenerator",
+        description="Build TravelGym scenarios from option attributes and preference rules.",
+    )

@@ -42,8 +42,7 @@ def _dates(rng: random.Random) -> tuple[str, str]:
 
 def _arguments(aspect: str, city: str, origin: str, start: str, end: str) -> dict[str, Any]:
     if aspect == "flight":
-        return {"origin": origin, "destination": city, "departure_date": start,
-                "return_date": end}
+        return {"origin": origin, "destination": city, "departure_date": start, "return_date": end}
     if aspect in ("hotel", "apartment"):
         return {"city": city, "check_in": start, "check_out": end}
     if aspect == "rental_car":
@@ -51,8 +50,9 @@ def _arguments(aspect: str, city: str, origin: str, start: str, end: str) -> dic
     return {"city": city, "date": start}
 
 
-def _options(aspect: str, constraints: list[Constraint], rng: random.Random,
-             n_wrong: int, n_noise: int) -> tuple[list[dict[str, Any]], list[str], str]:
+def _options(
+    aspect: str, constraints: list[Constraint], rng: random.Random, n_wrong: int, n_noise: int
+) -> tuple[list[dict[str, Any]], list[str], str]:
     domain = DOMAINS[aspect]
     numbers = rng.sample(range(1, 100), N_CORRECT + n_wrong + n_noise)
     correct: list[dict[str, Any]] = []
@@ -78,8 +78,9 @@ def _options(aspect: str, constraints: list[Constraint], rng: random.Random,
         broken = constraints[k % len(constraints)]
         broken.violate(attrs, rng, domain)
         if k % 2 == 0 and broken.attribute != "cost":  # a tempting trap: cheaper than the best
-            attrs["cost"] = max(1, cheapest - rng.randint(1, 10) * (5 if aspect != "restaurant"
-                                                                     else 1))
+            attrs["cost"] = max(
+                1, cheapest - rng.randint(1, 10) * (5 if aspect != "restaurant" else 1)
+            )
         wrong.append(attrs)
     noise = []
     for _ in range(n_noise):
@@ -90,14 +91,20 @@ def _options(aspect: str, constraints: list[Constraint], rng: random.Random,
     options = []
     for kind, group in (("correct", correct), ("wrong", wrong), ("noise", noise)):
         for attrs in group:
-            options.append({"id": f"{PREFIX[aspect]}{numbers[len(options)]}", "kind": kind,
-                            "attributes": attrs})
+            options.append(
+                {
+                    "id": f"{PREFIX[aspect]}{numbers[len(options)]}",
+                    "kind": kind,
+                    "attributes": attrs,
+                }
+            )
     correct_ids = [o["id"] for o in options if o["kind"] == "correct"]
     return options, correct_ids, correct_ids[best]
 
 
-def build_scenario(config: str, index: int, seed: int, n_wrong: int = N_WRONG,
-                   n_noise: int = N_NOISE) -> dict[str, Any]:
+def build_scenario(
+    config: str, index: int, seed: int, n_wrong: int = N_WRONG, n_noise: int = N_NOISE
+) -> dict[str, Any]:
     """One scenario (a dict valid under the scenario schema), fully determined by its arguments."""
     rng = random.Random(f"userbench:{seed}:{config}:{index}")
     counts = [int(d) for d in config]
@@ -111,21 +118,39 @@ def build_scenario(config: str, index: int, seed: int, n_wrong: int = N_WRONG,
         for j, kind in enumerate(kinds):
             c, text, implicit = kind.draw(rng)
             constraints.append(c)
-            prefs.append({"id": f"{aspect}-{j + 1}", "subcategory": kind.subcategory,
-                          "text": text, "implicit": implicit, "constraint": c.to_json()})
+            prefs.append(
+                {
+                    "id": f"{aspect}-{j + 1}",
+                    "subcategory": kind.subcategory,
+                    "text": text,
+                    "implicit": implicit,
+                    "constraint": c.to_json(),
+                }
+            )
         options, correct_ids, best_id = _options(aspect, constraints, rng, n_wrong, n_noise)
-        aspects[aspect] = {"arguments": _arguments(aspect, city, origin, start, end),
-                           "preferences": prefs, "options": options,
-                           "correct_ids": correct_ids, "best_id": best_id}
+        aspects[aspect] = {
+            "arguments": _arguments(aspect, city, origin, start, end),
+            "preferences": prefs,
+            "options": options,
+            "correct_ids": correct_ids,
+            "best_id": best_id,
+        }
     needs = [NEEDS[a].format(origin=origin) for a in dims]
     need_text = needs[0] if len(needs) == 1 else ", ".join(needs[:-1]) + " and " + needs[-1]
     occasion = rng.choice(OCCASIONS)
-    opening = (f"I'm planning {occasion} to {city} from {start} to {end}. I need {need_text}. "
-               "Money is tight, so once my preferences are met I'd like the cheapest option "
-               "for each.")
-    return {"id": f"travel{config}-{index:04d}", "config": config,
-            "scenario": f"{occasion.capitalize()} to {city} ({', '.join(dims)}).",
-            "initial_description": opening, "dimensions": dims, "aspects": aspects}
+    opening = (
+        f"I'm planning {occasion} to {city} from {start} to {end}. I need {need_text}. "
+        "Money is tight, so once my preferences are met I'd like the cheapest option "
+        "for each."
+    )
+    return {
+        "id": f"travel{config}-{index:04d}",
+        "config": config,
+        "scenario": f"{occasion.capitalize()} to {city} ({', '.join(dims)}).",
+        "initial_description": opening,
+        "dimensions": dims,
+        "aspects": aspects,
+    }
 
 
 def build_set(counts: dict[str, int], seed: int) -> list[dict[str, Any]]:
@@ -147,12 +172,14 @@ def check_consistency(scenario: dict[str, Any]) -> list[str]:
                 problems.append(f"{aspect}: correct option {o['id']} breaks a preference")
             if o["kind"] != "correct" and ok:
                 problems.append(f"{aspect}: {o['kind']} option {o['id']} meets every preference")
-        if sorted(spec["correct_ids"]) != sorted(o["id"] for o in spec["options"]
-                                                 if o["kind"] == "correct"):
+        if sorted(spec["correct_ids"]) != sorted(
+            o["id"] for o in spec["options"] if o["kind"] == "correct"
+        ):
             problems.append(f"{aspect}: correct_ids do not match the correct options")
         best = by_id[spec["best_id"]]["attributes"]["cost"]
-        others = [by_id[i]["attributes"]["cost"] for i in spec["correct_ids"]
-                  if i != spec["best_id"]]
+        others = [
+            by_id[i]["attributes"]["cost"] for i in spec["correct_ids"] if i != spec["best_id"]
+        ]
         if any(c <= best for c in others):
             problems.append(f"{aspect}: best option {spec['best_id']} is not the unique cheapest")
     return problems

@@ -18,21 +18,33 @@ TOOL = ToolSpec(
         "Act in the travel-planning environment. choice='search' sends one query to the options "
         "database (name one travel aspect and its details); choice='action' says something to "
         "the user (ask one specific question at a time); choice='answer' recommends exactly one "
-        "option id from the search results, such as H12."),
+        "option id from the search results, such as H12."
+    ),
     parameters={
         "type": "object",
         "properties": {
-            "thought": {"type": "string", "description": "Your reasoning for this step."},
-            "choice": {"type": "string", "enum": ["search", "action", "answer"],
-                       "description": "search, action or answer."},
-            "content": {"type": "string",
-                        "description": "The search query, the words to the user, or one id."},
+            "thought": {
+                "type": "string",
+                "maxLength": 400,
+                "description": "Your reasoning for this step (brief).",
+            },
+            "choice": {
+                "type": "string",
+                "enum": ["search", "action", "answer"],
+                "description": "search, action or answer.",
+            },
+            "content": {
+                "type": "string",
+                "maxLength": 400,
+                "description": "The search query, the words to the user, or one id.",
+            },
         },
         "required": ["thought", "choice", "content"],
     },
 )
-FINISH = ToolSpec(name="finish", description="End the session.",
-                  parameters={"type": "object", "properties": {}})
+FINISH = ToolSpec(
+    name="finish", description="End the session.", parameters={"type": "object", "properties": {}}
+)
 
 
 class TravelGymOptions(BaseModel):
@@ -40,23 +52,33 @@ class TravelGymOptions(BaseModel):
 
     one_choice: bool = Field(default=True, description="One answer per aspect (paper setting).")
     max_steps: int = Field(default=20, ge=1, le=200, description="Steps before truncation.")
-    search_failure_interval: int = Field(default=5, ge=1,
-                                         description="Every Nth search fails on purpose.")
+    search_failure_interval: int = Field(
+        default=5, ge=1, description="Every Nth search fails on purpose."
+    )
     elicitation_interval: int = Field(
-        default=3, ge=1, description="Volunteer a preference on the Nth non-preference turn.")
+        default=3, ge=1, description="Volunteer a preference on the Nth non-preference turn."
+    )
     wrong_options: int = Field(default=10, ge=0, description="Wrong options shown per aspect.")
     noise_options: int = Field(default=5, ge=0, description="Noise options shown per aspect.")
     finish_tool: bool = Field(default=False, description="Also offer a separate finish tool.")
-    user: Literal["rule"] = Field(default="rule", description=(
-        "The user the environment builds itself; a model-backed user is attached by the task "
-        "(attach_user)."))
+    user: Literal["rule"] = Field(
+        default="rule",
+        description=(
+            "The user the environment builds itself; a model-backed user is attached by the task "
+            "(attach_user)."
+        ),
+    )
 
 
 def rules_from(o: Any) -> Rules:
-    return Rules(max_steps=o.max_steps, one_choice=o.one_choice,
-                 search_failure_interval=o.search_failure_interval,
-                 elicitation_interval=o.elicitation_interval,
-                 wrong_options=o.wrong_options, noise_options=o.noise_options)
+    return Rules(
+        max_steps=o.max_steps,
+        one_choice=o.one_choice,
+        search_failure_interval=o.search_failure_interval,
+        elicitation_interval=o.elicitation_interval,
+        wrong_options=o.wrong_options,
+        noise_options=o.noise_options,
+    )
 
 
 def action_string(call: ToolCall) -> str | None:
@@ -88,8 +110,9 @@ class _UtteranceUser(SimulatedUser):
         last = next((m.content for m in reversed(messages) if m.role == "assistant"), "")
         out = await self.env.episode.step(f"[action] {last}")
         self.env.done = self.env.episode.done
-        return UserTurn(content=out.feedback, done=self.env.done,
-                        info={"reward": out.reward, **out.info})
+        return UserTurn(
+            content=out.feedback, done=self.env.done, info={"reward": out.reward, **out.info}
+        )
 
 
 class TravelGymEnvironment(Environment):
@@ -138,9 +161,18 @@ class TravelGymEnvironment(Environment):
     def _result(self, out: Outcome, is_error: bool = False) -> StepResult:
         self.last = out
         self.done = self.episode.done
-        return StepResult(content=out.feedback, is_error=is_error, reward=out.reward,
-                          done=self.done, info={"kind": out.kind, "terminated": out.terminated,
-                                                "truncated": out.truncated, **out.info})
+        return StepResult(
+            content=out.feedback,
+            is_error=is_error,
+            reward=out.reward,
+            done=self.done,
+            info={
+                "kind": out.kind,
+                "terminated": out.terminated,
+                "truncated": out.truncated,
+                **out.info,
+            },
+        )
 
     def state(self) -> dict[str, Any]:
         return self.episode.state() if hasattr(self, "episode") else {}

@@ -17,20 +17,28 @@ from harness_userbench.scenario import Preference, Scenario
 from harness_userbench.users import NO_SUCH_PREFERENCE, TOO_VAGUE, UserSimError, UserSimulator
 
 BACKEND_ERROR = "The search backend is having trouble right now. Please try again later."
-SEARCH_FALSE = ("Something is wrong with this search request, or its arguments are not "
-                "accurate. Refine it: match what the user needs, make one request at a time, "
-                "and give exactly the right arguments.")
-SEARCH_NA = ("This search request is not related to any part of the trip. Refine it: match "
-             "what the user needs, make one request at a time, and give exactly the right "
-             "arguments.")
-SEARCH_REPEAT = ("The arguments are right, but you already have the results for <{a}> from an "
-                 "earlier search. Please use those.")
+SEARCH_FALSE = (
+    "Something is wrong with this search request, or its arguments are not "
+    "accurate. Refine it: match what the user needs, make one request at a time, "
+    "and give exactly the right arguments."
+)
+SEARCH_NA = (
+    "This search request is not related to any part of the trip. Refine it: match "
+    "what the user needs, make one request at a time, and give exactly the right "
+    "arguments."
+)
+SEARCH_REPEAT = (
+    "The arguments are right, but you already have the results for <{a}> from an "
+    "earlier search. Please use those."
+)
 FORMAT_ERROR = "Your response format is wrong and cannot be parsed properly."
 USER_FALLBACK = "Sorry, I'm not sure how to answer that right now. Could you try again?"
 MULTI_ANSWER = "You chose several options. Please recommend one option at a time."
 BAD_ID = "'{i}' is not a valid option id. Ids look like H1, F12 or C4."
-ONE_CHOICE_REFUSAL = ("You already recommended an option for '{a}' ({p}...). Only one option per "
-                      "travel aspect is allowed; work on the other aspects now.")
+ONE_CHOICE_REFUSAL = (
+    "You already recommended an option for '{a}' ({p}...). Only one option per "
+    "travel aspect is allowed; work on the other aspects now."
+)
 
 
 @dataclass
@@ -59,8 +67,9 @@ class Outcome:
 
 
 class Episode:
-    def __init__(self, scenario: Scenario, user: UserSimulator, rules: Rules | None = None,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, scenario: Scenario, user: UserSimulator, rules: Rules | None = None, seed: int = 0
+    ) -> None:
         self.sc = scenario
         self.user = user
         self.rules = rules or Rules()
@@ -71,7 +80,8 @@ class Episode:
         self.rewards: list[float] = []
         self.history: list[dict[str, str]] = []
         self.available: list[tuple[str, Preference]] = [
-            (a, p) for a in scenario.dimensions for p in scenario.aspects[a].preferences]  # type: ignore[index]
+            (a, p) for a in scenario.dimensions for p in scenario.aspects[a].preferences
+        ]  # type: ignore[index]
         self.total_preferences = len(self.available)
         self.active: list[str] = []
         self.passive: list[str] = []
@@ -79,8 +89,9 @@ class Episode:
         self.searches = {"attempts": 0, "valid": 0, "simulated_errors": 0, "found": []}
         self.unsearched = list(scenario.dimensions)
         self.remaining_best = [scenario.aspects[a].best_id for a in scenario.dimensions]  # type: ignore[index]
-        self.remaining_correct = [i for a in scenario.dimensions
-                                  for i in scenario.aspects[a].correct_ids]  # type: ignore[index]
+        self.remaining_correct = [
+            i for a in scenario.dimensions for i in scenario.aspects[a].correct_ids
+        ]  # type: ignore[index]
         self.answered: list[str] = []  # option-id initials, in order
         self.answers: list[dict[str, Any]] = []
         self.refused: list[str] = []
@@ -99,14 +110,18 @@ class Episode:
             by_kind[o.kind].append(o)
         for group in by_kind.values():
             rng.shuffle(group)
-        chosen = (by_kind["correct"] + by_kind["wrong"][: self.rules.wrong_options]
-                  + by_kind["noise"][: self.rules.noise_options])
+        chosen = (
+            by_kind["correct"]
+            + by_kind["wrong"][: self.rules.wrong_options]
+            + by_kind["noise"][: self.rules.noise_options]
+        )
         rng.shuffle(chosen)
         return [{"id": o.id, **o.attributes} for o in chosen]
 
     def _fail(self, err: UserSimError) -> None:
-        self.user_failures.append({"step": self.steps, "role": err.role, "reason": err.reason,
-                                   "raw": err.raw[:300]})
+        self.user_failures.append(
+            {"step": self.steps, "role": err.role, "reason": err.reason, "raw": err.raw[:300]}
+        )
 
     def _talk(self, agent: str, reply: str, who: str = "user") -> None:
         self.history.append({"role": "agent", "content": agent})
@@ -116,20 +131,27 @@ class Episode:
 
     async def step(self, action: str) -> Outcome:
         if self.done:
-            return Outcome("The episode is over; no more actions are accepted.",
-                           terminated=self.terminated, truncated=self.truncated, kind="closed")
+            return Outcome(
+                "The episode is over; no more actions are accepted.",
+                terminated=self.terminated,
+                truncated=self.truncated,
+                kind="closed",
+            )
         self.steps += 1
         text = str(action).strip()
         if text.lower().startswith("[finish]"):
-            out = Outcome(f"Session ended. Preferences uncovered: "
-                          f"{len(self.active) + len(self.passive)}/{self.total_preferences}.",
-                          terminated=True, kind="finish")
+            out = Outcome(
+                f"Session ended. Preferences uncovered: "
+                f"{len(self.active) + len(self.passive)}/{self.total_preferences}.",
+                terminated=True,
+                kind="finish",
+            )
         elif text.startswith("[search]"):
-            out = await self._search(text[len("[search]"):].strip())
+            out = await self._search(text[len("[search]") :].strip())
         elif text.startswith("[action]"):
-            out = await self._action(text[len("[action]"):].strip())
+            out = await self._action(text[len("[action]") :].strip())
         elif text.startswith("[answer]"):
-            out = self._answer(text[len("[answer]"):].strip())
+            out = self._answer(text[len("[answer]") :].strip())
         else:
             self.agent_format_errors += 1
             out = Outcome(FORMAT_ERROR, kind="format")
@@ -138,7 +160,8 @@ class Episode:
         if not self.remaining_best:
             out.terminated = True
         if self.rules.one_choice and all(
-                self._prefix(a) in self.answered for a in self.sc.dimensions):
+            self._prefix(a) in self.answered for a in self.sc.dimensions
+        ):
             out.terminated = True
         if self.steps >= self.rules.max_steps and not out.terminated:
             out.truncated = True
@@ -166,20 +189,27 @@ class Episode:
             return Outcome(BACKEND_ERROR, kind="search", info={"search": "judge_failed"})
         if verdict == "True":
             if aspect not in self.sc.dimensions:
-                self._fail(UserSimError("judge_search", f"verdict True for unknown aspect "
-                                                        f"{aspect!r}"))
+                self._fail(
+                    UserSimError("judge_search", f"verdict True for unknown aspect {aspect!r}")
+                )
                 self._talk(query, BACKEND_ERROR, "database")
                 return Outcome(BACKEND_ERROR, kind="search", info={"search": "judge_failed"})
             self.searches["valid"] += 1
             if aspect in self.unsearched:
                 self.unsearched.remove(aspect)
                 self.searches["found"].append(aspect)
-                lines = [f"Your search arguments are right. {OPTION_SCHEMAS[aspect]}",
-                         f"All options for <{aspect}>:"]
+                lines = [
+                    f"Your search arguments are right. {OPTION_SCHEMAS[aspect]}",
+                    f"All options for <{aspect}>:",
+                ]
                 lines += [json.dumps(o) for o in self.shown[aspect]]
                 self._talk(query, lines[0] + " (results omitted here)", "database")
-                return Outcome("\n".join(lines), self.rules.search_reward, kind="search",
-                               info={"search": "valid", "aspect": aspect})
+                return Outcome(
+                    "\n".join(lines),
+                    self.rules.search_reward,
+                    kind="search",
+                    info={"search": "valid", "aspect": aspect},
+                )
             msg = SEARCH_REPEAT.format(a=aspect)
             self._talk(query, msg, "database")
             return Outcome(msg, kind="search", info={"search": "repeat", "aspect": aspect})
@@ -243,8 +273,11 @@ class Episode:
         aspect = ASPECT_OF_PREFIX[initial]
         if self.rules.one_choice and initial in self.answered:
             self.refused.append(oid)
-            return Outcome(ONE_CHOICE_REFUSAL.format(a=aspect, p=initial), kind="answer",
-                           info={"answer": "refused"})
+            return Outcome(
+                ONE_CHOICE_REFUSAL.format(a=aspect, p=initial),
+                kind="answer",
+                info={"answer": "refused"},
+            )
         reward = 0.0
         if oid in self.remaining_best:
             grade, reward = "best", self.rules.best_reward
@@ -262,26 +295,41 @@ class Episode:
             self.dropped += gone
             self.available = [x for x in self.available if x[0] != aspect]
         self.answers.append({"id": oid, "aspect": aspect, "grade": grade, "step": self.steps})
-        msg = {"best": "Your choice is the best option!",
-               "correct": "Your choice fits the user's needs, but it is not the best option.",
-               "wrong": "Your choice is neither the best nor a correct option."}[grade]
-        tail = (" Your choice is recorded; do not choose another option for this aspect. Carry "
-                "on with the other aspects." if self.rules.one_choice else
-                " Your choice is recorded; do not choose it again. Carry on.")
+        msg = {
+            "best": "Your choice is the best option!",
+            "correct": "Your choice fits the user's needs, but it is not the best option.",
+            "wrong": "Your choice is neither the best nor a correct option.",
+        }[grade]
+        tail = (
+            " Your choice is recorded; do not choose another option for this aspect. Carry "
+            "on with the other aspects."
+            if self.rules.one_choice
+            else " Your choice is recorded; do not choose it again. Carry on."
+        )
         return Outcome(msg + tail, reward, kind="answer", info={"answer": grade, "id": oid})
 
     # ------------------------------------------------------------------ reporting
 
     def state(self) -> dict[str, Any]:
         return {
-            "scenario_id": self.sc.id, "config": self.sc.config,
-            "dimensions": list(self.sc.dimensions), "steps": self.steps,
-            "terminated": self.terminated, "truncated": self.truncated,
-            "rewards": list(self.rewards), "total_reward": round(sum(self.rewards), 6),
-            "answers": list(self.answers), "refused_answers": list(self.refused),
+            "scenario_id": self.sc.id,
+            "config": self.sc.config,
+            "dimensions": list(self.sc.dimensions),
+            "steps": self.steps,
+            "terminated": self.terminated,
+            "truncated": self.truncated,
+            "rewards": list(self.rewards),
+            "total_reward": round(sum(self.rewards), 6),
+            "answers": list(self.answers),
+            "refused_answers": list(self.refused),
             "searches": {**self.searches, "found": list(self.searches["found"])},
-            "preferences": {"total": self.total_preferences, "active": list(self.active),
-                            "passive": list(self.passive), "dropped": list(self.dropped)},
+            "preferences": {
+                "total": self.total_preferences,
+                "active": list(self.active),
+                "passive": list(self.passive),
+                "dropped": list(self.dropped),
+            },
             "agent_format_errors": self.agent_format_errors,
-            "user": self.user.kind, "user_failures": list(self.user_failures),
+            "user": self.user.kind,
+            "user_failures": list(self.user_failures),
         }

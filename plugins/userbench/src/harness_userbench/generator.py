@@ -25,7 +25,8 @@ BUNDLE_SEED = 2025
 PARAPHRASE_SYSTEM = (
     "Rewrite the traveller's remark in different words, keeping it indirect: it must hint at the "
     "preference without stating it. One or two sentences, first person. Reply with JSON only: "
-    '{"text": "..."}.')
+    '{"text": "..."}.'
+)
 
 
 class ScenarioOptions(BaseModel):
@@ -33,10 +34,12 @@ class ScenarioOptions(BaseModel):
 
     configs: str = Field(default="all", description="Comma list of configurations, or all.")
     per_config: int = Field(
-        default=0, ge=0, description="Scenarios per configuration; 0 = the paper's test counts.")
+        default=0, ge=0, description="Scenarios per configuration; 0 = the paper's test counts."
+    )
     seed: int = Field(default=BUNDLE_SEED, description="Data seed (the bundled set uses 2025).")
-    paraphrase: bool = Field(default=False, description="Rewrite implicit statements with the "
-                             "paraphraser role model.")
+    paraphrase: bool = Field(
+        default=False, description="Rewrite implicit statements with the paraphraser role model."
+    )
     output: str = Field(default="scenarios.json", description="File name under the run dir.")
 
 
@@ -44,8 +47,10 @@ def counts_for(configs: str, per_config: int) -> dict[str, int]:
     wanted = CONFIGS if configs == "all" else [c.strip() for c in configs.split(",") if c.strip()]
     bad = [c for c in wanted if not re.fullmatch(r"[1-9]{1,5}", c) or len(c) > 5]
     if bad:
-        raise UserError(f"configs: {bad[0]!r} is not a configuration such as 22 or 233 (one "
-                        "digit 1-9 per aspect, at most five aspects)")
+        raise UserError(
+            f"configs: {bad[0]!r} is not a configuration such as 22 or 233 (one "
+            "digit 1-9 per aspect, at most five aspects)"
+        )
     return {c: per_config or PAPER_TEST_COUNTS.get(c, 10) for c in wanted}
 
 
@@ -55,8 +60,9 @@ def scenario_file(scenarios: list[dict[str, Any]]) -> dict[str, Any]:
 
 def write_bundle(path: Path = BUNDLED) -> int:
     """Regenerate the shipped test set (471 scenarios, seed 2025)."""
-    data = scenario_file([build_scenario(c, i, BUNDLE_SEED) for c, n in PAPER_TEST_COUNTS.items()
-                          for i in range(n)])
+    data = scenario_file(
+        [build_scenario(c, i, BUNDLE_SEED) for c, n in PAPER_TEST_COUNTS.items() for i in range(n)]
+    )
     raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
     path.write_bytes(gzip.compress(raw, mtime=0))
     return len(data["scenarios"])
@@ -86,15 +92,25 @@ class ScenarioGenerator(Generator):
                             p["implicit"], rewritten = text, rewritten + 1
                         else:
                             failed += 1
-                            ctx.log("paraphrase_failed", scenario=s["id"], preference=p["id"],
-                                    reason=why)
+                            ctx.log(
+                                "paraphrase_failed",
+                                scenario=s["id"],
+                                preference=p["id"],
+                                reason=why,
+                            )
         data = scenario_file(scenarios)
         validate_scenarios(data, o.output)  # what we write must load
         path = ctx.out_dir / o.output
         path.write_text(json.dumps(data, indent=1), encoding="utf-8")
         ctx.log("written", path=str(path), scenarios=len(scenarios))
-        return {"path": str(path), "scenarios": len(scenarios), "per_config": counts,
-                "seed": o.seed, "paraphrased": rewritten, "paraphrase_failures": failed}
+        return {
+            "path": str(path),
+            "scenarios": len(scenarios),
+            "per_config": counts,
+            "seed": o.seed,
+            "paraphrased": rewritten,
+            "paraphrase_failures": failed,
+        }
 
 
 async def _paraphrase(handle: Any, pref: dict[str, Any]) -> tuple[str | None, str]:
@@ -103,10 +119,18 @@ async def _paraphrase(handle: Any, pref: dict[str, Any]) -> tuple[str | None, st
     prompt = f"Hidden preference: {pref['text']}\nRemark to rewrite: {pref['implicit']}"
     try:
         resp = await handle.generate(
-            [Message(role="system", content=PARAPHRASE_SYSTEM),
-             Message(role="user", content=prompt)],
-            json_schema={"type": "object", "properties": {"text": {"type": "string"}},
-                         "required": ["text"]}, max_tokens=120, temperature=0.7)
+            [
+                Message(role="system", content=PARAPHRASE_SYSTEM),
+                Message(role="user", content=prompt),
+            ],
+            json_schema={
+                "type": "object",
+                "properties": {"text": {"type": "string"}},
+                "required": ["text"],
+            },
+            max_tokens=120,
+            temperature=0.7,
+        )
         text = str(json.loads(re.search(r"\{.*\}", resp.text, re.S).group(0))["text"]).strip()  # type: ignore[union-attr]
     except Exception as exc:
         return None, f"{type(exc).__name__}: {exc}"

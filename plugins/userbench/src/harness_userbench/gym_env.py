@@ -24,11 +24,14 @@ class TravelGymCore:
 
     metadata: dict[str, Any] = {"render_modes": []}
 
-    def __init__(self, scenarios: list[Scenario] | str | Path | None = None,
-                 user: UserSimulator | None = None, rules: Rules | None = None,
-                 scenario_id: str | None = None) -> None:
-        self.scenarios = (scenarios if isinstance(scenarios, list)
-                          else load_scenarios(scenarios))
+    def __init__(
+        self,
+        scenarios: list[Scenario] | str | Path | None = None,
+        user: UserSimulator | None = None,
+        rules: Rules | None = None,
+        scenario_id: str | None = None,
+    ) -> None:
+        self.scenarios = scenarios if isinstance(scenarios, list) else load_scenarios(scenarios)
         self.user_factory = (lambda seed: user) if user is not None else RuleUser
         self.rules = rules or Rules()
         self.scenario_id = scenario_id
@@ -45,8 +48,9 @@ class TravelGymCore:
             raise KeyError(f"no scenario with id {wanted!r}")
         return self._rng.choice(self.scenarios)
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         if seed is not None:
             self._rng = random.Random(seed)
         sc = self._pick(options)
@@ -61,17 +65,22 @@ class TravelGymCore:
         total = ep.total_preferences
         elicited = len(ep.active) + len(ep.passive)
         return {
-            "task_description": ep.sc.scenario, "goal": GOAL, "feedback": feedback,
-            "step_count": ep.steps, "episode_complete": ep.done,
-            "total_preferences": total, "remaining_preferences": len(ep.available),
+            "task_description": ep.sc.scenario,
+            "goal": GOAL,
+            "feedback": feedback,
+            "step_count": ep.steps,
+            "episode_complete": ep.done,
+            "total_preferences": total,
+            "remaining_preferences": len(ep.available),
             "elicitation_ratio": elicited / total if total else 0.0,
             "active_elicited_preferences": len(ep.active),
             "passive_elicited_preferences": len(ep.passive),
             "last_reward": self._last_reward,
         }
 
-    async def step_async(self, action: str) -> tuple[dict[str, Any], float, bool, bool,
-                                                     dict[str, Any]]:
+    async def step_async(
+        self, action: str
+    ) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         if self.episode is None:
             raise RuntimeError("call reset() before step()")
         if self.episode.done:
@@ -88,9 +97,12 @@ class TravelGymCore:
         self.episode = None
 
 
-def make_env(scenarios: list[Scenario] | str | Path | None = None,
-             user: UserSimulator | None = None, rules: Rules | None = None,
-             scenario_id: str | None = None) -> Any:
+def make_env(
+    scenarios: list[Scenario] | str | Path | None = None,
+    user: UserSimulator | None = None,
+    rules: Rules | None = None,
+    scenario_id: str | None = None,
+) -> Any:
     """A TravelGym env; a ``gymnasium.Env`` (with Text/Dict spaces) when gymnasium is installed."""
     try:
         import gymnasium as gym
@@ -102,13 +114,16 @@ def make_env(scenarios: list[Scenario] | str | Path | None = None,
         def __init__(self) -> None:
             TravelGymCore.__init__(self, scenarios, user, rules, scenario_id)
             self.action_space = spaces.Text(max_length=4000)
-            self.observation_space = spaces.Dict({
-                "task_description": spaces.Text(max_length=5000),
-                "feedback": spaces.Text(max_length=100000),
-            })
+            self.observation_space = spaces.Dict(
+                {
+                    "task_description": spaces.Text(max_length=5000),
+                    "feedback": spaces.Text(max_length=100000),
+                }
+            )
 
-        def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
-                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+        def reset(
+            self, *, seed: int | None = None, options: dict[str, Any] | None = None
+        ) -> tuple[dict[str, Any], dict[str, Any]]:
             gym.Env.reset(self, seed=seed)
             return TravelGymCore.reset(self, seed=seed, options=options)
 

@@ -57,8 +57,9 @@ class _UB(Metric):
         value, expl, meta = self.compute(scenario, state)
         return Score(value=value, explanation=expl, metadata=meta)
 
-    def compute(self, scenario: dict[str, Any], state: dict[str, Any]
-                ) -> tuple[float | None, str, dict[str, Any]]:
+    def compute(
+        self, scenario: dict[str, Any], state: dict[str, Any]
+    ) -> tuple[float | None, str, dict[str, Any]]:
         raise NotImplementedError
 
 
@@ -66,8 +67,9 @@ class UserBenchScore(_UB):
     name = "userbench_score"
     description = "Mean over aspects of the answer grade (best 1.0, correct 0.8, else 0)."
 
-    def compute(self, scenario: dict[str, Any], state: dict[str, Any]
-                ) -> tuple[float | None, str, dict[str, Any]]:
+    def compute(
+        self, scenario: dict[str, Any], state: dict[str, Any]
+    ) -> tuple[float | None, str, dict[str, Any]]:
         grades = per_aspect(scenario, state)
         return sum(grades.values()) / len(grades), f"per aspect: {grades}", {"aspects": grades}
 
@@ -76,8 +78,9 @@ class BestExistRate(_UB):
     name = "userbench_best_exist_rate"
     description = "Share of aspects whose best option is among the answers."
 
-    def compute(self, scenario: dict[str, Any], state: dict[str, Any]
-                ) -> tuple[float | None, str, dict[str, Any]]:
+    def compute(
+        self, scenario: dict[str, Any], state: dict[str, Any]
+    ) -> tuple[float | None, str, dict[str, Any]]:
         g = per_aspect(scenario, state)
         hit = sum(v == 1.0 for v in g.values())
         return hit / len(g), f"{hit}/{len(g)} aspects with the best option", {}
@@ -87,8 +90,9 @@ class CorrectExistRate(_UB):
     name = "userbench_correct_exist_rate"
     description = "Share of aspects with a correct (or the best) option among the answers."
 
-    def compute(self, scenario: dict[str, Any], state: dict[str, Any]
-                ) -> tuple[float | None, str, dict[str, Any]]:
+    def compute(
+        self, scenario: dict[str, Any], state: dict[str, Any]
+    ) -> tuple[float | None, str, dict[str, Any]]:
         g = per_aspect(scenario, state)
         hit = sum(v >= 0.8 for v in g.values())
         return hit / len(g), f"{hit}/{len(g)} aspects with a correct option", {}
@@ -98,8 +102,9 @@ class ValidSearchRate(_UB):
     name = "userbench_valid_search_rate"
     description = "Valid search attempts / all search attempts (None without searches)."
 
-    def compute(self, scenario: dict[str, Any], state: dict[str, Any]
-                ) -> tuple[float | None, str, dict[str, Any]]:
+    def compute(
+        self, scenario: dict[str, Any], state: dict[str, Any]
+    ) -> tuple[float | None, str, dict[str, Any]]:
         s = state.get("searches", {})
         n, ok = int(s.get("attempts", 0)), int(s.get("valid", 0))
         return (ok / n if n else None), f"{ok}/{n} searches valid", {}
@@ -109,8 +114,9 @@ class ActiveElicitation(_UB):
     name = "userbench_active_elicitation"
     description = "Preferences revealed because the agent asked, over all preferences."
 
-    def compute(self, scenario: dict[str, Any], state: dict[str, Any]
-                ) -> tuple[float | None, str, dict[str, Any]]:
+    def compute(
+        self, scenario: dict[str, Any], state: dict[str, Any]
+    ) -> tuple[float | None, str, dict[str, Any]]:
         p = state.get("preferences", {})
         total, k = int(p.get("total", 0)), len(p.get("active", []))
         return (k / total if total else None), f"{k}/{total} elicited actively", {}
@@ -120,8 +126,9 @@ class PassiveElicitation(_UB):
     name = "userbench_passive_elicitation"
     description = "Preferences the user volunteered unasked, over all preferences."
 
-    def compute(self, scenario: dict[str, Any], state: dict[str, Any]
-                ) -> tuple[float | None, str, dict[str, Any]]:
+    def compute(
+        self, scenario: dict[str, Any], state: dict[str, Any]
+    ) -> tuple[float | None, str, dict[str, Any]]:
         p = state.get("preferences", {})
         total, k = int(p.get("total", 0)), len(p.get("passive", []))
         return (k / total if total else None), f"{k}/{total} volunteered", {}
@@ -131,13 +138,21 @@ class AllBest(_UB):
     name = "userbench_all_best"
     description = "1 if the best option of every aspect was found (0/1; pass^k over epochs)."
 
-    def compute(self, scenario: dict[str, Any], state: dict[str, Any]
-                ) -> tuple[float | None, str, dict[str, Any]]:
+    def compute(
+        self, scenario: dict[str, Any], state: dict[str, Any]
+    ) -> tuple[float | None, str, dict[str, Any]]:
         g = per_aspect(scenario, state)
         ok = all(v == 1.0 for v in g.values())
         return (1.0 if ok else 0.0), "every best option found" if ok else "not all best", {}
 
 
 def all_metrics() -> list[Metric]:
-    return [UserBenchScore(), BestExistRate(), CorrectExistRate(), ValidSearchRate(),
-            ActiveElicitation(), PassiveElicitation(), AllBest()]
+    return [
+        UserBenchScore(),
+        BestExistRate(),
+        CorrectExistRate(),
+        ValidSearchRate(),
+        ActiveElicitation(),
+        PassiveElicitation(),
+        AllBest(),
+    ]

@@ -21,8 +21,16 @@ DATA_DIR = Path(__file__).parent / "data"
 BUNDLED = DATA_DIR / "scenarios-test.json.gz"
 SCHEMA_FILE = DATA_DIR / "scenario-file.schema.json"
 CONFIGS = ["22", "33", "44", "233", "334", "2222", "333", "444"]
-PAPER_TEST_COUNTS = {"22": 101, "33": 87, "44": 67, "233": 61, "334": 47, "2222": 17,
-                     "333": 53, "444": 38}
+PAPER_TEST_COUNTS = {
+    "22": 101,
+    "33": 87,
+    "44": 67,
+    "233": 61,
+    "334": 47,
+    "2222": 17,
+    "333": 53,
+    "444": 38,
+}
 
 Aspect = Literal["flight", "hotel", "apartment", "rental_car", "restaurant"]
 
@@ -43,7 +51,8 @@ class Preference(_M):
     text: str = Field(min_length=1, description="The preference stated plainly (hidden).")
     implicit: str = Field(min_length=1, description="How the user hints at it, indirectly.")
     constraint: ConstraintModel | None = Field(
-        default=None, description="Machine-checkable form; absent for released scenarios.")
+        default=None, description="Machine-checkable form; absent for released scenarios."
+    )
 
 
 class Option(_M):
@@ -71,7 +80,8 @@ class Scenario(_M):
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         if set(self.dimensions) != set(self.aspects) or len(set(self.dimensions)) != len(
-                self.dimensions):
+            self.dimensions
+        ):
             raise ValueError("dimensions must list each key of aspects exactly once")
         pref_ids: set[str] = set()
         for name, spec in self.aspects.items():
@@ -80,8 +90,9 @@ class Scenario(_M):
                 raise ValueError(f"aspects.{name}.options: duplicate option ids")
             bad = [i for i in ids if not i.startswith(PREFIX[name])]
             if bad:
-                raise ValueError(f"aspects.{name}.options: id {bad[0]} does not start with "
-                                 f"{PREFIX[name]}")
+                raise ValueError(
+                    f"aspects.{name}.options: id {bad[0]} does not start with {PREFIX[name]}"
+                )
             missing = [i for i in spec.correct_ids if i not in ids]
             if missing:
                 raise ValueError(f"aspects.{name}.correct_ids: {missing[0]} is not an option")
@@ -114,8 +125,10 @@ def _where(err: dict[str, Any]) -> str:
 def validate_scenarios(data: Any, source: str) -> list[Scenario]:
     """Validate a parsed scenario file; UserError naming the scenario and field on failure."""
     if not isinstance(data, dict) or "scenarios" not in data:
-        raise UserError(f"{source}: not a UserBench scenario file (expected an object with "
-                        "'scenarios'; for the released JSON use scenario_format=original)")
+        raise UserError(
+            f"{source}: not a UserBench scenario file (expected an object with "
+            "'scenarios'; for the released JSON use scenario_format=original)"
+        )
     if data.get("format_version") != 1:
         raise UserError(f"{source}: format_version must be 1, got {data.get('format_version')!r}")
     items = data["scenarios"]
@@ -128,8 +141,9 @@ def validate_scenarios(data: Any, source: str) -> list[Scenario]:
             sc = Scenario.model_validate(item)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise UserError(f"{source}: scenario '{sid}' field '{_where(err)}': {err['msg']}"
-                            ) from None
+            raise UserError(
+                f"{source}: scenario '{sid}' field '{_where(err)}': {err['msg']}"
+            ) from None
         if sc.id in seen:
             raise UserError(f"{source}: scenario '{sid}' field 'id': duplicate id")
         seen.add(sc.id)
@@ -205,8 +219,9 @@ def convert_original(data: Any, source: str, config: str | None = None) -> list[
             sc = _convert_one(str(sid), raw, config)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise UserError(f"{source}: scenario '{sid}' field '{_where(err)}': {err['msg']}"
-                            ) from None
+            raise UserError(
+                f"{source}: scenario '{sid}' field '{_where(err)}': {err['msg']}"
+            ) from None
         except (ValueError, KeyError, TypeError) as exc:
             raise UserError(f"{source}: scenario '{sid}': {exc}") from None
         out.append(sc)
@@ -227,20 +242,36 @@ def _convert_one(sid: str, raw: Any, config: str | None) -> Scenario:
         for j, row in enumerate(spec.preferences):
             if len(row) < 4:
                 raise ValueError(f"field '{dim}.preferences.{j}': needs at least 4 entries")
-            prefs.append({"id": f"{dim}-{j + 1}", "subcategory": str(row[1]),
-                          "text": str(row[2]), "implicit": str(row[3])})
+            prefs.append(
+                {
+                    "id": f"{dim}-{j + 1}",
+                    "subcategory": str(row[1]),
+                    "text": str(row[2]),
+                    "implicit": str(row[3]),
+                }
+            )
         options = []
         for kind in ("correct", "wrong", "noise"):
             for o in spec.options.get(kind, []):
                 attrs = {k: v for k, v in o.items() if k not in ("id", "type", "reason")}
                 options.append({"id": str(o.get("id", "")), "kind": kind, "attributes": attrs})
         args = spec.arguments if isinstance(spec.arguments, dict) else {"query": spec.arguments}
-        aspects[dim] = {"arguments": args, "preferences": prefs, "options": options,
-                        "correct_ids": spec.correct_ids, "best_id": spec.best_id}
+        aspects[dim] = {
+            "arguments": args,
+            "preferences": prefs,
+            "options": options,
+            "correct_ids": spec.correct_ids,
+            "best_id": spec.best_id,
+        }
         counts.append(str(len(prefs)))
     cfg = str(head.wanted_num) if head.wanted_num and str(head.wanted_num).isdigit() else None
-    return Scenario.model_validate({
-        "id": sid, "config": cfg or config or "".join(counts), "scenario": head.scenario,
-        "initial_description": head.initial_description, "dimensions": head.dimensions,
-        "aspects": aspects,
-    })
+    return Scenario.model_validate(
+        {
+            "id": sid,
+            "config": cfg or config or "".join(counts),
+            "scenario": head.scenario,
+            "initial_description": head.initial_description,
+            "dimensions": head.dimensions,
+            "aspects": aspects,
+        }
+    )

@@ -39,18 +39,25 @@ class UserBenchOptions(TravelGymOptions):
     model_config = ConfigDict(extra="forbid")
 
     scenarios: str | None = Field(
-        default=None, description="Scenario file or directory (default: the bundled test set).")
+        default=None, description="Scenario file or directory (default: the bundled test set)."
+    )
     scenario_format: Literal["auto", "harness", "original"] = Field(
-        default="auto", description="harness (ours), original (released TravelGym JSON), auto.")
+        default="auto", description="harness (ours), original (released TravelGym JSON), auto."
+    )
     configs: str = Field(default="all", description="Comma list of configurations, e.g. 22,233.")
     interleave: bool = Field(
-        default=True, description="Order samples round-robin over configurations (so --limit "
-        "covers several); off: file order.")
+        default=True,
+        description="Order samples round-robin over configurations (so --limit "
+        "covers several); off: file order.",
+    )
     user: Literal["auto", "rule", "llm"] = Field(  # type: ignore[assignment]
-        default="auto", description="Simulated user: rule (deterministic), llm (the 'user' "
-        "role model), auto (llm when --model-role user=... is given, else rule).")
+        default="auto",
+        description="Simulated user: rule (deterministic), llm (the 'user' "
+        "role model), auto (llm when --model-role user=... is given, else rule).",
+    )
     tool_choice: Literal["required", "auto"] = Field(
-        default="required", description="Agent tool choice (the released eval uses required).")
+        default="required", description="Agent tool choice (the released eval uses required)."
+    )
     agent_max_tokens: int = Field(default=384, ge=16, description="Tokens per agent turn.")
 
 
@@ -78,8 +85,9 @@ class UserBenchTask(Task):
             wanted = [c.strip() for c in o.configs.split(",") if c.strip()]
             unknown = [c for c in wanted if not c.isdigit()]
             if unknown:
-                raise UserError(f"configs: {unknown[0]!r} is not a configuration such as "
-                                f"{', '.join(CONFIGS)}")
+                raise UserError(
+                    f"configs: {unknown[0]!r} is not a configuration such as {', '.join(CONFIGS)}"
+                )
             scenarios = [s for s in scenarios if s.config in wanted]
             if not scenarios:
                 raise UserError(f"configs: no scenario has configuration {o.configs}")
@@ -89,10 +97,19 @@ class UserBenchTask(Task):
                 groups.setdefault(s.config, []).append(s)
             scenarios = [s for row in zip_longest(*groups.values()) for s in row if s]
         for s in scenarios:
-            yield Sample(id=s.id, input=s.initial_description, target=s.model_dump(mode="json"),
-                         metadata={"config": s.config, "aspects": list(s.dimensions),
-                                   "preferences": sum(len(s.aspects[a].preferences)  # type: ignore[index]
-                                                      for a in s.dimensions)})
+            yield Sample(
+                id=s.id,
+                input=s.initial_description,
+                target=s.model_dump(mode="json"),
+                metadata={
+                    "config": s.config,
+                    "aspects": list(s.dimensions),
+                    "preferences": sum(
+                        len(s.aspects[a].preferences)  # type: ignore[index]
+                        for a in s.dimensions
+                    ),
+                },
+            )
 
     def _user(self, ctx: SolveContext) -> Any:
         kind = self.options.user
@@ -110,8 +127,9 @@ class UserBenchTask(Task):
         stop = "truncated"
         while not env.done:
             try:
-                resp = await ctx.model.generate(messages, env.tools(), tool_choice=o.tool_choice,
-                                                max_tokens=o.agent_max_tokens)
+                resp = await ctx.model.generate(
+                    messages, env.tools(), tool_choice=o.tool_choice, max_tokens=o.agent_max_tokens
+                )
             except ContextOverflowError:
                 stop = "context_overflow"
                 break
@@ -119,11 +137,20 @@ class UserBenchTask(Task):
             if resp.tool_calls:
                 first, *rest = resp.tool_calls
                 result = await env.step(first)
-                messages.append(Message(role="tool", content=result.content,
-                                        tool_call_id=first.id, name=first.name))
+                messages.append(
+                    Message(
+                        role="tool", content=result.content, tool_call_id=first.id, name=first.name
+                    )
+                )
                 for extra in rest:
-                    messages.append(Message(role="tool", tool_call_id=extra.id, name=extra.name,
-                                            content="Ignored: one call per turn is carried out."))
+                    messages.append(
+                        Message(
+                            role="tool",
+                            tool_call_id=extra.id,
+                            name=extra.name,
+                            content="Ignored: one call per turn is carried out.",
+                        )
+                    )
             else:
                 result = await env.step_text(resp.text)
                 messages.append(Message(role="user", content=result.content))
@@ -131,19 +158,30 @@ class UserBenchTask(Task):
         if stop != "context_overflow":
             stop = "terminated" if state["terminated"] else "truncated"
         answers = ", ".join(a["id"] for a in state["answers"])
-        return SolveOutput(completion=answers, messages=messages,
-                           metadata={"state": state, "stop_reason": stop,
-                                     "user_model": ctx.role("user").spec
-                                     if state["user"] == "llm" else None})
+        return SolveOutput(
+            completion=answers,
+            messages=messages,
+            metadata={
+                "state": state,
+                "stop_reason": stop,
+                "user_model": ctx.role("user").spec if state["user"] == "llm" else None,
+            },
+        )
 
     def metrics(self) -> list[Metric]:
         return all_metrics()
 
     def summarize(self, records: list[SampleRecord]) -> dict[str, Any]:
-        states = [r.output.metadata.get("state", {}) for r in records
-                  if r.status == "ok" and r.output is not None]
-        stops = [r.output.metadata.get("stop_reason") for r in records
-                 if r.status == "ok" and r.output is not None]
+        states = [
+            r.output.metadata.get("state", {})
+            for r in records
+            if r.status == "ok" and r.output is not None
+        ]
+        stops = [
+            r.output.metadata.get("stop_reason")
+            for r in records
+            if r.status == "ok" and r.output is not None
+        ]
         if not states:
             return {}
         n = len(states)
@@ -151,18 +189,23 @@ class UserBenchTask(Task):
         for s in states:
             for f in s.get("user_failures", []):
                 roles[f["role"]] = roles.get(f["role"], 0) + 1
-        return {"episodes": {"all": {
-            "n": n,
-            "mean_steps": sum(s.get("steps", 0) for s in states) / n,
-            "mean_reward": sum(s.get("total_reward", 0.0) for s in states) / n,
-            "terminated": sum(x == "terminated" for x in stops),
-            "truncated": sum(x == "truncated" for x in stops),
-            "context_overflow": sum(x == "context_overflow" for x in stops),
-            "agent_format_errors": sum(s.get("agent_format_errors", 0) for s in states),
-            "refused_answers": sum(len(s.get("refused_answers", [])) for s in states),
-            "user_failures": sum(roles.values()),
-        }}, "user_failures_by_role": roles or "none",
-            "user_simulator": sorted({s.get("user", "?") for s in states})}
+        return {
+            "episodes": {
+                "all": {
+                    "n": n,
+                    "mean_steps": sum(s.get("steps", 0) for s in states) / n,
+                    "mean_reward": sum(s.get("total_reward", 0.0) for s in states) / n,
+                    "terminated": sum(x == "terminated" for x in stops),
+                    "truncated": sum(x == "truncated" for x in stops),
+                    "context_overflow": sum(x == "context_overflow" for x in stops),
+                    "agent_format_errors": sum(s.get("agent_format_errors", 0) for s in states),
+                    "refused_answers": sum(len(s.get("refused_answers", [])) for s in states),
+                    "user_failures": sum(roles.values()),
+                }
+            },
+            "user_failures_by_role": roles or "none",
+            "user_simulator": sorted({s.get("user", "?") for s in states}),
+        }
 
     def report(self, record: SampleRecord) -> str | None:
         if record.output is None:
@@ -170,9 +213,11 @@ class UserBenchTask(Task):
         s = record.output.metadata.get("state", {})
         answers = "; ".join(f"{a['id']}={a['grade']}" for a in s.get("answers", [])) or "none"
         p = s.get("preferences", {})
-        return (f"steps {s.get('steps')} ({record.output.metadata.get('stop_reason')}), reward "
-                f"{s.get('total_reward')}; answers {answers}; searches "
-                f"{s.get('searches', {}).get('valid')}/{s.get('searches', {}).get('attempts')} "
-                f"valid; preferences active {len(p.get('active', []))}, passive "
-                f"{len(p.get('passive', []))} of {p.get('total')}; user failures "
-                f"{len(s.get('user_failures', []))}")
+        return (
+            f"steps {s.get('steps')} ({record.output.metadata.get('stop_reason')}), reward "
+            f"{s.get('total_reward')}; answers {answers}; searches "
+            f"{s.get('searches', {}).get('valid')}/{s.get('searches', {}).get('attempts')} "
+            f"valid; preferences active {len(p.get('active', []))}, passive "
+            f"{len(p.get('passive', []))} of {p.get('total')}; user failures "
+            f"{len(s.get('user_failures', []))}"
+        )

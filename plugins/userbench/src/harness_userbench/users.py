@@ -32,23 +32,29 @@ class UserSimulator(ABC):
     kind: str = ""
 
     @abstractmethod
-    async def judge_search(self, query: str, scenario: Scenario, history: History
-                           ) -> tuple[str, str | None]:
+    async def judge_search(
+        self, query: str, scenario: Scenario, history: History
+    ) -> tuple[str, str | None]:
         """("True" | "False" | "N/A", aspect or None)."""
 
     @abstractmethod
-    async def classify(self, utterance: str, scenario: Scenario, history: History,
-                       available: list[tuple[str, Preference]]) -> tuple[int, str | None]:
+    async def classify(
+        self,
+        utterance: str,
+        scenario: Scenario,
+        history: History,
+        available: list[tuple[str, Preference]],
+    ) -> tuple[int, str | None]:
         """(type 1-4, preference id for type 2)."""
 
     @abstractmethod
-    async def reveal(self, aspect: str, pref: Preference, history: History, utterance: str
-                     ) -> str:
+    async def reveal(self, aspect: str, pref: Preference, history: History, utterance: str) -> str:
         """Answer a question that matches ``pref``, hinting at it indirectly."""
 
     @abstractmethod
-    async def volunteer(self, aspect: str, pref: Preference, history: History, utterance: str
-                        ) -> str:
+    async def volunteer(
+        self, aspect: str, pref: Preference, history: History, utterance: str
+    ) -> str:
         """Reply to an off-topic turn and bring up ``pref`` unasked."""
 
     @abstractmethod
@@ -60,16 +66,48 @@ class UserSimulator(ABC):
 
 QUESTION_START = re.compile(
     r"^(what|which|how|do|does|did|would|will|are|is|can|could|should|any|when|where|who|"
-    r"shall|may|have|has)\b")
-ASKING = ["tell me", "let me know", "share", "describe", "prefer", "would you like", "i wonder",
-          "could you", "please specify"]
-SPECIFIC_WORDS = ["budget", "price", "cost", "cheap", "expensive", "date", "color", "colour",
-                  "view", "floor", "brand", "size", "music", "wine", "dessert", "smoking",
-                  "balcony", "spa", "shuttle", "bluetooth", "mileage", "duration", "window"]
+    r"shall|may|have|has)\b"
+)
+ASKING = [
+    "tell me",
+    "let me know",
+    "share",
+    "describe",
+    "prefer",
+    "would you like",
+    "i wonder",
+    "could you",
+    "please specify",
+]
+SPECIFIC_WORDS = [
+    "budget",
+    "price",
+    "cost",
+    "cheap",
+    "expensive",
+    "date",
+    "color",
+    "colour",
+    "view",
+    "floor",
+    "brand",
+    "size",
+    "music",
+    "wine",
+    "dessert",
+    "smoking",
+    "balcony",
+    "spa",
+    "shuttle",
+    "bluetooth",
+    "mileage",
+    "duration",
+    "window",
+]
 
 
 def _has_word(text: str, word: str) -> bool:
-    return re.search(r"\b" + re.escape(word) + r"\b", text) is not None
+    return re.search(r"\b" + re.escape(word) + r"(s|es)?\b", text) is not None
 
 
 def aspects_named(text: str) -> list[str]:
@@ -93,15 +131,28 @@ def is_question(text: str) -> bool:
 
 
 REVEAL_LEADS = ["Hmm, good question. ", "Let me think. ", "Well, ", "Honestly? ", "Ah, ", ""]
-VOLUNTEER_LEADS = ["Sure. By the way, ", "Okay. Oh, and one more thing: ", "Right. Also, ",
-                   "Fair enough. Something I forgot to mention: "]
-CHAT_REPLIES = ["That sounds good to me.", "Thanks, I appreciate the help.",
-                "Okay, sounds reasonable.", "Great, I'm looking forward to this trip.",
-                "Sure, go ahead.", "Thanks! Let's keep going."]
-NO_SUCH_PREFERENCE = ("Good question, but I don't have anything particular in mind about that "
-                      "(or I've told you already). Feel free to ask me about other specifics.")
-TOO_VAGUE = ("That's a bit too broad for me to answer. Could you ask about something concrete, "
-             "one detail of the trip at a time?")
+VOLUNTEER_LEADS = [
+    "Sure. By the way, ",
+    "Okay. Oh, and one more thing: ",
+    "Right. Also, ",
+    "Fair enough. Something I forgot to mention: ",
+]
+CHAT_REPLIES = [
+    "That sounds good to me.",
+    "Thanks, I appreciate the help.",
+    "Okay, sounds reasonable.",
+    "Great, I'm looking forward to this trip.",
+    "Sure, go ahead.",
+    "Thanks! Let's keep going.",
+]
+NO_SUCH_PREFERENCE = (
+    "Good question, but I don't have anything particular in mind about that "
+    "(or I've told you already). Feel free to ask me about other specifics."
+)
+TOO_VAGUE = (
+    "That's a bit too broad for me to answer. Could you ask about something concrete, "
+    "one detail of the trip at a time?"
+)
 
 
 class RuleUser(UserSimulator):
@@ -112,8 +163,9 @@ class RuleUser(UserSimulator):
     def __init__(self, seed: int = 0) -> None:
         self.rng = random.Random(seed)
 
-    async def judge_search(self, query: str, scenario: Scenario, history: History
-                           ) -> tuple[str, str | None]:
+    async def judge_search(
+        self, query: str, scenario: Scenario, history: History
+    ) -> tuple[str, str | None]:
         named = aspects_named(query)
         if not named:
             return "N/A", None
@@ -128,8 +180,13 @@ class RuleUser(UserSimulator):
             return "False", aspect
         return "True", aspect
 
-    async def classify(self, utterance: str, scenario: Scenario, history: History,
-                       available: list[tuple[str, Preference]]) -> tuple[int, str | None]:
+    async def classify(
+        self,
+        utterance: str,
+        scenario: Scenario,
+        history: History,
+        available: list[tuple[str, Preference]],
+    ) -> tuple[int, str | None]:
         text = utterance.strip()
         if not text:
             return 4, None
@@ -146,12 +203,12 @@ class RuleUser(UserSimulator):
             return 3, None
         return 4, None
 
-    async def reveal(self, aspect: str, pref: Preference, history: History, utterance: str
-                     ) -> str:
+    async def reveal(self, aspect: str, pref: Preference, history: History, utterance: str) -> str:
         return self.rng.choice(REVEAL_LEADS) + pref.implicit
 
-    async def volunteer(self, aspect: str, pref: Preference, history: History, utterance: str
-                        ) -> str:
+    async def volunteer(
+        self, aspect: str, pref: Preference, history: History, utterance: str
+    ) -> str:
         lead, text = self.rng.choice(VOLUNTEER_LEADS), pref.implicit
         keep = re.match(r"^(I\b|I'|[A-Z]{2})", text) is not None
         return lead + (text if keep else text[0].lower() + text[1:])
@@ -168,30 +225,36 @@ SEARCH_SYSTEM = (
     "aspect and its details agree with that aspect's arguments (small omissions are fine, wrong "
     "values are not). 'False': it is about a listed aspect but with wrong details, or asks for "
     "several aspects at once. 'N/A': it concerns none of the listed aspects. Reply with JSON "
-    'only: {"verdict": "True" | "False" | "N/A", "aspect": "<aspect name or empty>"}.')
+    'only: {"verdict": "True" | "False" | "N/A", "aspect": "<aspect name or empty>"}.'
+)
 CLASSIFY_SYSTEM = (
     "You play a traveller with hidden preferences, talking to a travel agent. Classify the "
     "agent's latest message. 1: small talk, or a statement that asks nothing specific. 2: a "
     "specific question that one of your listed preferences answers; give that preference's id. "
     "3: a specific question, but about something none of your listed preferences covers. 4: a "
     "vague, general question such as 'any preferences?'. Reply with JSON only: "
-    '{"type": 1 | 2 | 3 | 4, "preference_id": "<id, or empty>"}.')
+    '{"type": 1 | 2 | 3 | 4, "preference_id": "<id, or empty>"}.'
+)
 REVEAL_SYSTEM = (
     "You play a traveller talking to a travel agent, who just asked about something you care "
     "about. Answer in one to three natural sentences that hint at the preference indirectly, "
     "in the spirit of the hint you are given. Never state it outright as a rule, a number or "
-    'a product feature. Reply with JSON only: {"response": "..."}.')
+    'a product feature. Reply with JSON only: {"response": "..."}.'
+)
 VOLUNTEER_SYSTEM = (
     "You play a traveller talking to a travel agent. The conversation has drifted away from "
     "what you need. Reply to the agent's message in one to three natural sentences and, along "
     "the way, bring up the hint you are given indirectly, without stating the preference "
-    'outright. Reply with JSON only: {"response": "..."}.')
+    'outright. Reply with JSON only: {"response": "..."}.'
+)
 CHAT_SYSTEM = (
     "You play a traveller talking to a travel agent. Reply to the agent's latest message "
     "naturally and briefly (one or two sentences). Do not volunteer any preferences. Reply "
-    'with JSON only: {"response": "..."}.')
-REFUSAL = re.compile(r"\b(i can(no|')t (help|assist)|as an ai|i'm sorry, but i|i am unable)\b",
-                     re.I)
+    'with JSON only: {"response": "..."}.'
+)
+REFUSAL = re.compile(
+    r"\b(i can(no|')t (help|assist)|as an ai|i'm sorry, but i|i am unable)\b", re.I
+)
 
 
 def render_history(history: History, last: int = 12) -> str:
@@ -201,8 +264,12 @@ def render_history(history: History, last: int = 12) -> str:
 
 
 def _schema(props: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "object", "properties": props, "required": list(props),
-            "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": props,
+        "required": list(props),
+        "additionalProperties": False,
+    }
 
 
 def _parse(role: str, text: str) -> dict[str, Any]:
@@ -227,26 +294,35 @@ class ModelUser(UserSimulator):
         self.handle = handle
         self.max_tokens = max_tokens
 
-    async def _ask(self, role: str, system: str, prompt: str, schema: dict[str, Any]
-                   ) -> dict[str, Any]:
+    async def _ask(
+        self, role: str, system: str, prompt: str, schema: dict[str, Any]
+    ) -> dict[str, Any]:
         from harness.schemas import Message
 
         try:
             resp = await self.handle.generate(
                 [Message(role="system", content=system), Message(role="user", content=prompt)],
-                json_schema=schema, max_tokens=self.max_tokens, temperature=0.0)
+                json_schema=schema,
+                max_tokens=self.max_tokens,
+                temperature=0.0,
+            )
         except Exception as exc:  # a model error is the user's failure, not the agent's
             raise UserSimError(role, f"model call failed: {type(exc).__name__}: {exc}") from None
         return _parse(role, resp.text)
 
-    async def judge_search(self, query: str, scenario: Scenario, history: History
-                           ) -> tuple[str, str | None]:
-        args = "\n".join(f"Aspect {a}: {json.dumps(scenario.aspects[a].arguments)}"  # type: ignore[index]
-                         for a in scenario.dimensions)
-        obj = await self._ask("judge_search", SEARCH_SYSTEM,
-                              f"Correct arguments:\n{args}\n\nSearch request: {query}",
-                              _schema({"verdict": {"enum": ["True", "False", "N/A"]},
-                                       "aspect": {"type": "string"}}))
+    async def judge_search(
+        self, query: str, scenario: Scenario, history: History
+    ) -> tuple[str, str | None]:
+        args = "\n".join(
+            f"Aspect {a}: {json.dumps(scenario.aspects[a].arguments)}"  # type: ignore[index]
+            for a in scenario.dimensions
+        )
+        obj = await self._ask(
+            "judge_search",
+            SEARCH_SYSTEM,
+            f"Correct arguments:\n{args}\n\nSearch request: {query}",
+            _schema({"verdict": {"enum": ["True", "False", "N/A"]}, "aspect": {"type": "string"}}),
+        )
         verdict = str(obj.get("verdict", "")).strip()
         if verdict not in ("True", "False", "N/A"):
             raise UserSimError("judge_search", f"unknown verdict {verdict!r}", json.dumps(obj))
@@ -254,26 +330,38 @@ class ModelUser(UserSimulator):
         aspect = {"car_rental": "rental_car", "car": "rental_car"}.get(aspect, aspect)
         return verdict, aspect or None
 
-    async def classify(self, utterance: str, scenario: Scenario, history: History,
-                       available: list[tuple[str, Preference]]) -> tuple[int, str | None]:
+    async def classify(
+        self,
+        utterance: str,
+        scenario: Scenario,
+        history: History,
+        available: list[tuple[str, Preference]],
+    ) -> tuple[int, str | None]:
         prefs = "\n".join(f"- id {p.id} ({a}): {p.text}" for a, p in available) or "(none left)"
-        prompt = (f"Trip: {scenario.scenario}\nConversation so far:\n{render_history(history)}"
-                  f"\n\nYour hidden preferences:\n{prefs}\n\nAgent's latest message: {utterance}")
+        prompt = (
+            f"Trip: {scenario.scenario}\nConversation so far:\n{render_history(history)}"
+            f"\n\nYour hidden preferences:\n{prefs}\n\nAgent's latest message: {utterance}"
+        )
         ids = [p.id for _, p in available] + [""]
-        obj = await self._ask("classify", CLASSIFY_SYSTEM, prompt,
-                              _schema({"type": {"enum": [1, 2, 3, 4]},
-                                       "preference_id": {"enum": ids}}))
+        obj = await self._ask(
+            "classify",
+            CLASSIFY_SYSTEM,
+            prompt,
+            _schema({"type": {"enum": [1, 2, 3, 4]}, "preference_id": {"enum": ids}}),
+        )
         try:
             kind = int(str(obj.get("type")).strip())
         except ValueError:
-            raise UserSimError("classify", f"type {obj.get('type')!r} is not 1-4",
-                               json.dumps(obj)) from None
+            raise UserSimError(
+                "classify", f"type {obj.get('type')!r} is not 1-4", json.dumps(obj)
+            ) from None
         if kind not in (1, 2, 3, 4):
             raise UserSimError("classify", f"type {kind} is not 1-4", json.dumps(obj))
         pid = str(obj.get("preference_id") or "").strip() or None
         if kind == 2 and pid not in ids[:-1]:
-            raise UserSimError("classify", f"type 2 with unknown preference id {pid!r}",
-                               json.dumps(obj))
+            raise UserSimError(
+                "classify", f"type 2 with unknown preference id {pid!r}", json.dumps(obj)
+            )
         return kind, pid
 
     async def _say(self, role: str, system: str, prompt: str) -> str:
@@ -285,21 +373,36 @@ class ModelUser(UserSimulator):
             raise UserSimError(role, "refusal", text)
         return text
 
-    async def reveal(self, aspect: str, pref: Preference, history: History, utterance: str
-                     ) -> str:
-        return await self._say("reveal", REVEAL_SYSTEM, (
-            f"Conversation so far:\n{render_history(history)}\n\nYour preference ({aspect}): "
-            f"{pref.text}\nHint to convey: {pref.implicit}\n\nAgent's latest message: "
-            f"{utterance}"))
+    async def reveal(self, aspect: str, pref: Preference, history: History, utterance: str) -> str:
+        return await self._say(
+            "reveal",
+            REVEAL_SYSTEM,
+            (
+                f"Conversation so far:\n{render_history(history)}\n\nYour preference ({aspect}): "
+                f"{pref.text}\nHint to convey: {pref.implicit}\n\nAgent's latest message: "
+                f"{utterance}"
+            ),
+        )
 
-    async def volunteer(self, aspect: str, pref: Preference, history: History, utterance: str
-                        ) -> str:
-        return await self._say("volunteer", VOLUNTEER_SYSTEM, (
-            f"Conversation so far:\n{render_history(history)}\n\nYour preference ({aspect}): "
-            f"{pref.text}\nHint to convey: {pref.implicit}\n\nAgent's latest message: "
-            f"{utterance}"))
+    async def volunteer(
+        self, aspect: str, pref: Preference, history: History, utterance: str
+    ) -> str:
+        return await self._say(
+            "volunteer",
+            VOLUNTEER_SYSTEM,
+            (
+                f"Conversation so far:\n{render_history(history)}\n\nYour preference ({aspect}): "
+                f"{pref.text}\nHint to convey: {pref.implicit}\n\nAgent's latest message: "
+                f"{utterance}"
+            ),
+        )
 
     async def chat(self, history: History, utterance: str) -> str:
-        return await self._say("chat", CHAT_SYSTEM, (
-            f"Conversation so far:\n{render_history(history)}\n\nAgent's latest message: "
-            f"{utterance}"))
+        return await self._say(
+            "chat",
+            CHAT_SYSTEM,
+            (
+                f"Conversation so far:\n{render_history(history)}\n\nAgent's latest message: "
+                f"{utterance}"
+            ),
+        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as _dt
 import json
 import secrets
@@ -86,6 +85,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from harness.taskfiles import TaskDefinition
 
     target = manager.registry("tasks").get(args.name)
+    if isinstance(target, TaskDefinition):
+        target.validate()
     names = target.suite if isinstance(target, TaskDefinition) and target.suite else [args.name]
     params = _plugin_params(args)
     role_specs = _roles(args.model_role)
@@ -393,6 +394,8 @@ def _job(args: argparse.Namespace, kind: Literal["generate", "train"]) -> int:
     ctx = JobContext(out_dir, args.seed, roles, manager, gen_cfg)
     try:
         if kind == "generate":
+            import asyncio
+
             summary = asyncio.run(_generate(plugin, ctx, models))
         else:
             summary = plugin.train(ctx)

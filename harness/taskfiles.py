@@ -50,10 +50,19 @@ class TaskDefinition:
     task: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     suite: list[str] = field(default_factory=list)
+    raw: Any = None
+    validated: bool = False
+
+    def validate(self) -> None:
+        """Check the file against the task-file JSON Schema (once)."""
+        if not self.validated:
+            _check_schema(self.path, self.raw)
+            self.validated = True
 
 
-def load_task_file(path: Path) -> TaskDefinition:
-    import jsonschema
+def load_task_file(path: Path, validate: bool = True) -> TaskDefinition:
+    """Read a task file. ``validate=False`` defers the JSON Schema check to first use (plugins'
+    own files at start-up: importing jsonschema would slow every command), after a shape check."""
     import yaml
 
     try:
@@ -62,6 +71,25 @@ def load_task_file(path: Path) -> TaskDefinition:
         raise UserError(f"{path}: cannot read task file ({exc.strerror})") from None
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: malformed YAML: {exc}") from None
+    if validate:
+        _check_schema(path, data)
+    elif not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        raise UserError(f"{path}: invalid task file: it needs a 'name'")
+    return TaskDefinition(
+        name=data["name"],
+        description=str(data.get("description", "")),
+        path=path,
+        task=data.get("task"),
+        params=data.get("params") or {},
+        suite=list(data.get("suite") or []),
+        raw=data,
+        validated=validate,
+    )
+
+
+def _check_schema(path: Path, data: Any) -> None:
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(TASK_FILE_SCHEMA)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
     if errors:
@@ -71,20 +99,12 @@ def load_task_file(path: Path) -> TaskDefinition:
         if err.validator == "oneOf":
             message = "a task file needs exactly one of 'task' or 'suite'"
         raise UserError(f"{path}: invalid task file at {where}: {message}")
-    return TaskDefinition(
-        name=data["name"],
-        description=data.get("description", ""),
-        path=path,
-        task=data.get("task"),
-        params=data.get("params") or {},
-        suite=data.get("suite") or [],
-    )
 
 
 def register_task_file(register: Any, path: Path, strict: bool) -> None:
     """Register a task file's definition; ``strict`` raises on a bad file, else the plugin's
     registration fails with the reason (shown by ``harness plugins``)."""
-    definition = load_task_file(path)
+    definition = load_task_file(path, validate=strict)
     register(
         definition.name,
         definition,
@@ -106,6 +126,7 @@ def resolve_task(name: str, params: dict[str, Any], manager: PluginManager) -> T
     seen = {name}
     merged: dict[str, Any] = {}
     while isinstance(target, TaskDefinition):
+        target.validate()
         if target.suite:
             raise UserError(f"'{name}' is a suite; run it with `harness run {name}`")
         merged = {**target.params, **merged}

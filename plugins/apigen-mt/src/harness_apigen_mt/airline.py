@@ -19,12 +19,28 @@ NOW = "2024-05-15T15:00:00"
 NEW_RESERVATION_IDS = ("HATHAT", "HATHAU", "HATHAV")
 NEW_CERTIFICATE_IDS = ("certificate_3221322", "certificate_3221323", "certificate_3221324")
 CABINS = ["business", "economy", "basic_economy"]
-AIRPORTS = [("SFO", "San Francisco"), ("JFK", "New York"), ("LAX", "Los Angeles"),
-            ("ORD", "Chicago"), ("DFW", "Dallas"), ("DEN", "Denver"), ("SEA", "Seattle"),
-            ("ATL", "Atlanta"), ("MIA", "Miami"), ("BOS", "Boston"), ("PHX", "Phoenix"),
-            ("IAH", "Houston"), ("LAS", "Las Vegas"), ("MCO", "Orlando"), ("EWR", "Newark"),
-            ("CLT", "Charlotte"), ("MSP", "Minneapolis"), ("DTW", "Detroit"),
-            ("PHL", "Philadelphia"), ("LGA", "LaGuardia")]
+AIRPORTS = [
+    ("SFO", "San Francisco"),
+    ("JFK", "New York"),
+    ("LAX", "Los Angeles"),
+    ("ORD", "Chicago"),
+    ("DFW", "Dallas"),
+    ("DEN", "Denver"),
+    ("SEA", "Seattle"),
+    ("ATL", "Atlanta"),
+    ("MIA", "Miami"),
+    ("BOS", "Boston"),
+    ("PHX", "Phoenix"),
+    ("IAH", "Houston"),
+    ("LAS", "Las Vegas"),
+    ("MCO", "Orlando"),
+    ("EWR", "Newark"),
+    ("CLT", "Charlotte"),
+    ("MSP", "Minneapolis"),
+    ("DTW", "Detroit"),
+    ("PHL", "Philadelphia"),
+    ("LGA", "LaGuardia"),
+]
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -49,39 +65,63 @@ def _payment(p: dict[str, Any]) -> dict[str, Any]:
 
 def normalize(db: dict[str, Any]) -> dict[str, Any]:
     flights = {
-        fn: {"flight_number": f["flight_number"], "origin": f["origin"],
-             "destination": f["destination"],
-             "scheduled_departure_time_est": f["scheduled_departure_time_est"],
-             "scheduled_arrival_time_est": f["scheduled_arrival_time_est"],
-             "dates": copy.deepcopy(f["dates"])}
+        fn: {
+            "flight_number": f["flight_number"],
+            "origin": f["origin"],
+            "destination": f["destination"],
+            "scheduled_departure_time_est": f["scheduled_departure_time_est"],
+            "scheduled_arrival_time_est": f["scheduled_arrival_time_est"],
+            "dates": copy.deepcopy(f["dates"]),
+        }
         for fn, f in db["flights"].items()
     }
     users = {}
     for uid, u in db["users"].items():
         a = u["address"]
         users[uid] = {
-            "user_id": u["user_id"], "name": {"first_name": u["name"]["first_name"],
-                                              "last_name": u["name"]["last_name"]},
-            "address": {"address1": a["address1"], "address2": a.get("address2"),
-                        "city": a["city"], "country": a["country"], "state": a["state"],
-                        "zip": a["zip"]},
-            "email": u["email"], "dob": u["dob"],
+            "user_id": u["user_id"],
+            "name": {"first_name": u["name"]["first_name"], "last_name": u["name"]["last_name"]},
+            "address": {
+                "address1": a["address1"],
+                "address2": a.get("address2"),
+                "city": a["city"],
+                "country": a["country"],
+                "state": a["state"],
+                "zip": a["zip"],
+            },
+            "email": u["email"],
+            "dob": u["dob"],
             "payment_methods": {k: _method(p) for k, p in u["payment_methods"].items()},
             "saved_passengers": [_passenger(p) for p in u["saved_passengers"]],
-            "membership": u["membership"], "reservations": list(u["reservations"]),
+            "membership": u["membership"],
+            "reservations": list(u["reservations"]),
         }
     reservations = {
-        rid: {"reservation_id": r["reservation_id"], "user_id": r["user_id"],
-              "origin": r["origin"], "destination": r["destination"],
-              "flight_type": r["flight_type"], "cabin": r["cabin"],
-              "flights": [{"flight_number": f["flight_number"], "origin": f["origin"],
-                           "destination": f["destination"], "date": f["date"],
-                           "price": int(f["price"])} for f in r["flights"]],
-              "passengers": [_passenger(p) for p in r["passengers"]],
-              "payment_history": [_payment(p) for p in r["payment_history"]],
-              "created_at": r["created_at"], "total_baggages": int(r["total_baggages"]),
-              "nonfree_baggages": int(r["nonfree_baggages"]), "insurance": r["insurance"],
-              "status": r.get("status")}
+        rid: {
+            "reservation_id": r["reservation_id"],
+            "user_id": r["user_id"],
+            "origin": r["origin"],
+            "destination": r["destination"],
+            "flight_type": r["flight_type"],
+            "cabin": r["cabin"],
+            "flights": [
+                {
+                    "flight_number": f["flight_number"],
+                    "origin": f["origin"],
+                    "destination": f["destination"],
+                    "date": f["date"],
+                    "price": int(f["price"]),
+                }
+                for f in r["flights"]
+            ],
+            "passengers": [_passenger(p) for p in r["passengers"]],
+            "payment_history": [_payment(p) for p in r["payment_history"]],
+            "created_at": r["created_at"],
+            "total_baggages": int(r["total_baggages"]),
+            "nonfree_baggages": int(r["nonfree_baggages"]),
+            "insurance": r["insurance"],
+            "status": r.get("status"),
+        }
         for rid, r in db["reservations"].items()
     }
     return {"flights": flights, "users": users, "reservations": reservations}
@@ -115,9 +155,13 @@ def _instance(db: dict[str, Any], flight_number: str, date: str) -> dict[str, An
     return flight["dates"][date]
 
 
-def _direct(db: dict[str, Any], date: str, origin: str | None = None,
-            destination: str | None = None, leave_after: str | None = None
-            ) -> list[dict[str, Any]]:
+def _direct(
+    db: dict[str, Any],
+    date: str,
+    origin: str | None = None,
+    destination: str | None = None,
+    leave_after: str | None = None,
+) -> list[dict[str, Any]]:
     found = []
     for f in db["flights"].values():
         if origin is not None and f["origin"] != origin:
@@ -129,12 +173,19 @@ def _direct(db: dict[str, Any], date: str, origin: str | None = None,
         if leave_after is not None and f["scheduled_departure_time_est"] < leave_after:
             continue
         day = f["dates"][date]
-        found.append({"flight_number": f["flight_number"], "origin": f["origin"],
-                      "destination": f["destination"], "status": "available",
-                      "scheduled_departure_time_est": f["scheduled_departure_time_est"],
-                      "scheduled_arrival_time_est": f["scheduled_arrival_time_est"],
-                      "date": None, "available_seats": dict(day["available_seats"]),
-                      "prices": dict(day["prices"])})
+        found.append(
+            {
+                "flight_number": f["flight_number"],
+                "origin": f["origin"],
+                "destination": f["destination"],
+                "status": "available",
+                "scheduled_departure_time_est": f["scheduled_departure_time_est"],
+                "scheduled_arrival_time_est": f["scheduled_arrival_time_est"],
+                "date": None,
+                "available_seats": dict(day["available_seats"]),
+                "prices": dict(day["prices"]),
+            }
+        )
     return found
 
 
@@ -166,21 +217,25 @@ def list_all_airports(db: dict[str, Any]) -> list[dict[str, str]]:
     return [{"iata": code, "city": city} for code, city in AIRPORTS]
 
 
-def search_direct_flight(db: dict[str, Any], origin: str, destination: str, date: str
-                         ) -> list[dict[str, Any]]:
+def search_direct_flight(
+    db: dict[str, Any], origin: str, destination: str, date: str
+) -> list[dict[str, Any]]:
     return _direct(db, date, origin, destination)
 
 
-def search_onestop_flight(db: dict[str, Any], origin: str, destination: str, date: str
-                          ) -> list[list[dict[str, Any]]]:
+def search_onestop_flight(
+    db: dict[str, Any], origin: str, destination: str, date: str
+) -> list[list[dict[str, Any]]]:
     pairs = []
     for first in _direct(db, date, origin, None):
         first["date"] = date
         # tau2 behaviour kept: the next day is written without zero padding.
-        date2 = (f"2024-05-{int(date[-2:]) + 1}" if "+1" in first["scheduled_arrival_time_est"]
-                 else date)
-        for second in _direct(db, date2, first["destination"], destination,
-                              first["scheduled_arrival_time_est"]):
+        date2 = (
+            f"2024-05-{int(date[-2:]) + 1}" if "+1" in first["scheduled_arrival_time_est"] else date
+        )
+        for second in _direct(
+            db, date2, first["destination"], destination, first["scheduled_arrival_time_est"]
+        ):
             second["date"] = date2
             pairs.append([first, second])
     return pairs
@@ -197,11 +252,20 @@ def transfer_to_human_agents(db: dict[str, Any], summary: str) -> str:
 # --------------------------------------------------------------------------- write tools
 
 
-def book_reservation(db: dict[str, Any], user_id: str, origin: str, destination: str,
-                     flight_type: str, cabin: str, flights: list[dict[str, Any]],
-                     passengers: list[dict[str, Any]], payment_methods: list[dict[str, Any]],
-                     total_baggages: int, nonfree_baggages: int, insurance: str
-                     ) -> dict[str, Any]:
+def book_reservation(
+    db: dict[str, Any],
+    user_id: str,
+    origin: str,
+    destination: str,
+    flight_type: str,
+    cabin: str,
+    flights: list[dict[str, Any]],
+    passengers: list[dict[str, Any]],
+    payment_methods: list[dict[str, Any]],
+    total_baggages: int,
+    nonfree_baggages: int,
+    insurance: str,
+) -> dict[str, Any]:
     user = _user(db, user_id)
     rid = next((r for r in NEW_RESERVATION_IDS if r not in db["reservations"]), None)
     if rid is None:
@@ -209,11 +273,20 @@ def book_reservation(db: dict[str, Any], user_id: str, origin: str, destination:
     people = [_passenger(p) for p in passengers]
     payments = [_payment(p) for p in payment_methods]
     reservation: dict[str, Any] = {
-        "reservation_id": rid, "user_id": user_id, "origin": origin, "destination": destination,
-        "flight_type": flight_type, "cabin": cabin, "flights": [], "passengers": people,
-        "payment_history": copy.deepcopy(payments), "created_at": NOW,
-        "total_baggages": total_baggages, "nonfree_baggages": nonfree_baggages,
-        "insurance": insurance, "status": None,
+        "reservation_id": rid,
+        "user_id": user_id,
+        "origin": origin,
+        "destination": destination,
+        "flight_type": flight_type,
+        "cabin": cabin,
+        "flights": [],
+        "passengers": people,
+        "payment_history": copy.deepcopy(payments),
+        "created_at": NOW,
+        "total_baggages": total_baggages,
+        "nonfree_baggages": nonfree_baggages,
+        "insurance": insurance,
+        "status": None,
     }
     total = 0
     days = []
@@ -225,10 +298,15 @@ def book_reservation(db: dict[str, Any], user_id: str, origin: str, destination:
         if day["available_seats"][cabin] < len(people):
             raise ToolError(f"Not enough seats on flight {info['flight_number']}")
         price = day["prices"][cabin]
-        reservation["flights"].append({"flight_number": info["flight_number"],
-                                       "origin": flight["origin"],
-                                       "destination": flight["destination"],
-                                       "date": info["date"], "price": price})
+        reservation["flights"].append(
+            {
+                "flight_number": info["flight_number"],
+                "origin": flight["origin"],
+                "destination": flight["destination"],
+                "date": info["date"],
+                "price": price,
+            }
+        )
         days.append(day)
         total += price * len(people)
     if insurance == "yes":
@@ -258,8 +336,10 @@ def book_reservation(db: dict[str, Any], user_id: str, origin: str, destination:
 
 def cancel_reservation(db: dict[str, Any], reservation_id: str) -> dict[str, Any]:
     reservation = _reservation(db, reservation_id)
-    refunds = [{"payment_id": p["payment_id"], "amount": -p["amount"]}
-               for p in reservation["payment_history"]]
+    refunds = [
+        {"payment_id": p["payment_id"], "amount": -p["amount"]}
+        for p in reservation["payment_history"]
+    ]
     reservation["payment_history"].extend(refunds)
     reservation["status"] = "cancelled"
     return reservation
@@ -269,14 +349,22 @@ def send_certificate(db: dict[str, Any], user_id: str, amount: int) -> str:
     user = _user(db, user_id)
     for cid in NEW_CERTIFICATE_IDS:
         if cid not in user["payment_methods"]:
-            user["payment_methods"][cid] = {"source": "certificate", "id": cid,
-                                            "amount": float(amount)}
+            user["payment_methods"][cid] = {
+                "source": "certificate",
+                "id": cid,
+                "amount": float(amount),
+            }
             return f"Certificate {cid} added to user {user_id} with amount {amount}."
     raise ToolError("Too many certificates")
 
 
-def update_reservation_baggages(db: dict[str, Any], reservation_id: str, total_baggages: int,
-                                nonfree_baggages: int, payment_id: str) -> dict[str, Any]:
+def update_reservation_baggages(
+    db: dict[str, Any],
+    reservation_id: str,
+    total_baggages: int,
+    nonfree_baggages: int,
+    payment_id: str,
+) -> dict[str, Any]:
     reservation = _reservation(db, reservation_id)
     user = _user(db, reservation["user_id"])
     total = 50 * max(0, nonfree_baggages - reservation["nonfree_baggages"])
@@ -288,17 +376,29 @@ def update_reservation_baggages(db: dict[str, Any], reservation_id: str, total_b
     return reservation
 
 
-def update_reservation_flights(db: dict[str, Any], reservation_id: str, cabin: str,
-                               flights: list[dict[str, Any]], payment_id: str) -> dict[str, Any]:
+def update_reservation_flights(
+    db: dict[str, Any],
+    reservation_id: str,
+    cabin: str,
+    flights: list[dict[str, Any]],
+    payment_id: str,
+) -> dict[str, Any]:
     reservation = _reservation(db, reservation_id)
     user = _user(db, reservation["user_id"])
     n = len(reservation["passengers"])
     total = 0
     new_flights = []
     for info in flights:
-        same = next((f for f in reservation["flights"]
-                     if f["flight_number"] == info["flight_number"] and f["date"] == info["date"]
-                     and cabin == reservation["cabin"]), None)
+        same = next(
+            (
+                f
+                for f in reservation["flights"]
+                if f["flight_number"] == info["flight_number"]
+                and f["date"] == info["date"]
+                and cabin == reservation["cabin"]
+            ),
+            None,
+        )
         if same is not None:
             total += same["price"] * n
             new_flights.append(same)
@@ -309,9 +409,13 @@ def update_reservation_flights(db: dict[str, Any], reservation_id: str, cabin: s
             raise ToolError(f"Flight {info['flight_number']} not available on date {info['date']}")
         if day["available_seats"][cabin] < n:
             raise ToolError(f"Not enough seats on flight {info['flight_number']}")
-        seg = {"flight_number": info["flight_number"], "origin": flight["origin"],
-               "destination": flight["destination"], "date": info["date"],
-               "price": day["prices"][cabin]}
+        seg = {
+            "flight_number": info["flight_number"],
+            "origin": flight["origin"],
+            "destination": flight["destination"],
+            "date": info["date"],
+            "price": day["prices"][cabin],
+        }
         total += seg["price"] * n
         new_flights.append(seg)
     total -= sum(f["price"] for f in reservation["flights"]) * n
@@ -323,8 +427,9 @@ def update_reservation_flights(db: dict[str, Any], reservation_id: str, cabin: s
     return reservation
 
 
-def update_reservation_passengers(db: dict[str, Any], reservation_id: str,
-                                  passengers: list[dict[str, Any]]) -> dict[str, Any]:
+def update_reservation_passengers(
+    db: dict[str, Any], reservation_id: str, passengers: list[dict[str, Any]]
+) -> dict[str, Any]:
     people = [_passenger(p) for p in passengers]
     reservation = _reservation(db, reservation_id)
     if len(people) != len(reservation["passengers"]):
@@ -338,81 +443,200 @@ def update_reservation_passengers(db: dict[str, Any], reservation_id: str,
 _RES = string("The reservation id, such as 'ZFA04Y'.")
 _USER = string("The user id, such as 'sara_doe_496'.")
 _CABIN = {"type": "string", "enum": CABINS, "description": "Cabin class."}
-_FLIGHT_INFO = obj({"flight_number": string("Flight number, such as 'HAT001'."),
-                    "date": string("Date, 'YYYY-MM-DD'.")})
-_PASSENGER = obj({"first_name": string("First name."), "last_name": string("Last name."),
-                  "dob": string("Date of birth, 'YYYY-MM-DD'.")})
-_PAYMENT = obj({"payment_id": string("A payment method id of the user."),
-                "amount": integer("Amount in dollars charged to it.")})
-_PAY_ID = string("A payment method id of the user, such as 'credit_card_7815826' or "
-                 "'gift_card_7815826'.")
-_ROUTE = {"origin": string("Origin airport code, such as 'JFK'."),
-          "destination": string("Destination airport code, such as 'LAX'."),
-          "date": string("Date, 'YYYY-MM-DD', such as '2024-05-01'.")}
+_FLIGHT_INFO = obj(
+    {
+        "flight_number": string("Flight number, such as 'HAT001'."),
+        "date": string("Date, 'YYYY-MM-DD'."),
+    }
+)
+_PASSENGER = obj(
+    {
+        "first_name": string("First name."),
+        "last_name": string("Last name."),
+        "dob": string("Date of birth, 'YYYY-MM-DD'."),
+    }
+)
+_PAYMENT = obj(
+    {
+        "payment_id": string("A payment method id of the user."),
+        "amount": integer("Amount in dollars charged to it."),
+    }
+)
+_PAY_ID = string(
+    "A payment method id of the user, such as 'credit_card_7815826' or 'gift_card_7815826'."
+)
+_ROUTE = {
+    "origin": string("Origin airport code, such as 'JFK'."),
+    "destination": string("Destination airport code, such as 'LAX'."),
+    "date": string("Date, 'YYYY-MM-DD', such as '2024-05-01'."),
+}
 _CONFIRM = " Ask the user for an explicit yes before calling it."
 
 TOOLS: list[Tool] = [
-    Tool("book_reservation",
-         "Book a reservation for a user: flights, passengers, payments (their sum must equal "
-         "the price), bags and insurance. Returns the reservation." + _CONFIRM,
-         obj({"user_id": _USER, "origin": string("Origin airport code, such as 'SFO'."),
-              "destination": string("Destination airport code, such as 'JFK'."),
-              "flight_type": {"type": "string", "enum": ["round_trip", "one_way"],
-                              "description": "one_way or round_trip."},
-              "cabin": _CABIN,
-              "flights": {"type": "array", "items": _FLIGHT_INFO,
-                          "description": "Every flight segment."},
-              "passengers": {"type": "array", "items": _PASSENGER,
-                             "description": "Every passenger."},
-              "payment_methods": {"type": "array", "items": _PAYMENT,
-                                  "description": "Payments and the amount of each."},
-              "total_baggages": integer("Total checked bags."),
-              "nonfree_baggages": integer("Checked bags that are paid for."),
-              "insurance": {"type": "string", "enum": ["yes", "no"],
-                            "description": "Travel insurance: yes or no."}}),
-         "write", book_reservation),
-    Tool("calculate", "Evaluate an arithmetic expression (numbers, + - * /, parentheses).",
-         obj({"expression": string("The expression, such as '2 + 2'.")}), "generic", calculate),
-    Tool("cancel_reservation", "Cancel a whole reservation and refund its payments. Returns the "
-         "reservation." + _CONFIRM, obj({"reservation_id": _RES}), "write", cancel_reservation),
-    Tool("get_reservation_details", "Details of a reservation.", obj({"reservation_id": _RES}),
-         "read", get_reservation_details),
-    Tool("get_user_details", "A user's profile: payment methods, saved passengers, membership, "
-         "reservations.", obj({"user_id": _USER}), "read", get_user_details),
-    Tool("list_all_airports", "Every airport code and its city.", obj({}), "read",
-         list_all_airports),
-    Tool("search_direct_flight", "Direct flights between two airports on a date that can be "
-         "booked.", obj(dict(_ROUTE)), "read", search_direct_flight),
-    Tool("search_onestop_flight", "Pairs of flights with one stop between two airports on a date.",
-         obj(dict(_ROUTE)), "read", search_onestop_flight),
-    Tool("send_certificate", "Give a user a travel certificate of some amount." + _CONFIRM,
-         obj({"user_id": _USER, "amount": integer("Amount in dollars.")}), "write",
-         send_certificate),
-    Tool("transfer_to_human_agents",
-         "Hand the user over to a human agent with a summary; only when the user asks for one or "
-         "the request cannot be handled under the policy with these tools.",
-         obj({"summary": string("A summary of the user's issue.")}),
-         "generic", transfer_to_human_agents),
-    Tool("update_reservation_baggages", "Change the checked bags of a reservation; added paid bags "
-         "cost $50 each. Returns the reservation." + _CONFIRM,
-         obj({"reservation_id": _RES, "total_baggages": integer("New total of checked bags."),
-              "nonfree_baggages": integer("New number of paid bags."), "payment_id": _PAY_ID}),
-         "write", update_reservation_baggages),
-    Tool("update_reservation_flights", "Change the flights (give every segment of the new "
-         "itinerary, changed or not) and cabin of a reservation; the difference is charged or "
-         "refunded. Returns the reservation." + _CONFIRM,
-         obj({"reservation_id": _RES, "cabin": _CABIN,
-              "flights": {"type": "array", "items": _FLIGHT_INFO,
-                          "description": "Every segment of the new itinerary."},
-              "payment_id": _PAY_ID}),
-         "write", update_reservation_flights),
-    Tool("update_reservation_passengers", "Replace the passengers of a reservation (same number). "
-         "Returns the reservation." + _CONFIRM,
-         obj({"reservation_id": _RES,
-              "passengers": {"type": "array", "items": _PASSENGER,
-                             "description": "Every passenger."}}),
-         "write", update_reservation_passengers),
-    Tool("get_flight_status", "The status of a flight on a date.",
-         obj({"flight_number": string("Flight number, such as 'HAT001'."),
-              "date": string("Date, 'YYYY-MM-DD'.")}), "read", get_flight_status),
+    Tool(
+        "book_reservation",
+        "Book a reservation for a user: flights, passengers, payments (their sum must equal "
+        "the price), bags and insurance. Returns the reservation." + _CONFIRM,
+        obj(
+            {
+                "user_id": _USER,
+                "origin": string("Origin airport code, such as 'SFO'."),
+                "destination": string("Destination airport code, such as 'JFK'."),
+                "flight_type": {
+                    "type": "string",
+                    "enum": ["round_trip", "one_way"],
+                    "description": "one_way or round_trip.",
+                },
+                "cabin": _CABIN,
+                "flights": {
+                    "type": "array",
+                    "items": _FLIGHT_INFO,
+                    "description": "Every flight segment.",
+                },
+                "passengers": {
+                    "type": "array",
+                    "items": _PASSENGER,
+                    "description": "Every passenger.",
+                },
+                "payment_methods": {
+                    "type": "array",
+                    "items": _PAYMENT,
+                    "description": "Payments and the amount of each.",
+                },
+                "total_baggages": integer("Total checked bags."),
+                "nonfree_baggages": integer("Checked bags that are paid for."),
+                "insurance": {
+                    "type": "string",
+                    "enum": ["yes", "no"],
+                    "description": "Travel insurance: yes or no.",
+                },
+            }
+        ),
+        "write",
+        book_reservation,
+    ),
+    Tool(
+        "calculate",
+        "Evaluate an arithmetic expression (numbers, + - * /, parentheses).",
+        obj({"expression": string("The expression, such as '2 + 2'.")}),
+        "generic",
+        calculate,
+    ),
+    Tool(
+        "cancel_reservation",
+        "Cancel a whole reservation and refund its payments. Returns the reservation." + _CONFIRM,
+        obj({"reservation_id": _RES}),
+        "write",
+        cancel_reservation,
+    ),
+    Tool(
+        "get_reservation_details",
+        "Details of a reservation.",
+        obj({"reservation_id": _RES}),
+        "read",
+        get_reservation_details,
+    ),
+    Tool(
+        "get_user_details",
+        "A user's profile: payment methods, saved passengers, membership, reservations.",
+        obj({"user_id": _USER}),
+        "read",
+        get_user_details,
+    ),
+    Tool(
+        "list_all_airports", "Every airport code and its city.", obj({}), "read", list_all_airports
+    ),
+    Tool(
+        "search_direct_flight",
+        "Direct flights between two airports on a date that can be booked.",
+        obj(dict(_ROUTE)),
+        "read",
+        search_direct_flight,
+    ),
+    Tool(
+        "search_onestop_flight",
+        "Pairs of flights with one stop between two airports on a date.",
+        obj(dict(_ROUTE)),
+        "read",
+        search_onestop_flight,
+    ),
+    Tool(
+        "send_certificate",
+        "Give a user a travel certificate of some amount." + _CONFIRM,
+        obj({"user_id": _USER, "amount": integer("Amount in dollars.")}),
+        "write",
+        send_certificate,
+    ),
+    Tool(
+        "transfer_to_human_agents",
+        "Hand the user over to a human agent with a summary; only when the user asks for one or "
+        "the request cannot be handled under the policy with these tools.",
+        obj({"summary": string("A summary of the user's issue.")}),
+        "generic",
+        transfer_to_human_agents,
+    ),
+    Tool(
+        "update_reservation_baggages",
+        "Change the checked bags of a reservation; added paid bags "
+        "cost $50 each. Returns the reservation." + _CONFIRM,
+        obj(
+            {
+                "reservation_id": _RES,
+                "total_baggages": integer("New total of checked bags."),
+                "nonfree_baggages": integer("New number of paid bags."),
+                "payment_id": _PAY_ID,
+            }
+        ),
+        "write",
+        update_reservation_baggages,
+    ),
+    Tool(
+        "update_reservation_flights",
+        "Change the flights (give every segment of the new "
+        "itinerary, changed or not) and cabin of a reservation; the difference is charged or "
+        "refunded. Returns the reservation." + _CONFIRM,
+        obj(
+            {
+                "reservation_id": _RES,
+                "cabin": _CABIN,
+                "flights": {
+                    "type": "array",
+                    "items": _FLIGHT_INFO,
+                    "description": "Every segment of the new itinerary.",
+                },
+                "payment_id": _PAY_ID,
+            }
+        ),
+        "write",
+        update_reservation_flights,
+    ),
+    Tool(
+        "update_reservation_passengers",
+        "Replace the passengers of a reservation (same number). "
+        "Returns the reservation." + _CONFIRM,
+        obj(
+            {
+                "reservation_id": _RES,
+                "passengers": {
+                    "type": "array",
+                    "items": _PASSENGER,
+                    "description": "Every passenger.",
+                },
+            }
+        ),
+        "write",
+        update_reservation_passengers,
+    ),
+    Tool(
+        "get_flight_status",
+        "The status of a flight on a date.",
+        obj(
+            {
+                "flight_number": string("Flight number, such as 'HAT001'."),
+                "date": string("Date, 'YYYY-MM-DD'."),
+            }
+        ),
+        "read",
+        get_flight_status,
+    ),
 ]

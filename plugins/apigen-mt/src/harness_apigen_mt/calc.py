@@ -9,8 +9,14 @@ from typing import Any
 from harness_apigen_mt.toolkit import ToolError
 
 _ALLOWED = set("0123456789+-*/(). ")
-_BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-        ast.Div: operator.truediv, ast.Pow: operator.pow, ast.FloorDiv: operator.floordiv}
+_BIN = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.FloorDiv: operator.floordiv,
+}
 _UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 
 

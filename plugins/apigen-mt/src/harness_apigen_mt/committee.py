@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 from harness.model import ModelHandle
 from harness.schemas import Message
-
 from harness_apigen_mt.schema import Blueprint
 
 CRITERIA = ("correctness", "completeness", "satisfaction", "creativity")
@@ -29,10 +28,12 @@ Reply with a JSON object: {"reflection": str, "correctness": bool, "completeness
 
 REVIEW_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {"reflection": {"type": "string"},
-                   **{c: {"type": "boolean"} for c in CRITERIA},
-                   "score": {"type": "integer", "minimum": 1, "maximum": 5},
-                   "reason": {"type": "string"}},
+    "properties": {
+        "reflection": {"type": "string"},
+        **{c: {"type": "boolean"} for c in CRITERIA},
+        "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        "reason": {"type": "string"},
+    },
     "required": ["reflection", *CRITERIA, "score", "reason"],
 }
 
@@ -57,7 +58,7 @@ class Verdict:
 def parse_review(i: int, text: str) -> Review:
     start, end = text.find("{"), text.rfind("}")
     try:
-        obj = json.loads(text[start:end + 1]) if start >= 0 else None
+        obj = json.loads(text[start : end + 1]) if start >= 0 else None
     except ValueError:
         obj = None
     if not isinstance(obj, dict) or not all(isinstance(obj.get(c), bool) for c in CRITERIA[:3]):
@@ -68,8 +69,9 @@ def parse_review(i: int, text: str) -> Review:
     return Review(i, vote, score, str(obj.get("reason", ""))[:500], text[:500])
 
 
-def decide(reviews: list[Review], rule: Literal["majority", "average"], threshold: float
-           ) -> Verdict:
+def decide(
+    reviews: list[Review], rule: Literal["majority", "average"], threshold: float
+) -> Verdict:
     valid = [r for r in reviews if r.vote is not None]
     abstained = len(reviews) - len(valid)
     reasons = [f"reviewer {r.reviewer}: {r.reason}" for r in valid if not r.vote and r.reason]
@@ -89,16 +91,33 @@ def decide(reviews: list[Review], rule: Literal["majority", "average"], threshol
     return Verdict(ok, reviews, [] if ok else reasons, abstained)
 
 
-async def review(model: ModelHandle, bp: Blueprint, patch: list[dict[str, Any]],
-                 size: int, rule: Literal["majority", "average"], threshold: float,
-                 max_tokens: int = 256) -> Verdict:
-    task = {"intent": bp.intent, "actions": [a.model_dump() for a in bp.actions],
-            "outputs": bp.outputs, "database_changes": patch[:20]}
-    messages = [Message(role="system", content=REVIEW_SYSTEM),
-                Message(role="user", content=json.dumps(task, default=str))]
+async def review(
+    model: ModelHandle,
+    bp: Blueprint,
+    patch: list[dict[str, Any]],
+    size: int,
+    rule: Literal["majority", "average"],
+    threshold: float,
+    max_tokens: int = 256,
+) -> Verdict:
+    task = {
+        "intent": bp.intent,
+        "actions": [a.model_dump() for a in bp.actions],
+        "outputs": bp.outputs,
+        "database_changes": patch[:20],
+    }
+    messages = [
+        Message(role="system", content=REVIEW_SYSTEM),
+        Message(role="user", content=json.dumps(task, default=str)),
+    ]
     reviews = []
     for i in range(size):
-        reply = await model.generate(messages, max_tokens=max_tokens, json_schema=REVIEW_SCHEMA,
-                                     temperature=0.7 if size > 1 else 0.0, seed=1000 + i)
+        reply = await model.generate(
+            messages,
+            max_tokens=max_tokens,
+            json_schema=REVIEW_SCHEMA,
+            temperature=0.7 if size > 1 else 0.0,
+            seed=1000 + i,
+        )
         reviews.append(parse_review(i, reply.text))
     return decide(reviews, rule, threshold)

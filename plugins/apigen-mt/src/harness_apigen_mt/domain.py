@@ -6,17 +6,16 @@ normalised database.
 
 from __future__ import annotations
 
-import copy
 import gzip
 import hashlib
 import json
+import pickle
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 from harness.errors import UserError
-
 from harness_apigen_mt import airline, retail
 from harness_apigen_mt.schema import TauTask, load_tasks
 from harness_apigen_mt.toolkit import Tool, ToolError, check_arguments, render
@@ -38,9 +37,10 @@ class Domain:
 
     def __post_init__(self) -> None:
         self.by_name = {t.name: t for t in self.tools}
+        self._frozen = pickle.dumps(self.db, protocol=pickle.HIGHEST_PROTOCOL)
 
     def fresh_db(self) -> dict[str, Any]:
-        return copy.deepcopy(self.db)
+        return pickle.loads(self._frozen)  # type: ignore[no-any-return]
 
     def write_tools(self) -> set[str]:
         return {t.name for t in self.tools if t.kind == "write"}
@@ -56,7 +56,8 @@ class CallResult:
 
 def execute(domain: Domain, db: dict[str, Any], name: str, arguments: Any) -> CallResult:
     """Run one tool call against ``db`` (mutated in place). Never raises for a bad call: the
-    result carries ``Error: ...`` as tau2 shows it. A call that fails leaves the db untouched."""
+    result carries ``Error: ...`` as tau2 shows it. As in tau2, nothing is rolled back: every
+    write tool checks before it changes anything."""
     args = arguments if isinstance(arguments, dict) else {}
     tool = domain.by_name.get(name)
     if tool is None:
@@ -64,13 +65,9 @@ def execute(domain: Domain, db: dict[str, Any], name: str, arguments: Any) -> Ca
     problem = check_arguments(tool, arguments)
     if problem is not None:
         return CallResult(name, args, f"Error: invalid arguments for {name}: {problem}", True)
-    snapshot = copy.deepcopy(db) if tool.kind == "write" else None
     try:
         value = tool.fn(db, **args)
     except ToolError as exc:
-        if snapshot is not None:
-            db.clear()
-            db.update(snapshot)
         return CallResult(name, args, f"Error: {exc}", True)
     return CallResult(name, args, render(value), False)
 
@@ -113,17 +110,21 @@ def _load(name: str, data_dir: str | None) -> Domain:
         base = Path(data_dir)
     db_path = next((p for p in (base / "db.json", base / "db.json.gz") if p.exists()), None)
     if db_path is None or not (base / "policy.md").exists() or not (base / "tasks.json").exists():
-        raise UserError(f"{base}: expected db.json (or db.json.gz), policy.md and tasks.json of "
-                        f"the tau2 {name} domain")
+        raise UserError(
+            f"{base}: expected db.json (or db.json.gz), policy.md and tasks.json of "
+            f"the tau2 {name} domain"
+        )
     module = retail if name == "retail" else airline
     try:
         db = module.normalize(_read_db(db_path))
     except (KeyError, TypeError, ValueError) as exc:
-        raise UserError(f"{db_path}: not a tau2 {name} database ({type(exc).__name__}: {exc})"
-                        ) from None
+        raise UserError(
+            f"{db_path}: not a tau2 {name} database ({type(exc).__name__}: {exc})"
+        ) from None
     tasks = load_tasks(base / "tasks.json")
-    return Domain(name, list(module.TOOLS), (base / "policy.md").read_text(encoding="utf-8"),
-                  db, tasks)
+    return Domain(
+        name, list(module.TOOLS), (base / "policy.md").read_text(encoding="utf-8"), db, tasks
+    )
 
 
 def load_domain(name: str, data_dir: str | None = None) -> Domain:

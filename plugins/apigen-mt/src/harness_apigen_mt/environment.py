@@ -8,14 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from harness.environment import Environment, StepResult
 from harness.schemas import Sample, ToolCall, ToolSpec
-
 from harness_apigen_mt.domain import Domain, db_hash, execute, load_domain
 
 
 class TauEnvOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    data_dir: str | None = Field(default=None, description="tau2 domains directory (full data); "
-                                 "default: the bundled subset.")
+    data_dir: str | None = Field(
+        default=None, description="tau2 domains directory (full data); default: the bundled subset."
+    )
 
 
 class TauEnvironment(Environment):

@@ -14,7 +14,6 @@ from typing import Any
 from harness.errors import ContextOverflowError
 from harness.model import ModelHandle
 from harness.schemas import Message
-
 from harness_apigen_mt.environment import TauEnvironment
 from harness_apigen_mt.users import LLMUser
 
@@ -44,8 +43,13 @@ def agent_system(policy: str) -> str:
     return AGENT_SYSTEM.format(policy=policy)
 
 
-async def run_episode(agent: ModelHandle, env: TauEnvironment, user: LLMUser,
-                      max_steps: int = 30, max_user_turns: int = 15) -> Episode:
+async def run_episode(
+    agent: ModelHandle,
+    env: TauEnvironment,
+    user: LLMUser,
+    max_steps: int = 30,
+    max_user_turns: int = 15,
+) -> Episode:
     env.reset()
     system = Message(role="system", content=agent_system(env.policy))
     convo: list[Message] = [Message(role="assistant", content=GREETING)]
@@ -65,8 +69,14 @@ async def run_episode(agent: ModelHandle, env: TauEnvironment, user: LLMUser,
             if msg.tool_calls:
                 for call in msg.tool_calls:
                     result = await env.step(call)
-                    convo.append(Message(role="tool", content=result.content,
-                                         tool_call_id=call.id, name=call.name))
+                    convo.append(
+                        Message(
+                            role="tool",
+                            content=result.content,
+                            tool_call_id=call.id,
+                            name=call.name,
+                        )
+                    )
                 if env.done:
                     stop = "transfer"
                 continue
@@ -81,5 +91,12 @@ async def run_episode(agent: ModelHandle, env: TauEnvironment, user: LLMUser,
     except ContextOverflowError:
         stop = "context_overflow"
     state = env.state()
-    return Episode(messages=[system, *convo], stop_reason=stop, steps=steps, user_turns=turns,
-                   final_hash=state["db_hash"], calls=state["calls"], user_log=user.log)
+    return Episode(
+        messages=[system, *convo],
+        stop_reason=stop,
+        steps=steps,
+        user_turns=turns,
+        final_hash=state["db_hash"],
+        calls=state["calls"],
+        user_log=user.log,
+    )

@@ -8,7 +8,8 @@ accepted blueprint: a human (role ``user``) with the intent and a persona talks 
 ``agent``, i.e. ``--model`` unless set) in the real environment; a trajectory is kept only if the
 final database equals the blueprint replay's and every output appears (rejection sampling).
 
-Files in the run directory: ``trajectories.jsonl`` (harness Trajectory records), ``blueprints.jsonl``
+Files in the run directory: ``trajectories.jsonl`` (harness Trajectory records),
+``blueprints.jsonl``
 (accepted blueprints), ``rejections.jsonl`` (every rejection with stage and reason),
 ``report.json``.
 """
@@ -26,7 +27,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from harness.errors import ModelError
 from harness.jobs import Generator, JobContext
 from harness.schemas import Message, Trajectory
-
 from harness_apigen_mt.committee import review
 from harness_apigen_mt.domain import TAU2_DATA_VERSION, Domain, db_hash, load_domain
 from harness_apigen_mt.episode import agent_system, run_episode
@@ -50,8 +50,8 @@ valid for the tool schemas and real ids from the customer data;
 - "outputs": short facts the agent must tell the customer (numbers, statuses), or [].
 Tools:
 {tools}
-Reply with only the JSON object {{"intent": ..., "actions": [{{"name": ..., "arguments": {{...}}}}], \
-"outputs": [...]}}."""
+Reply with only the JSON object \
+{{"intent": ..., "actions": [{{"name": ..., "arguments": {{...}}}}], "outputs": [...]}}."""
 
 
 class ApigenOptions(BaseModel):
@@ -59,20 +59,30 @@ class ApigenOptions(BaseModel):
     domain: Literal["retail", "airline"] = Field(default="retail", description="Domain.")
     n: int = Field(default=20, ge=1, le=10000, description="Blueprint attempts (phase 1).")
     source: Literal["llm", "tau2-tasks"] = Field(
-        default="llm", description="Blueprints from the generator LLM, or the bundled tau2 "
-        "tasks' own ground-truth actions (labelled origin=tau2-tasks).")
+        default="llm",
+        description="Blueprints from the generator LLM, or the bundled tau2 "
+        "tasks' own ground-truth actions (labelled origin=tau2-tasks).",
+    )
     task_order: Literal["easiest-first", "file"] = Field(
-        default="easiest-first", description="tau2-tasks order: fewest write actions first, or "
-        "file order.")
+        default="easiest-first",
+        description="tau2-tasks order: fewest write actions first, or file order.",
+    )
     data_dir: str | None = Field(default=None, description="tau2 domains directory (full sets).")
-    max_rounds: int | None = Field(default=None, ge=0, le=20, description="Feedback "
-                                   "regenerations per attempt (default: retail 3, airline 5).")
+    max_rounds: int | None = Field(
+        default=None,
+        ge=0,
+        le=20,
+        description="Feedback regenerations per attempt (default: retail 3, airline 5).",
+    )
     committee_size: int = Field(default=3, ge=0, le=9, description="Reviewers (0 = no review).")
-    acceptance: Literal["majority", "average"] = Field(default="majority",
-                                                      description="Committee rule.")
+    acceptance: Literal["majority", "average"] = Field(
+        default="majority", description="Committee rule."
+    )
     threshold: float = Field(default=3.5, description="Average-score threshold (1-5 scale).")
-    review_tau2_tasks: bool = Field(default=False, description="Also send tau2-tasks "
-                                    "blueprints (ground truth) to the committee.")
+    review_tau2_tasks: bool = Field(
+        default=False,
+        description="Also send tau2-tasks blueprints (ground truth) to the committee.",
+    )
     recombine: int = Field(default=2, ge=0, description="Most recombined tasks to try.")
     phase2: bool = Field(default=True, description="Run phase 2 (trajectory collection).")
     phase2_attempts: int = Field(default=3, ge=1, le=20, description="Episodes per blueprint.")
@@ -114,10 +124,15 @@ class ApigenMT(Generator):
         start = time.perf_counter()
         domain = load_domain(o.domain, o.data_dir)
         rng = random.Random(ctx.seed)
-        rep = Report(domain=o.domain, source=o.source, attempts=o.n,
-                     max_rounds=o.max_rounds if o.max_rounds is not None
-                     else DEFAULT_ROUNDS[o.domain], acceptance=o.acceptance,
-                     committee_size=o.committee_size, tau2_data=TAU2_DATA_VERSION)
+        rep = Report(
+            domain=o.domain,
+            source=o.source,
+            attempts=o.n,
+            max_rounds=o.max_rounds if o.max_rounds is not None else DEFAULT_ROUNDS[o.domain],
+            acceptance=o.acceptance,
+            committee_size=o.committee_size,
+            tau2_data=TAU2_DATA_VERSION,
+        )
         self._files(ctx.out_dir)
         accepted: list[Blueprint] = []
         if o.source == "tau2-tasks":
@@ -153,30 +168,62 @@ class ApigenMT(Generator):
         with (self._out / f"{name}.jsonl").open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, default=str) + "\n")
 
-    def _reject(self, rep: Report, stage: str, reasons: list[str], bp: Blueprint | None,
-                attempt: int | str, round_: int = 0) -> None:
+    def _reject(
+        self,
+        rep: Report,
+        stage: str,
+        reasons: list[str],
+        bp: Blueprint | None,
+        attempt: int | str,
+        round_: int = 0,
+    ) -> None:
         rep.reject(stage)
-        self._write("rejections", {"attempt": attempt, "round": round_, "stage": stage,
-                                   "reasons": reasons, "blueprint_id": bp.id if bp else None,
-                                   "origin": bp.origin if bp else self.options.source,
-                                   "blueprint": bp.model_dump() if bp else None})
+        self._write(
+            "rejections",
+            {
+                "attempt": attempt,
+                "round": round_,
+                "stage": stage,
+                "reasons": reasons,
+                "blueprint_id": bp.id if bp else None,
+                "origin": bp.origin if bp else self.options.source,
+                "blueprint": bp.model_dump() if bp else None,
+            },
+        )
 
     # ------------------------------------------------------------------ phase 1
 
-    def _prompt(self, domain: Domain, c: Context, feedback: list[str], last: str | None
-                ) -> list[Message]:
-        msgs = [Message(role="system", content=GEN_SYSTEM.format(domain=domain.name,
-                                                                 tools=tool_lines(domain))),
-                Message(role="user", content=render_context(c) + "\n\nWrite the task.")]
+    def _prompt(
+        self, domain: Domain, c: Context, feedback: list[str], last: str | None
+    ) -> list[Message]:
+        msgs = [
+            Message(
+                role="system",
+                content=GEN_SYSTEM.format(domain=domain.name, tools=tool_lines(domain)),
+            ),
+            Message(role="user", content=render_context(c) + "\n\nWrite the task."),
+        ]
         if feedback and last is not None:
             plan = "\n".join(f"- {r}" for r in dict.fromkeys(feedback))
-            msgs += [Message(role="assistant", content=last),
-                     Message(role="user", content="This task was rejected. Fix every problem "
-                             f"below and write the whole task again:\n{plan}")]
+            msgs += [
+                Message(role="assistant", content=last),
+                Message(
+                    role="user",
+                    content="This task was rejected. Fix every problem "
+                    f"below and write the whole task again:\n{plan}",
+                ),
+            ]
         return msgs
 
-    async def _attempt(self, ctx: JobContext, domain: Domain, rep: Report, attempt: int,
-                       pool: list[Blueprint], rng: random.Random) -> Blueprint | None:
+    async def _attempt(
+        self,
+        ctx: JobContext,
+        domain: Domain,
+        rep: Report,
+        attempt: int,
+        pool: list[Blueprint],
+        rng: random.Random,
+    ) -> Blueprint | None:
         o: ApigenOptions = self.options
         c = sample_context(domain, pool, rng)
         feedback: list[str] = []
@@ -185,9 +232,12 @@ class ApigenMT(Generator):
             bp_id = f"{o.domain}-{attempt}-r{rnd}"
             try:
                 reply = await ctx.role("generator").generate(
-                    self._prompt(domain, c, feedback, last), max_tokens=o.gen_max_tokens,
-                    json_schema=BLUEPRINT_REPLY_SCHEMA, temperature=0.7, seed=ctx.seed + attempt
-                    * 100 + rnd)
+                    self._prompt(domain, c, feedback, last),
+                    max_tokens=o.gen_max_tokens,
+                    json_schema=BLUEPRINT_REPLY_SCHEMA,
+                    temperature=0.7,
+                    seed=ctx.seed + attempt * 100 + rnd,
+                )
             except ModelError as exc:
                 self._reject(rep, "generation", [f"model error: {exc}"], None, attempt, rnd)
                 feedback, last = [], None
@@ -207,8 +257,15 @@ class ApigenMT(Generator):
         rep.count("attempts_failed")
         return None
 
-    async def _validate(self, ctx: JobContext, domain: Domain, bp: Blueprint, rep: Report,
-                        attempt: int | str, rnd: int = 0) -> tuple[Blueprint | None, list[str]]:
+    async def _validate(
+        self,
+        ctx: JobContext,
+        domain: Domain,
+        bp: Blueprint,
+        rep: Report,
+        attempt: int | str,
+        rnd: int = 0,
+    ) -> tuple[Blueprint | None, list[str]]:
         o: ApigenOptions = self.options
         s1: Stage1 = stage1(domain, bp)
         rep.stage_result(s1)
@@ -217,8 +274,9 @@ class ApigenMT(Generator):
             return None, s1.reasons
         bp = bp.model_copy(update={"user_id": bp.user_id or user_of(domain, bp, s1.trace)})
         if o.committee_size > 0 and (bp.origin != "tau2-tasks" or o.review_tau2_tasks):
-            verdict = await review(ctx.role("reviewer"), bp, s1.patch, o.committee_size,
-                                   o.acceptance, o.threshold)
+            verdict = await review(
+                ctx.role("reviewer"), bp, s1.patch, o.committee_size, o.acceptance, o.threshold
+            )
             rep.committee(verdict)
             for r in verdict.reviews:
                 if r.vote is None:
@@ -230,22 +288,28 @@ class ApigenMT(Generator):
 
     def _tau2_blueprint(self, domain: Domain, t: Any) -> Blueprint:
         ins = t.user_scenario.instructions
-        persona = t.user_scenario.persona or (getattr(ins, "task_instructions", None)
-                                              if not isinstance(ins, str) else None)
-        return Blueprint(id=f"tau2-{domain.name}-{t.id}", domain=domain.name,
-                         intent=t.instruction_text(),
-                         actions=[{"name": a.name, "arguments": a.arguments} for a in t.actions()],
-                         outputs=t.outputs(), persona=persona, origin="tau2-tasks")
+        persona = t.user_scenario.persona or (
+            getattr(ins, "task_instructions", None) if not isinstance(ins, str) else None
+        )
+        return Blueprint(
+            id=f"tau2-{domain.name}-{t.id}",
+            domain=domain.name,
+            intent=t.instruction_text(),
+            actions=[{"name": a.name, "arguments": a.arguments} for a in t.actions()],
+            outputs=t.outputs(),
+            persona=persona,
+            origin="tau2-tasks",
+        )
 
-    async def _tau2_source(self, ctx: JobContext, domain: Domain, rep: Report,
-                           accepted: list[Blueprint]) -> None:
+    async def _tau2_source(
+        self, ctx: JobContext, domain: Domain, rep: Report, accepted: list[Blueprint]
+    ) -> None:
         o: ApigenOptions = self.options
         writes = domain.write_tools()
         tasks = list(domain.tasks)
         if o.task_order == "easiest-first":
-            tasks.sort(key=lambda t: (sum(a.name in writes for a in t.actions()),
-                                      len(t.actions())))
-        for i, t in enumerate(tasks[:o.n]):
+            tasks.sort(key=lambda t: (sum(a.name in writes for a in t.actions()), len(t.actions())))
+        for i, t in enumerate(tasks[: o.n]):
             rep.count("generated")
             bp, _ = await self._validate(ctx, domain, self._tau2_blueprint(domain, t), rep, i)
             if bp is not None:
@@ -263,11 +327,15 @@ class ApigenMT(Generator):
         rep.phase2_blueprint()
         for attempt in range(o.phase2_attempts):
             env = ctx.environment(f"tau-{domain.name}", data_dir=o.data_dir)
-            user = LLMUser(ctx.role("user"), bp.intent, bp.persona, o.user_best_of,
-                           ctx.role("user-critic") if o.user_best_of > 1 else None)
+            user = LLMUser(
+                ctx.role("user"),
+                bp.intent,
+                bp.persona,
+                o.user_best_of,
+                ctx.role("user-critic") if o.user_best_of > 1 else None,
+            )
             try:
-                ep = await run_episode(ctx.role("agent"), env, user, o.max_steps,
-                                       o.max_user_turns)
+                ep = await run_episode(ctx.role("agent"), env, user, o.max_steps, o.max_user_turns)
             except ModelError as exc:
                 self._reject(rep, "phase2", [f"model error: {exc}"], bp, bp.id, attempt)
                 rep.phase2_episode(False)
@@ -276,23 +344,44 @@ class ApigenMT(Generator):
             db_ok = ep.final_hash == gold
             ok = db_ok and all(found.values())
             rep.phase2_episode(ok)
-            ctx.log("phase2_episode", blueprint=bp.id, attempt=attempt, db_match=db_ok,
-                    outputs=found, stop=ep.stop_reason, steps=ep.steps, user_turns=ep.user_turns)
+            ctx.log(
+                "phase2_episode",
+                blueprint=bp.id,
+                attempt=attempt,
+                db_match=db_ok,
+                outputs=found,
+                stop=ep.stop_reason,
+                steps=ep.steps,
+                user_turns=ep.user_turns,
+            )
             if not ok:
-                why = ([] if db_ok else ["final database differs from the blueprint replay"]) + \
-                    [f"output {k!r} never stated" for k, v in found.items() if not v]
-                self._reject(rep, "phase2", why + [f"stop: {ep.stop_reason}"], bp, bp.id, attempt)
+                why = ([] if db_ok else ["final database differs from the blueprint replay"]) + [
+                    f"output {k!r} never stated" for k, v in found.items() if not v
+                ]
+                self._reject(rep, "phase2", [*why, f"stop: {ep.stop_reason}"], bp, bp.id, attempt)
                 continue
             traj = Trajectory(
-                id=f"{bp.id}-a{attempt}", source=f"apigen-mt/{bp.origin}",
-                task_instruction=bp.intent, system=ep.messages[0].content,
-                tools=env.tools(), messages=ep.messages[1:], reward=1.0,
-                metadata={"domain": domain.name, "blueprint_id": bp.id,
-                          "blueprint_origin": bp.origin, "persona": bp.persona,
-                          "attempt": attempt, "stop_reason": ep.stop_reason,
-                          "gold_actions": [a.model_dump() for a in bp.actions],
-                          "outputs": bp.outputs, "db_match": True, "outputs_found": found,
-                          "tau2_data": TAU2_DATA_VERSION})
+                id=f"{bp.id}-a{attempt}",
+                source=f"apigen-mt/{bp.origin}",
+                task_instruction=bp.intent,
+                system=ep.messages[0].content,
+                tools=env.tools(),
+                messages=ep.messages[1:],
+                reward=1.0,
+                metadata={
+                    "domain": domain.name,
+                    "blueprint_id": bp.id,
+                    "blueprint_origin": bp.origin,
+                    "persona": bp.persona,
+                    "attempt": attempt,
+                    "stop_reason": ep.stop_reason,
+                    "gold_actions": [a.model_dump() for a in bp.actions],
+                    "outputs": bp.outputs,
+                    "db_match": True,
+                    "outputs_found": found,
+                    "tau2_data": TAU2_DATA_VERSION,
+                },
+            )
             Trajectory.model_validate(traj.model_dump())
             self._write("trajectories", traj.model_dump(mode="json"))
             rep.trajectory()

@@ -19,8 +19,13 @@ PROVIDES: dict[str, dict[str, set[str]]] = {
         "get_product_details": {"new_item_ids"},
     },
     "airline": {
-        "get_user_details": {"reservation_id", "payment_id", "payment_methods", "passengers",
-                             "user_id"},
+        "get_user_details": {
+            "reservation_id",
+            "payment_id",
+            "payment_methods",
+            "passengers",
+            "user_id",
+        },
         "get_reservation_details": {"reservation_id", "flights", "cabin", "user_id"},
         "search_direct_flight": {"flights", "origin", "destination"},
         "search_onestop_flight": {"flights", "origin", "destination"},
@@ -34,15 +39,21 @@ def edges(domain: Domain) -> dict[str, list[str]]:
     provides = PROVIDES[domain.name]
     out: dict[str, list[str]] = {}
     for a, gives in provides.items():
-        out[a] = sorted(t.name for t in domain.tools
-                        if t.name != a and gives & set(t.parameters.get("properties", {})))
+        out[a] = sorted(
+            t.name
+            for t in domain.tools
+            if t.name != a and gives & set(t.parameters.get("properties", {}))
+        )
     return out
 
 
 def entry_tools(domain: Domain) -> list[str]:
     """Tools a conversation can start with (no argument that another tool must supply)."""
-    return ["find_user_id_by_email", "find_user_id_by_name_zip"] if domain.name == "retail" \
+    return (
+        ["find_user_id_by_email", "find_user_id_by_name_zip"]
+        if domain.name == "retail"
         else ["get_user_details"]
+    )
 
 
 def sample_chain(domain: Domain, rng: random.Random, max_len: int = 5) -> list[str]:

@@ -56,16 +56,24 @@ def _transfer_last(action: dict[str, Any], db: dict[str, Any], ctx: Ctx) -> str 
 
 # --------------------------------------------------------------------------- retail
 
-_RETAIL_PUBLIC = {"list_all_product_types", "get_product_details", "calculate",
-                  "find_user_id_by_email", "find_user_id_by_name_zip", "transfer_to_human_agents"}
+_RETAIL_PUBLIC = {
+    "list_all_product_types",
+    "get_product_details",
+    "calculate",
+    "find_user_id_by_email",
+    "find_user_id_by_name_zip",
+    "transfer_to_human_agents",
+}
 
 
 def _retail_auth_first(action: dict[str, Any], db: dict[str, Any], ctx: Ctx) -> str | None:
     if action["name"] in _RETAIL_PUBLIC:
         return None
     if ctx.user_id is None:
-        return (f"{action['name']} before the user was authenticated (find_user_id_by_email or "
-                "find_user_id_by_name_zip)")
+        return (
+            f"{action['name']} before the user was authenticated (find_user_id_by_email or "
+            "find_user_id_by_name_zip)"
+        )
     return None
 
 
@@ -87,8 +95,10 @@ def _retail_order_checked(action: dict[str, Any], db: dict[str, Any], ctx: Ctx) 
     tool = action["name"]
     if tool.startswith(("cancel_", "modify_pending", "exchange_", "return_")):
         oid = action["arguments"].get("order_id")
-        if not any(p["name"] == "get_order_details" and p["arguments"].get("order_id") == oid
-                   for p in ctx.previous):
+        if not any(
+            p["name"] == "get_order_details" and p["arguments"].get("order_id") == oid
+            for p in ctx.previous
+        ):
             return f"{tool} on {oid} without get_order_details on it first"
     return None
 
@@ -96,26 +106,47 @@ def _retail_order_checked(action: dict[str, Any], db: dict[str, Any], ctx: Ctx) 
 def _retail_items_once(action: dict[str, Any], db: dict[str, Any], ctx: Ctx) -> str | None:
     """All items to exchange/return/modify in one order must go into a single call."""
     tool = action["name"]
-    if tool in ("exchange_delivered_order_items", "return_delivered_order_items",
-                "modify_pending_order_items"):
+    if tool in (
+        "exchange_delivered_order_items",
+        "return_delivered_order_items",
+        "modify_pending_order_items",
+    ):
         oid = action["arguments"].get("order_id")
-        if any(p["name"] == tool and p["arguments"].get("order_id") == oid and not p["error"]
-               for p in ctx.previous):
+        if any(
+            p["name"] == tool and p["arguments"].get("order_id") == oid and not p["error"]
+            for p in ctx.previous
+        ):
             return f"{tool} called twice on {oid}: collect every item into one call"
     return None
 
 
 RETAIL_RULES = [
-    PolicyRule("authenticate_first", "Authenticate the user by email or name + zip before "
-               "anything about their account.", _retail_auth_first),
-    PolicyRule("one_user", "Help only the authenticated user; deny requests about others.",
-               _retail_one_user),
-    PolicyRule("order_checked_before_change", "Check an order's status and items before "
-               "cancelling, modifying, returning or exchanging it.", _retail_order_checked),
-    PolicyRule("items_in_one_call", "Collect all items to be modified/exchanged/returned into one "
-               "list before the call.", _retail_items_once),
-    PolicyRule("grounded_ids", "Do not make up information: ids come from the user or the tools.",
-               _grounded),
+    PolicyRule(
+        "authenticate_first",
+        "Authenticate the user by email or name + zip before anything about their account.",
+        _retail_auth_first,
+    ),
+    PolicyRule(
+        "one_user",
+        "Help only the authenticated user; deny requests about others.",
+        _retail_one_user,
+    ),
+    PolicyRule(
+        "order_checked_before_change",
+        "Check an order's status and items before "
+        "cancelling, modifying, returning or exchanging it.",
+        _retail_order_checked,
+    ),
+    PolicyRule(
+        "items_in_one_call",
+        "Collect all items to be modified/exchanged/returned into one list before the call.",
+        _retail_items_once,
+    ),
+    PolicyRule(
+        "grounded_ids",
+        "Do not make up information: ids come from the user or the tools.",
+        _grounded,
+    ),
     PolicyRule("transfer_ends", "Transfer to a human agent ends the agent's part.", _transfer_last),
 ]
 
@@ -161,13 +192,21 @@ def _airline_cancel(action: dict[str, Any], db: dict[str, Any], ctx: Ctx) -> str
         return "part of the trip was already flown: cannot cancel (transfer instead)"
     created = _dt.datetime.fromisoformat(res["created_at"])
     airline_cancelled = any(
-        db["flights"].get(s["flight_number"], {}).get("dates", {}).get(s["date"], {})
-        .get("status") == "cancelled" for s in res["flights"])
-    if (NOW - created <= _dt.timedelta(hours=24) or airline_cancelled
-            or res["cabin"] == "business" or res["insurance"] == "yes"):
+        db["flights"].get(s["flight_number"], {}).get("dates", {}).get(s["date"], {}).get("status")
+        == "cancelled"
+        for s in res["flights"]
+    )
+    if (
+        NOW - created <= _dt.timedelta(hours=24)
+        or airline_cancelled
+        or res["cabin"] == "business"
+        or res["insurance"] == "yes"
+    ):
         return None
-    return ("cancellation not allowed: booked more than 24h ago, not business, no insurance, "
-            "no flight cancelled by the airline")
+    return (
+        "cancellation not allowed: booked more than 24h ago, not business, no insurance, "
+        "no flight cancelled by the airline"
+    )
 
 
 def _airline_basic_economy(action: dict[str, Any], db: dict[str, Any], ctx: Ctx) -> str | None:
@@ -212,8 +251,11 @@ def _airline_payment_mix(action: dict[str, Any], db: dict[str, Any], ctx: Ctx) -
     for p in action["arguments"]["payment_methods"]:
         src = user["payment_methods"].get(p["payment_id"], {}).get("source", "unknown")
         kinds[src] = kinds.get(src, 0) + 1
-    if (kinds.get("certificate", 0) > 1 or kinds.get("credit_card", 0) > 1
-            or kinds.get("gift_card", 0) > 3):
+    if (
+        kinds.get("certificate", 0) > 1
+        or kinds.get("credit_card", 0) > 1
+        or kinds.get("gift_card", 0) > 3
+    ):
         return f"payment mix {kinds}: at most 1 certificate, 1 credit card, 3 gift cards"
     return None
 
@@ -229,16 +271,30 @@ def _airline_bags(action: dict[str, Any], db: dict[str, Any], ctx: Ctx) -> str |
 
 AIRLINE_RULES = [
     PolicyRule("one_user", "Act only for the user who identified themselves.", _airline_one_user),
-    PolicyRule("cancellation_eligibility", "Cancel only if booked within 24h, airline-cancelled, "
-               "business, or insured; never after part of the trip was flown.", _airline_cancel),
-    PolicyRule("basic_economy_no_change", "Basic economy flights cannot be modified.",
-               _airline_basic_economy),
-    PolicyRule("same_origin", "A flight change keeps origin, destination and trip type.",
-               _airline_same_route),
-    PolicyRule("max_five_passengers", "At most five passengers per reservation.",
-               _airline_passengers),
-    PolicyRule("payment_mix", "At most one certificate, one credit card and three gift cards.",
-               _airline_payment_mix),
+    PolicyRule(
+        "cancellation_eligibility",
+        "Cancel only if booked within 24h, airline-cancelled, "
+        "business, or insured; never after part of the trip was flown.",
+        _airline_cancel,
+    ),
+    PolicyRule(
+        "basic_economy_no_change",
+        "Basic economy flights cannot be modified.",
+        _airline_basic_economy,
+    ),
+    PolicyRule(
+        "same_origin",
+        "A flight change keeps origin, destination and trip type.",
+        _airline_same_route,
+    ),
+    PolicyRule(
+        "max_five_passengers", "At most five passengers per reservation.", _airline_passengers
+    ),
+    PolicyRule(
+        "payment_mix",
+        "At most one certificate, one credit card and three gift cards.",
+        _airline_payment_mix,
+    ),
     PolicyRule("no_bag_removal", "Checked bags cannot be removed.", _airline_bags),
     PolicyRule("transfer_ends", "Transfer to a human agent ends the agent's part.", _transfer_last),
 ]
@@ -257,8 +313,11 @@ def check_policy(domain: Domain, actions: list[dict[str, Any]], intent: str) -> 
             if why:
                 problems.append(f"{rule.name}: action {i} ({action['name']}): {why}")
         r = execute(domain, db, action["name"], action["arguments"])
-        if (domain.name == "retail" and not r.error
-                and action["name"] in ("find_user_id_by_email", "find_user_id_by_name_zip")):
+        if (
+            domain.name == "retail"
+            and not r.error
+            and action["name"] in ("find_user_id_by_email", "find_user_id_by_name_zip")
+        ):
             ctx.user_id = r.output
         ctx.previous.append({**action, "output": r.output, "error": r.error})
     return problems

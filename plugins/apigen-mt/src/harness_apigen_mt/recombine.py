@@ -13,7 +13,6 @@ from typing import Any
 from harness.errors import ModelError
 from harness.jobs import JobContext
 from harness.schemas import Message
-
 from harness_apigen_mt.domain import Domain
 from harness_apigen_mt.schema import Blueprint
 
@@ -28,9 +27,17 @@ def combine(a: Blueprint, b: Blueprint, intent: str) -> Blueprint:
         if act not in actions:
             actions.append(act)
     outputs = list(dict.fromkeys([*a.outputs, *b.outputs]))
-    return Blueprint(id=f"recombined-{a.id}+{b.id}", domain=a.domain, intent=intent,
-                     actions=actions, outputs=outputs, user_id=a.user_id, persona=a.persona,
-                     origin="recombined", parents=[a.id, b.id])
+    return Blueprint(
+        id=f"recombined-{a.id}+{b.id}",
+        domain=a.domain,
+        intent=intent,
+        actions=actions,
+        outputs=outputs,
+        user_id=a.user_id,
+        persona=a.persona,
+        origin="recombined",
+        parents=[a.id, b.id],
+    )
 
 
 def pairs(blueprints: list[Blueprint]) -> list[tuple[Blueprint, Blueprint]]:
@@ -46,17 +53,26 @@ def pairs(blueprints: list[Blueprint]) -> list[tuple[Blueprint, Blueprint]]:
     return out
 
 
-async def recombine(ctx: JobContext, domain: Domain, accepted: list[Blueprint], o: Any, rep: Any,
-                    validate: Callable[..., Any]) -> list[Blueprint]:
+async def recombine(
+    ctx: JobContext,
+    domain: Domain,
+    accepted: list[Blueprint],
+    o: Any,
+    rep: Any,
+    validate: Callable[..., Any],
+) -> list[Blueprint]:
     """``validate(ctx, domain, bp, rep, attempt)`` is the generator's full validation."""
     out: list[Blueprint] = []
     for a, b in pairs(accepted)[: o.recombine]:
         rep.count("recombination_tried")
         try:
             reply = await ctx.role("generator").generate(
-                [Message(role="system", content=MERGE_SYSTEM),
-                 Message(role="user", content=f"Request 1: {a.intent}\n\nRequest 2: {b.intent}")],
-                max_tokens=256)
+                [
+                    Message(role="system", content=MERGE_SYSTEM),
+                    Message(role="user", content=f"Request 1: {a.intent}\n\nRequest 2: {b.intent}"),
+                ],
+                max_tokens=256,
+            )
             intent = reply.text.strip()
         except ModelError:
             intent = ""

@@ -20,8 +20,9 @@ class Report:
     counts: dict[str, int] = field(default_factory=dict)
     rejections: dict[str, int] = field(default_factory=dict)
     accepted_rounds: list[int] = field(default_factory=list)
-    reviewer_votes: dict[str, int] = field(default_factory=lambda: {"yes": 0, "no": 0,
-                                                                    "abstain": 0})
+    reviewer_votes: dict[str, int] = field(
+        default_factory=lambda: {"yes": 0, "no": 0, "abstain": 0}
+    )
     wall_seconds: float = 0.0
 
     def count(self, key: str, n: int = 1) -> None:
@@ -67,57 +68,75 @@ class Report:
             entered, passed = c.get(f"{s}_entered", 0), c.get(f"{s}_passed", 0)
             if s == "format":  # replies that did not even parse are format failures too
                 entered += self.rejections.get("format", 0) - (entered - passed)
-            stages[s] = {"entered": entered, "passed": passed,
-                         "rate": round(passed / entered, 3) if entered else None}
+            stages[s] = {
+                "entered": entered,
+                "passed": passed,
+                "rate": round(passed / entered, 3) if entered else None,
+            }
         first = sum(r == 0 for r in self.accepted_rounds)
         total = len(self.accepted_rounds)
         n = self.attempts
         p2b, p2e = c.get("phase2_blueprints", 0), c.get("phase2_episodes", 0)
         traj = c.get("trajectories", 0)
         return {
-            "domain": self.domain, "source": self.source, "tau2_data": self.tau2_data,
+            "domain": self.domain,
+            "source": self.source,
+            "tau2_data": self.tau2_data,
             "phase1": {
-                "attempts": n, "generated_replies": c.get("generated", 0),
+                "attempts": n,
+                "generated_replies": c.get("generated", 0),
                 "stages": stages,
                 "accepted_blueprints": total,
                 "acceptance_rate": round(total / n, 3) if n else None,
                 "rejections_by_stage": dict(sorted(self.rejections.items())),
-                "committee": {"size": self.committee_size, "rule": self.acceptance,
-                              "votes": self.reviewer_votes},
+                "committee": {
+                    "size": self.committee_size,
+                    "rule": self.acceptance,
+                    "votes": self.reviewer_votes,
+                },
             },
             "feedback": {
                 "max_rounds": self.max_rounds,
-                "accepted_first_round": first, "accepted_after_feedback": total - first,
+                "accepted_first_round": first,
+                "accepted_after_feedback": total - first,
                 "success_without_feedback": round(first / n, 3) if n else None,
                 "success_with_feedback": round(total / n, 3) if n else None,
                 "gain": round((total - first) / n, 3) if n else None,
             },
-            "recombination": {"tried": c.get("recombination_tried", 0),
-                              "accepted": c.get("recombination_accepted", 0)},
+            "recombination": {
+                "tried": c.get("recombination_tried", 0),
+                "accepted": c.get("recombination_accepted", 0),
+            },
             "phase2": {
-                "blueprints": p2b, "episodes": p2e,
+                "blueprints": p2b,
+                "episodes": p2e,
                 "episodes_accepted": c.get("phase2_episodes_accepted", 0),
                 "trajectories": traj,
                 "success_rate": round(traj / p2b, 3) if p2b else None,
                 "episode_success_rate": round(c.get("phase2_episodes_accepted", 0) / p2e, 3)
-                if p2e else None,
+                if p2e
+                else None,
             },
             "wall_seconds": self.wall_seconds,
         }
 
     def table(self) -> str:
         s = self.finish()
-        lines = [f"APIGen-MT report ({self.domain}, source={self.source})",
-                 f"{'stage':<12}{'entered':>8}{'passed':>8}{'rate':>8}"]
+        lines = [
+            f"APIGen-MT report ({self.domain}, source={self.source})",
+            f"{'stage':<12}{'entered':>8}{'passed':>8}{'rate':>8}",
+        ]
         for name, v in s["phase1"]["stages"].items():
             rate = "-" if v["rate"] is None else f"{v['rate']:.2f}"
             lines.append(f"{name:<12}{v['entered']:>8}{v['passed']:>8}{rate:>8}")
         f = s["feedback"]
         p = s["phase2"]
-        lines += [f"accepted blueprints: {s['phase1']['accepted_blueprints']}/{self.attempts}"
-                  f" (first round {f['accepted_first_round']}, after feedback "
-                  f"{f['accepted_after_feedback']}; gain {f['gain']})",
-                  f"recombined: {s['recombination']['accepted']}/{s['recombination']['tried']}",
-                  f"phase 2: {p['trajectories']} trajectories from {p['blueprints']} blueprints "
-                  f"({p['episodes_accepted']}/{p['episodes']} episodes passed)"]
+        lines += [
+            f"accepted blueprints: {s['phase1']['accepted_blueprints']}/{self.attempts}"
+            f" (first round {f['accepted_first_round']}, after feedback "
+            f"{f['accepted_after_feedback']}; gain {f['gain']})",
+            f"recombined: {s['recombination']['accepted']}/{s['recombination']['tried']}",
+            f"phase 2: {p['trajectories']} trajectories from {p['blueprints']} blueprints "
+            f"({p['episodes_accepted']}/{p['episodes']} episodes passed)",
+        ]
         return "\n".join(lines)

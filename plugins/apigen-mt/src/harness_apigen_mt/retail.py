@@ -16,12 +16,20 @@ from harness_apigen_mt.calc import calculate
 from harness_apigen_mt.toolkit import Tool, ToolError, obj, string, strings
 
 ORDER_ID = "The order id, starting with '#', such as '#W0000000'."
-PAYMENT_ID = "A payment method id of the user, such as 'credit_card_0000000' or 'gift_card_0000000'."
+PAYMENT_ID = (
+    "A payment method id of the user, such as 'credit_card_0000000' or 'gift_card_0000000'."
+)
 CANCEL_REASONS = ("no longer needed", "ordered by mistake")
 _ADDRESS_KEYS = ("address1", "address2", "city", "country", "state", "zip")
-_ORDER_OPTIONAL = ("cancel_reason", "exchange_items", "exchange_new_items",
-                   "exchange_payment_method_id", "exchange_price_difference", "return_items",
-                   "return_payment_method_id")
+_ORDER_OPTIONAL = (
+    "cancel_reason",
+    "exchange_items",
+    "exchange_new_items",
+    "exchange_payment_method_id",
+    "exchange_price_difference",
+    "return_items",
+    "return_payment_method_id",
+)
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -42,34 +50,61 @@ def _payment_method(p: dict[str, Any]) -> dict[str, Any]:
 
 def normalize(db: dict[str, Any]) -> dict[str, Any]:
     products = {
-        pid: {"name": p["name"], "product_id": p["product_id"], "variants": {
-            vid: {"item_id": v["item_id"], "options": dict(v["options"]),
-                  "available": bool(v["available"]), "price": float(v["price"])}
-            for vid, v in p["variants"].items()}}
+        pid: {
+            "name": p["name"],
+            "product_id": p["product_id"],
+            "variants": {
+                vid: {
+                    "item_id": v["item_id"],
+                    "options": dict(v["options"]),
+                    "available": bool(v["available"]),
+                    "price": float(v["price"]),
+                }
+                for vid, v in p["variants"].items()
+            },
+        }
         for pid, p in db["products"].items()
     }
     users = {
-        uid: {"user_id": u["user_id"], "name": {"first_name": u["name"]["first_name"],
-                                                  "last_name": u["name"]["last_name"]},
-              "address": _address(u["address"]), "email": u["email"],
-              "payment_methods": {k: _payment_method(p) for k, p in u["payment_methods"].items()},
-              "orders": list(u["orders"])}
+        uid: {
+            "user_id": u["user_id"],
+            "name": {"first_name": u["name"]["first_name"], "last_name": u["name"]["last_name"]},
+            "address": _address(u["address"]),
+            "email": u["email"],
+            "payment_methods": {k: _payment_method(p) for k, p in u["payment_methods"].items()},
+            "orders": list(u["orders"]),
+        }
         for uid, u in db["users"].items()
     }
     orders = {}
     for oid, o in db["orders"].items():
         order = {
-            "order_id": o["order_id"], "user_id": o["user_id"], "address": _address(o["address"]),
-            "items": [{"name": i["name"], "product_id": i["product_id"], "item_id": i["item_id"],
-                       "price": float(i["price"]), "options": dict(i["options"])}
-                      for i in o["items"]],
+            "order_id": o["order_id"],
+            "user_id": o["user_id"],
+            "address": _address(o["address"]),
+            "items": [
+                {
+                    "name": i["name"],
+                    "product_id": i["product_id"],
+                    "item_id": i["item_id"],
+                    "price": float(i["price"]),
+                    "options": dict(i["options"]),
+                }
+                for i in o["items"]
+            ],
             "status": o["status"],
-            "fulfillments": [{"tracking_id": list(f["tracking_id"]), "item_ids": list(f["item_ids"])}
-                             for f in o["fulfillments"]],
-            "payment_history": [{"transaction_type": p["transaction_type"],
-                                 "amount": float(p["amount"]),
-                                 "payment_method_id": p["payment_method_id"]}
-                                for p in o["payment_history"]],
+            "fulfillments": [
+                {"tracking_id": list(f["tracking_id"]), "item_ids": list(f["item_ids"])}
+                for f in o["fulfillments"]
+            ],
+            "payment_history": [
+                {
+                    "transaction_type": p["transaction_type"],
+                    "amount": float(p["amount"]),
+                    "payment_method_id": p["payment_method_id"],
+                }
+                for p in o["payment_history"]
+            ],
         }
         for key in _ORDER_OPTIONAL:
             order[key] = o.get(key)
@@ -136,9 +171,11 @@ def find_user_id_by_email(db: dict[str, Any], email: str) -> str:
 
 def find_user_id_by_name_zip(db: dict[str, Any], first_name: str, last_name: str, zip: str) -> str:
     for uid, u in db["users"].items():
-        if (u["name"]["first_name"].lower() == first_name.lower()
-                and u["name"]["last_name"].lower() == last_name.lower()
-                and u["address"]["zip"] == zip):
+        if (
+            u["name"]["first_name"].lower() == first_name.lower()
+            and u["name"]["last_name"].lower() == last_name.lower()
+            and u["address"]["zip"] == zip
+        ):
             return uid
     raise ToolError("User not found")
 
@@ -175,8 +212,13 @@ def cancel_pending_order(db: dict[str, Any], order_id: str, reason: str) -> dict
         raise ToolError("Invalid reason")
     refunds = []
     for payment in order["payment_history"]:
-        refunds.append({"transaction_type": "refund", "amount": payment["amount"],
-                        "payment_method_id": payment["payment_method_id"]})
+        refunds.append(
+            {
+                "transaction_type": "refund",
+                "amount": payment["amount"],
+                "payment_method_id": payment["payment_method_id"],
+            }
+        )
         method = _method(db, order["user_id"], payment["payment_method_id"])
         if method["source"] == "gift_card":
             method["balance"] = round(method["balance"] + payment["amount"], 2)
@@ -186,8 +228,13 @@ def cancel_pending_order(db: dict[str, Any], order_id: str, reason: str) -> dict
     return order
 
 
-def _price_difference(db: dict[str, Any], order: dict[str, Any], item_ids: list[str],
-                      new_item_ids: list[str], forbid_same: bool) -> tuple[float, dict[str, Any]]:
+def _price_difference(
+    db: dict[str, Any],
+    order: dict[str, Any],
+    item_ids: list[str],
+    new_item_ids: list[str],
+    forbid_same: bool,
+) -> tuple[float, dict[str, Any]]:
     diff: float = 0
     variant: dict[str, Any] = {}
     for item_id, new_id in zip(item_ids, new_item_ids, strict=False):
@@ -203,9 +250,13 @@ def _price_difference(db: dict[str, Any], order: dict[str, Any], item_ids: list[
     return diff, variant
 
 
-def exchange_delivered_order_items(db: dict[str, Any], order_id: str, item_ids: list[str],
-                                   new_item_ids: list[str], payment_method_id: str
-                                   ) -> dict[str, Any]:
+def exchange_delivered_order_items(
+    db: dict[str, Any],
+    order_id: str,
+    item_ids: list[str],
+    new_item_ids: list[str],
+    payment_method_id: str,
+) -> dict[str, Any]:
     order = _order(db, order_id)
     if order["status"] != "delivered":
         raise ToolError("Non-delivered order cannot be exchanged")
@@ -227,18 +278,37 @@ def exchange_delivered_order_items(db: dict[str, Any], order_id: str, item_ids: 
     return order
 
 
-def modify_pending_order_address(db: dict[str, Any], order_id: str, address1: str, address2: str,
-                                 city: str, state: str, country: str, zip: str) -> dict[str, Any]:
+def modify_pending_order_address(
+    db: dict[str, Any],
+    order_id: str,
+    address1: str,
+    address2: str,
+    city: str,
+    state: str,
+    country: str,
+    zip: str,
+) -> dict[str, Any]:
     order = _order(db, order_id)
     if "pending" not in order["status"]:
         raise ToolError("Non-pending order cannot be modified")
-    order["address"] = {"address1": address1, "address2": address2, "city": city,
-                        "country": country, "state": state, "zip": zip}
+    order["address"] = {
+        "address1": address1,
+        "address2": address2,
+        "city": city,
+        "country": country,
+        "state": state,
+        "zip": zip,
+    }
     return order
 
 
-def modify_pending_order_items(db: dict[str, Any], order_id: str, item_ids: list[str],
-                               new_item_ids: list[str], payment_method_id: str) -> dict[str, Any]:
+def modify_pending_order_items(
+    db: dict[str, Any],
+    order_id: str,
+    item_ids: list[str],
+    new_item_ids: list[str],
+    payment_method_id: str,
+) -> dict[str, Any]:
     order = _order(db, order_id)
     if order["status"] != "pending":
         raise ToolError("Non-pending order cannot be modified")
@@ -251,9 +321,13 @@ def modify_pending_order_items(db: dict[str, Any], order_id: str, item_ids: list
     method = _method(db, order["user_id"], payment_method_id)
     if method["source"] == "gift_card" and method["balance"] < diff:
         raise ToolError("Insufficient gift card balance to pay for the new item")
-    order["payment_history"].append({
-        "transaction_type": "payment" if diff > 0 else "refund",
-        "amount": float(abs(diff)), "payment_method_id": payment_method_id})
+    order["payment_history"].append(
+        {
+            "transaction_type": "payment" if diff > 0 else "refund",
+            "amount": float(abs(diff)),
+            "payment_method_id": payment_method_id,
+        }
+    )
     if method["source"] == "gift_card":
         method["balance"] = round(method["balance"] - diff, 2)
     # tau2 quirk kept for compatibility: every modified item takes the price and options of the
@@ -269,8 +343,9 @@ def modify_pending_order_items(db: dict[str, Any], order_id: str, item_ids: list
     return order
 
 
-def modify_pending_order_payment(db: dict[str, Any], order_id: str, payment_method_id: str
-                                 ) -> dict[str, Any]:
+def modify_pending_order_payment(
+    db: dict[str, Any], order_id: str, payment_method_id: str
+) -> dict[str, Any]:
     order = _order(db, order_id)
     if "pending" not in order["status"]:
         raise ToolError("Non-pending order cannot be modified")
@@ -284,10 +359,16 @@ def modify_pending_order_payment(db: dict[str, Any], order_id: str, payment_meth
     amount = history[0]["amount"]
     if method["source"] == "gift_card" and method["balance"] < amount:
         raise ToolError("Insufficient gift card balance to pay for the order")
-    history.extend([
-        {"transaction_type": "payment", "amount": amount, "payment_method_id": payment_method_id},
-        {"transaction_type": "refund", "amount": amount, "payment_method_id": old_id},
-    ])
+    history.extend(
+        [
+            {
+                "transaction_type": "payment",
+                "amount": amount,
+                "payment_method_id": payment_method_id,
+            },
+            {"transaction_type": "refund", "amount": amount, "payment_method_id": old_id},
+        ]
+    )
     if method["source"] == "gift_card":
         method["balance"] = round(method["balance"] - amount, 2)
     old = _method(db, order["user_id"], old_id)
@@ -296,22 +377,39 @@ def modify_pending_order_payment(db: dict[str, Any], order_id: str, payment_meth
     return order
 
 
-def modify_user_address(db: dict[str, Any], user_id: str, address1: str, address2: str, city: str,
-                        state: str, country: str, zip: str) -> dict[str, Any]:
+def modify_user_address(
+    db: dict[str, Any],
+    user_id: str,
+    address1: str,
+    address2: str,
+    city: str,
+    state: str,
+    country: str,
+    zip: str,
+) -> dict[str, Any]:
     user = _user(db, user_id)
-    user["address"] = {"address1": address1, "address2": address2, "city": city,
-                       "country": country, "state": state, "zip": zip}
+    user["address"] = {
+        "address1": address1,
+        "address2": address2,
+        "city": city,
+        "country": country,
+        "state": state,
+        "zip": zip,
+    }
     return user
 
 
-def return_delivered_order_items(db: dict[str, Any], order_id: str, item_ids: list[str],
-                                 payment_method_id: str) -> dict[str, Any]:
+def return_delivered_order_items(
+    db: dict[str, Any], order_id: str, item_ids: list[str], payment_method_id: str
+) -> dict[str, Any]:
     order = _order(db, order_id)
     if order["status"] != "delivered":
         raise ToolError("Non-delivered order cannot be returned")
     method = _method(db, order["user_id"], payment_method_id)
-    if (method["source"] != "gift_card"
-            and payment_method_id != order["payment_history"][0]["payment_method_id"]):
+    if (
+        method["source"] != "gift_card"
+        and payment_method_id != order["payment_history"][0]["payment_method_id"]
+    ):
         raise ToolError("Payment method should be the original payment method")
     if _count_ok(order, item_ids) is not None:
         raise ToolError("Some item not found")
@@ -323,79 +421,159 @@ def return_delivered_order_items(db: dict[str, Any], order_id: str, item_ids: li
 
 # --------------------------------------------------------------------------- the tool table
 
-_ADDR = {"address1": string("First address line, such as '123 Main St'."),
-         "address2": string("Second address line, such as 'Apt 1', or ''."),
-         "city": string("City."), "state": string("State, such as 'CA'."),
-         "country": string("Country, such as 'USA'."), "zip": string("Zip code, such as '12345'.")}
+_ADDR = {
+    "address1": string("First address line, such as '123 Main St'."),
+    "address2": string("Second address line, such as 'Apt 1', or ''."),
+    "city": string("City."),
+    "state": string("State, such as 'CA'."),
+    "country": string("Country, such as 'USA'."),
+    "zip": string("Zip code, such as '12345'."),
+}
 _CONFIRM = " Ask the user for an explicit yes before calling it."
 
 TOOLS: list[Tool] = [
-    Tool("calculate", "Evaluate an arithmetic expression (numbers, + - * /, parentheses).",
-         obj({"expression": string("The expression, such as '2 + 2'.")}), "generic", calculate),
-    Tool("cancel_pending_order",
-         "Cancel a pending order and refund its payments (gift cards at once, other methods in "
-         "5-7 business days). Returns the order." + _CONFIRM,
-         obj({"order_id": string(ORDER_ID),
-              "reason": string("Either 'no longer needed' or 'ordered by mistake'.")}),
-         "write", cancel_pending_order),
-    Tool("exchange_delivered_order_items",
-         "Exchange items of a delivered order for other variants of the same products; allowed "
-         "once per order. The price difference is charged or refunded to the payment method. "
-         "Returns the order." + _CONFIRM,
-         obj({"order_id": string(ORDER_ID),
-              "item_ids": strings("Item ids to exchange (repeats allowed)."),
-              "new_item_ids": strings("New item ids, position by position, same product."),
-              "payment_method_id": string(PAYMENT_ID)}),
-         "write", exchange_delivered_order_items),
-    Tool("find_user_id_by_name_zip",
-         "Look a user id up by first name, last name and zip code (use when email is unknown).",
-         obj({"first_name": string("First name, such as 'John'."),
-              "last_name": string("Last name, such as 'Doe'."),
-              "zip": string("Zip code, such as '12345'.")}),
-         "read", find_user_id_by_name_zip),
-    Tool("find_user_id_by_email", "Look a user id up by email address.",
-         obj({"email": string("Email, such as 'someone@example.com'.")}),
-         "read", find_user_id_by_email),
-    Tool("get_order_details", "Status and details of an order.",
-         obj({"order_id": string(ORDER_ID)}), "read", get_order_details),
-    Tool("get_product_details", "A product and all its variants (item ids, options, prices).",
-         obj({"product_id": string("The product id, such as '6086499569' (not an item id).")}),
-         "read", get_product_details),
-    Tool("get_user_details", "A user's profile: name, address, email, payment methods, orders.",
-         obj({"user_id": string("The user id, such as 'sara_doe_496'.")}),
-         "read", get_user_details),
-    Tool("list_all_product_types", "Names and product ids of all 50 product types, as JSON.",
-         obj({}), "read", list_all_product_types),
-    Tool("modify_pending_order_address",
-         "Change the shipping address of a pending order. Returns the order." + _CONFIRM,
-         obj({"order_id": string(ORDER_ID), **_ADDR}), "write", modify_pending_order_address),
-    Tool("modify_pending_order_items",
-         "Swap items of a pending order for other variants of the same products; allowed once "
-         "per order. The price difference is charged or refunded to the payment method. "
-         "Returns the order." + _CONFIRM,
-         obj({"order_id": string(ORDER_ID),
-              "item_ids": strings("Item ids to modify (repeats allowed)."),
-              "new_item_ids": strings("New item ids, position by position, same product."),
-              "payment_method_id": string(PAYMENT_ID)}),
-         "write", modify_pending_order_items),
-    Tool("modify_pending_order_payment",
-         "Pay a pending order with another of the user's payment methods. Returns the order."
-         + _CONFIRM,
-         obj({"order_id": string(ORDER_ID), "payment_method_id": string(PAYMENT_ID)}),
-         "write", modify_pending_order_payment),
-    Tool("modify_user_address", "Change a user's default address. Returns the user." + _CONFIRM,
-         obj({"user_id": string("The user id, such as 'sara_doe_496'."), **_ADDR}),
-         "write", modify_user_address),
-    Tool("return_delivered_order_items",
-         "Request the return of items of a delivered order; the refund goes to the original "
-         "payment method or a gift card. Returns the order." + _CONFIRM,
-         obj({"order_id": string(ORDER_ID),
-              "item_ids": strings("Item ids to return (repeats allowed)."),
-              "payment_method_id": string(PAYMENT_ID)}),
-         "write", return_delivered_order_items),
-    Tool("transfer_to_human_agents",
-         "Hand the user over to a human agent with a summary; only when the user asks for one or "
-         "the request cannot be handled under the policy with these tools.",
-         obj({"summary": string("A summary of the user's issue.")}),
-         "generic", transfer_to_human_agents),
+    Tool(
+        "calculate",
+        "Evaluate an arithmetic expression (numbers, + - * /, parentheses).",
+        obj({"expression": string("The expression, such as '2 + 2'.")}),
+        "generic",
+        calculate,
+    ),
+    Tool(
+        "cancel_pending_order",
+        "Cancel a pending order and refund its payments (gift cards at once, other methods in "
+        "5-7 business days). Returns the order." + _CONFIRM,
+        obj(
+            {
+                "order_id": string(ORDER_ID),
+                "reason": string("Either 'no longer needed' or 'ordered by mistake'."),
+            }
+        ),
+        "write",
+        cancel_pending_order,
+    ),
+    Tool(
+        "exchange_delivered_order_items",
+        "Exchange items of a delivered order for other variants of the same products; allowed "
+        "once per order. The price difference is charged or refunded to the payment method. "
+        "Returns the order." + _CONFIRM,
+        obj(
+            {
+                "order_id": string(ORDER_ID),
+                "item_ids": strings("Item ids to exchange (repeats allowed)."),
+                "new_item_ids": strings("New item ids, position by position, same product."),
+                "payment_method_id": string(PAYMENT_ID),
+            }
+        ),
+        "write",
+        exchange_delivered_order_items,
+    ),
+    Tool(
+        "find_user_id_by_name_zip",
+        "Look a user id up by first name, last name and zip code (use when email is unknown).",
+        obj(
+            {
+                "first_name": string("First name, such as 'John'."),
+                "last_name": string("Last name, such as 'Doe'."),
+                "zip": string("Zip code, such as '12345'."),
+            }
+        ),
+        "read",
+        find_user_id_by_name_zip,
+    ),
+    Tool(
+        "find_user_id_by_email",
+        "Look a user id up by email address.",
+        obj({"email": string("Email, such as 'someone@example.com'.")}),
+        "read",
+        find_user_id_by_email,
+    ),
+    Tool(
+        "get_order_details",
+        "Status and details of an order.",
+        obj({"order_id": string(ORDER_ID)}),
+        "read",
+        get_order_details,
+    ),
+    Tool(
+        "get_product_details",
+        "A product and all its variants (item ids, options, prices).",
+        obj({"product_id": string("The product id, such as '6086499569' (not an item id).")}),
+        "read",
+        get_product_details,
+    ),
+    Tool(
+        "get_user_details",
+        "A user's profile: name, address, email, payment methods, orders.",
+        obj({"user_id": string("The user id, such as 'sara_doe_496'.")}),
+        "read",
+        get_user_details,
+    ),
+    Tool(
+        "list_all_product_types",
+        "Names and product ids of all 50 product types, as JSON.",
+        obj({}),
+        "read",
+        list_all_product_types,
+    ),
+    Tool(
+        "modify_pending_order_address",
+        "Change the shipping address of a pending order. Returns the order." + _CONFIRM,
+        obj({"order_id": string(ORDER_ID), **_ADDR}),
+        "write",
+        modify_pending_order_address,
+    ),
+    Tool(
+        "modify_pending_order_items",
+        "Swap items of a pending order for other variants of the same products; allowed once "
+        "per order. The price difference is charged or refunded to the payment method. "
+        "Returns the order." + _CONFIRM,
+        obj(
+            {
+                "order_id": string(ORDER_ID),
+                "item_ids": strings("Item ids to modify (repeats allowed)."),
+                "new_item_ids": strings("New item ids, position by position, same product."),
+                "payment_method_id": string(PAYMENT_ID),
+            }
+        ),
+        "write",
+        modify_pending_order_items,
+    ),
+    Tool(
+        "modify_pending_order_payment",
+        "Pay a pending order with another of the user's payment methods. Returns the order."
+        + _CONFIRM,
+        obj({"order_id": string(ORDER_ID), "payment_method_id": string(PAYMENT_ID)}),
+        "write",
+        modify_pending_order_payment,
+    ),
+    Tool(
+        "modify_user_address",
+        "Change a user's default address. Returns the user." + _CONFIRM,
+        obj({"user_id": string("The user id, such as 'sara_doe_496'."), **_ADDR}),
+        "write",
+        modify_user_address,
+    ),
+    Tool(
+        "return_delivered_order_items",
+        "Request the return of items of a delivered order; the refund goes to the original "
+        "payment method or a gift card. Returns the order." + _CONFIRM,
+        obj(
+            {
+                "order_id": string(ORDER_ID),
+                "item_ids": strings("Item ids to return (repeats allowed)."),
+                "payment_method_id": string(PAYMENT_ID),
+            }
+        ),
+        "write",
+        return_delivered_order_items,
+    ),
+    Tool(
+        "transfer_to_human_agents",
+        "Hand the user over to a human agent with a summary; only when the user asks for one or "
+        "the request cannot be handled under the policy with these tools.",
+        obj({"summary": string("A summary of the user's issue.")}),
+        "generic",
+        transfer_to_human_agents,
+    ),
 ]

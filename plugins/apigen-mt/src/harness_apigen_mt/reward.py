@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from harness.schemas import Message
-
 from harness_apigen_mt.domain import Domain, db_hash, execute
 
 
@@ -31,16 +30,28 @@ def gold_hash(domain: Domain, actions: Iterable[Any]) -> str:
 def outputs_found(outputs: list[str], messages: list[Message]) -> dict[str, bool]:
     """Each expected output -> whether some assistant reply contains it (case-insensitive, commas
     removed from the reply), as tau2-bench checks communicate_info."""
-    replies = [m.content.lower().replace(",", "") for m in messages
-               if m.role == "assistant" and m.content]
+    replies = [
+        m.content.lower().replace(",", "") for m in messages if m.role == "assistant" and m.content
+    ]
     return {o: any(o.lower() in r for r in replies) for o in outputs}
 
 
-def reward(domain: Domain, actions: Iterable[Any], outputs: list[str], final_hash: str,
-           messages: list[Message]) -> dict[str, Any]:
+def reward(
+    domain: Domain,
+    actions: Iterable[Any],
+    outputs: list[str],
+    final_hash: str,
+    messages: list[Message],
+) -> dict[str, Any]:
     expected = gold_hash(domain, actions)
     found = outputs_found(outputs, messages)
     db_ok = expected == final_hash
     out_ok = all(found.values())
-    return {"reward": 1.0 if db_ok and out_ok else 0.0, "db_match": db_ok, "outputs_match": out_ok,
-            "outputs_found": found, "gold_hash": expected, "final_hash": final_hash}
+    return {
+        "reward": 1.0 if db_ok and out_ok else 0.0,
+        "db_match": db_ok,
+        "outputs_match": out_ok,
+        "outputs_found": found,
+        "gold_hash": expected,
+        "final_hash": final_hash,
+    }

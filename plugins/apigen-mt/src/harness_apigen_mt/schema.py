@@ -63,8 +63,12 @@ class TauTask(_Open):
         ins = self.user_scenario.instructions
         if isinstance(ins, str):
             return ins
-        parts = [("Reason for calling", ins.reason_for_call), ("Known info", ins.known_info),
-                 ("Unknown info", ins.unknown_info), ("Instructions", ins.task_instructions)]
+        parts = [
+            ("Reason for calling", ins.reason_for_call),
+            ("Known info", ins.known_info),
+            ("Unknown info", ins.unknown_info),
+            ("Instructions", ins.task_instructions),
+        ]
         return "\n".join(f"{k}: {v}" for k, v in parts if v)
 
 
@@ -107,8 +111,9 @@ class Blueprint(BaseModel):
     outputs: list[str] = Field(default_factory=list, description="Facts the agent must say (o_gt).")
     user_id: str | None = Field(default=None, description="The user the task is about.")
     persona: str | None = Field(default=None, description="Persona the simulated human plays.")
-    origin: str = Field(default="generated",
-                        description="'generated', 'recombined' or 'tau2-tasks' (ground truth).")
+    origin: str = Field(
+        default="generated", description="'generated', 'recombined' or 'tau2-tasks' (ground truth)."
+    )
     parents: list[str] = Field(default_factory=list, description="Recombined from these ids.")
 
 
@@ -116,10 +121,14 @@ BLUEPRINT_REPLY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "intent": {"type": "string"},
-        "actions": {"type": "array", "items": {
-            "type": "object",
-            "properties": {"name": {"type": "string"}, "arguments": {"type": "object"}},
-            "required": ["name", "arguments"]}},
+        "actions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "arguments": {"type": "object"}},
+                "required": ["name", "arguments"],
+            },
+        },
         "outputs": {"type": "array", "items": {"type": "string"}},
     },
     "required": ["intent", "actions", "outputs"],
@@ -127,5 +136,9 @@ BLUEPRINT_REPLY_SCHEMA: dict[str, Any] = {
 
 
 if __name__ == "__main__":
-    print(json.dumps({"blueprint": Blueprint.model_json_schema(),
-                      "tau2-task": TauTask.model_json_schema()}, indent=2))
+    print(
+        json.dumps(
+            {"blueprint": Blueprint.model_json_schema(), "tau2-task": TauTask.model_json_schema()},
+            indent=2,
+        )
+    )

@@ -17,18 +17,20 @@ from harness.context import SolveContext
 from harness.metric import Metric
 from harness.schemas import Sample, SampleRecord, Score, SolveOutput
 from harness.task import Task
-
 from harness_apigen_mt.domain import TAU2_DATA_VERSION, load_domain
-from harness_apigen_mt.episode import run_episode
 from harness_apigen_mt.environment import AirlineEnvironment, RetailEnvironment
+from harness_apigen_mt.episode import run_episode
 from harness_apigen_mt.reward import reward
 from harness_apigen_mt.users import LLMUser
 
 
 class TauOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    data_dir: str | None = Field(default=None, description="tau2 domains directory holding "
-                                 "<domain>/{db.json,policy.md,tasks.json}; default: bundled.")
+    data_dir: str | None = Field(
+        default=None,
+        description="tau2 domains directory holding "
+        "<domain>/{db.json,policy.md,tasks.json}; default: bundled.",
+    )
     task_ids: list[str] | None = Field(default=None, description="Only these tau2 task ids.")
     max_steps: int = Field(default=30, ge=1, le=200, description="Agent model calls per episode.")
     max_user_turns: int = Field(default=15, ge=1, le=100, description="User turns per episode.")
@@ -37,8 +39,13 @@ class TauOptions(BaseModel):
 
 def _score_parts(sample: Sample, output: SolveOutput) -> dict[str, Any]:
     domain = load_domain(sample.metadata["domain"], sample.metadata.get("data_dir"))
-    return reward(domain, sample.target["actions"], sample.target["outputs"],
-                  output.metadata.get("final_hash", ""), output.messages)
+    return reward(
+        domain,
+        sample.target["actions"],
+        sample.target["outputs"],
+        output.metadata.get("final_hash", ""),
+        output.messages,
+    )
 
 
 class Reward(Metric):
@@ -47,9 +54,12 @@ class Reward(Metric):
 
     def score(self, sample: Sample, output: SolveOutput) -> Score:
         r = _score_parts(sample, output)
-        return Score(value=r["reward"], explanation=f"db_match={r['db_match']} "
-                     f"outputs={r['outputs_found']} stop={output.metadata.get('stop_reason')}",
-                     metadata={k: r[k] for k in ("db_match", "outputs_match", "outputs_found")})
+        return Score(
+            value=r["reward"],
+            explanation=f"db_match={r['db_match']} "
+            f"outputs={r['outputs_found']} stop={output.metadata.get('stop_reason')}",
+            metadata={k: r[k] for k in ("db_match", "outputs_match", "outputs_found")},
+        )
 
 
 class DbMatch(Metric):
@@ -76,24 +86,43 @@ class TauTaskBase(Task):
                 continue
             acts = [{"name": a.name, "arguments": a.arguments} for a in t.actions()]
             n_write = sum(a["name"] in writes for a in acts)
-            yield Sample(id=t.id, input=t.instruction_text(),
-                         target={"actions": acts, "outputs": t.outputs()},
-                         metadata={"domain": self.domain_name, "data_dir": o.data_dir,
-                                   "kind": "write" if n_write else "read-only",
-                                   "write_actions": n_write, "tau2_data": TAU2_DATA_VERSION})
+            yield Sample(
+                id=t.id,
+                input=t.instruction_text(),
+                target={"actions": acts, "outputs": t.outputs()},
+                metadata={
+                    "domain": self.domain_name,
+                    "data_dir": o.data_dir,
+                    "kind": "write" if n_write else "read-only",
+                    "write_actions": n_write,
+                    "tau2_data": TAU2_DATA_VERSION,
+                },
+            )
 
     async def solve(self, sample: Sample, ctx: SolveContext) -> SolveOutput:
         o: TauOptions = self.options
         env = ctx.environment(self.env_name, data_dir=o.data_dir)
-        user = LLMUser(ctx.role("user"), str(sample.input), best_of=o.user_best_of,
-                       critic=ctx.role("user-critic") if o.user_best_of > 1 else None)
+        user = LLMUser(
+            ctx.role("user"),
+            str(sample.input),
+            best_of=o.user_best_of,
+            critic=ctx.role("user-critic") if o.user_best_of > 1 else None,
+        )
         ep = await run_episode(ctx.model, env, user, o.max_steps, o.max_user_turns)
-        last = next((m.content for m in reversed(ep.messages)
-                     if m.role == "assistant" and m.content), "")
-        return SolveOutput(completion=last, messages=ep.messages,
-                           metadata={"final_hash": ep.final_hash, "stop_reason": ep.stop_reason,
-                                     "steps": ep.steps, "user_turns": ep.user_turns,
-                                     "calls": ep.calls})
+        last = next(
+            (m.content for m in reversed(ep.messages) if m.role == "assistant" and m.content), ""
+        )
+        return SolveOutput(
+            completion=last,
+            messages=ep.messages,
+            metadata={
+                "final_hash": ep.final_hash,
+                "stop_reason": ep.stop_reason,
+                "steps": ep.steps,
+                "user_turns": ep.user_turns,
+                "calls": ep.calls,
+            },
+        )
 
     def metrics(self) -> list[Metric]:
         return [Reward(), DbMatch()]
@@ -111,8 +140,10 @@ class TauTaskBase(Task):
             return None
         calls = record.output.metadata.get("calls", [])
         shown = "; ".join(f"{c['name']}{' (error)' if c.get('error') else ''}" for c in calls)
-        return (f"stop: {record.output.metadata.get('stop_reason')}, steps: "
-                f"{record.output.metadata.get('steps')}\ncalls: {shown or '(none)'}")
+        return (
+            f"stop: {record.output.metadata.get('stop_reason')}, steps: "
+            f"{record.output.metadata.get('steps')}\ncalls: {shown or '(none)'}"
+        )
 
 
 class TauRetail(TauTaskBase):
@@ -127,5 +158,3 @@ class TauAirline(TauTaskBase):
     description = "tau-bench airline: simulated user, agent with tools and policy, pass^k."
     domain_name = "airline"
     env_name = AirlineEnvironment.name
-
-

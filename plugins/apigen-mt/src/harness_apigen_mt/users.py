@@ -24,8 +24,8 @@ Your situation and goal:
 {persona}
 How to behave:
 - Write one short, natural message per turn, as a customer would.
-- Give details (name, zip code, email, order or reservation ids) only when the agent asks for them, \
-and only the ones written above. Never invent details that are not above.
+- Give details (name, zip code, email, order or reservation ids) only when the agent asks \
+for them, and only the ones written above. Never invent details that are not above.
 - Say clearly what you want; confirm with "yes" when the agent lists exactly the change you want.
 - When your goal is done, or it clearly cannot be done, write {stop} and nothing else."""
 
@@ -38,9 +38,15 @@ Score the candidate message from 0 (unfaithful: invents facts, acts as the agent
 class LLMUser(SimulatedUser):
     """A customer played by a model from an instruction (and an optional persona)."""
 
-    def __init__(self, model: ModelHandle, instruction: str, persona: str | None = None,
-                 best_of: int = 1, critic: ModelHandle | None = None, max_tokens: int = 96
-                 ) -> None:
+    def __init__(
+        self,
+        model: ModelHandle,
+        instruction: str,
+        persona: str | None = None,
+        best_of: int = 1,
+        critic: ModelHandle | None = None,
+        max_tokens: int = 96,
+    ) -> None:
         self.model = model
         self.instruction = instruction
         self.persona = persona
@@ -74,9 +80,14 @@ class LLMUser(SimulatedUser):
             text = (await self.model.generate(prompt, max_tokens=self.max_tokens)).text
             scores: list[float] = []
         else:
-            cands = [(await self.model.generate(prompt, max_tokens=self.max_tokens,
-                                                temperature=0.8, seed=i)).text
-                     for i in range(self.best_of)]
+            cands = [
+                (
+                    await self.model.generate(
+                        prompt, max_tokens=self.max_tokens, temperature=0.8, seed=i
+                    )
+                ).text
+                for i in range(self.best_of)
+            ]
             scores = [await self._score(prompt, c) for c in cands]
             text = cands[max(range(len(cands)), key=lambda i: scores[i])]
         text = text.strip() or STOP
@@ -88,9 +99,15 @@ class LLMUser(SimulatedUser):
         judge = self.critic or self.model
         last = prompt[-1].content if prompt else ""
         reply = await judge.generate(
-            [Message(role="system", content=CRITIC_SYSTEM.format(instruction=self.instruction)),
-             Message(role="user", content=f"Agent said: {last}\nCandidate customer message: "
-                                          f"{candidate}\nScore 0-10:")],
-            max_tokens=4)
+            [
+                Message(role="system", content=CRITIC_SYSTEM.format(instruction=self.instruction)),
+                Message(
+                    role="user",
+                    content=f"Agent said: {last}\nCandidate customer message: "
+                    f"{candidate}\nScore 0-10:",
+                ),
+            ],
+            max_tokens=4,
+        )
         match = re.search(r"\d+(\.\d+)?", reply.text)
         return min(10.0, float(match.group(0))) if match else 0.0

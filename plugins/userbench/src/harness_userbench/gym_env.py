@@ -114,10 +114,21 @@ def make_env(
         def __init__(self) -> None:
             TravelGymCore.__init__(self, scenarios, user, rules, scenario_id)
             self.action_space = spaces.Text(max_length=4000)
+            count = spaces.Box(low=0, high=10_000, shape=(), dtype=int)
+            ratio = spaces.Box(low=0.0, high=1.0, shape=(), dtype=float)
             self.observation_space = spaces.Dict(
                 {
                     "task_description": spaces.Text(max_length=5000),
-                    "feedback": spaces.Text(max_length=100000),
+                    "goal": spaces.Text(max_length=500),
+                    "feedback": spaces.Text(max_length=100_000),
+                    "step_count": count,
+                    "episode_complete": spaces.Discrete(2),
+                    "total_preferences": count,
+                    "remaining_preferences": count,
+                    "elicitation_ratio": ratio,
+                    "active_elicited_preferences": count,
+                    "passive_elicited_preferences": count,
+                    "last_reward": spaces.Box(low=-10.0, high=10.0, shape=(), dtype=float),
                 }
             )
 

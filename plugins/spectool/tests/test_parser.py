@@ -36,7 +36,9 @@ def test_basic_call_and_thought() -> None:
 
 def test_python_literal_dict_is_accepted_without_eval() -> None:
     a = parse_action("Action: f with Action Input: {'a': True, 'b': None, 'c': (1, 2)}")
-    assert a.ok and a.arguments == {"a": True, "b": None, "c": (1, 2)}
+    assert a.ok and a.arguments == {"a": True, "b": None, "c": [1, 2]}
+    assert parse_action("Action: f with Action Input: {'a': {1, 2}}").error
+    assert parse_action("Action: f with Action Input: {'a': 1j}").error
     bad = parse_action("Action: f with Action Input: {'a': __import__('os').getcwd()}")
     assert not bad.ok and bad.name == "f"
 

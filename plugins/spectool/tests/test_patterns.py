@@ -187,3 +187,10 @@ def test_exact_answer_rules() -> None:
     assert exact_answer("Marrow Medical Devices.", "marrow  medical devices")
     assert not exact_answer("about 142 minutes", 142)
     assert exact_answer(True, True) and not exact_answer("yes", True)
+
+
+def test_finish_without_answer_key_uses_its_only_value() -> None:
+    step = {"step": 1, "kind": "finish", "name": "finish", "arguments": {"result": "Pixar"}}
+    assert analyse([step], TOOLS, [], "pixar", 1).scores["SR"] == 1.0
+    step["arguments"] = {"a": "Pixar", "b": 1}
+    assert analyse([step], TOOLS, [], "pixar", 1).scores["SR"] == 0.0

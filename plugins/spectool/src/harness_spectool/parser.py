@@ -75,6 +75,10 @@ def parse_arguments(text: str) -> tuple[dict[str, Any] | None, str | None]:
             return None, f"Action Input is not valid JSON ({type(exc).__name__})"
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
         return None, "Action Input must be an object with string keys"
+    try:  # keep only JSON values (a Python literal may hold sets, bytes, complex numbers)
+        value = json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError):
+        return None, "Action Input holds values that are not JSON"
     return value, None
 
 

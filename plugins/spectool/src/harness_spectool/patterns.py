@@ -124,7 +124,7 @@ def analyse(
             continue
         name, args = st.get("name") or "", st.get("arguments") or {}
         if kind == "finish":
-            finished, final = True, args.get("answer", st.get("raw_input"))
+            finished, final = True, finish_answer(args)
             break
         problems = check_call(tools, name, args)
         if problems.unknown_function:
@@ -187,6 +187,13 @@ def analyse(
         sr = sum(scores[p] for p in PATTERNS) / len(PATTERNS)
     scores["SR"] = sr
     return Analysis(counts, scores, events, finished, final, best_index, len(model_calls), correct)
+
+
+def finish_answer(args: dict[str, Any]) -> Any:
+    """The answer of a finish action: its "answer", else its only value, else None."""
+    if "answer" in args:
+        return args["answer"]
+    return next(iter(args.values())) if len(args) == 1 else None
 
 
 def exact_answer(given: Any, expected: Any) -> bool:

@@ -15,7 +15,14 @@ from harness.task import Task
 from harness_spectool.dataset import interleave, load_queries
 from harness_spectool.environment import env_name, tool_schemas
 from harness_spectool.loop import run_native, run_text
-from harness_spectool.patterns import PATTERNS, SCORE_ORDER, Analysis, analyse, spectool_gt
+from harness_spectool.patterns import (
+    PATTERNS,
+    SCORE_ORDER,
+    Analysis,
+    analyse,
+    finish_answer,
+    spectool_gt,
+)
 
 DESCRIPTIONS = {
     "SR": "Success rate: exact answer (goal_type 1), else mean of the 7 scores if finished.",
@@ -108,7 +115,7 @@ class SpecToolTask(Task):
         run = run_text if o.protocol == "text" else run_native
         messages, steps = await run(ctx.model, env, str(sample.input), o.max_steps, o.max_tokens)
         final = next((s for s in steps if s["kind"] == "finish"), None)
-        answer = None if final is None else final["arguments"].get("answer")
+        answer = None if final is None else finish_answer(final["arguments"])
         return SolveOutput(
             completion="" if answer is None else str(answer),
             messages=messages,

@@ -44,7 +44,7 @@ def test_user_failures_are_logged_apart_from_the_agent(scenario: Scenario) -> No
     assert outs[0].feedback == USER_FALLBACK and outs[0].reward == 0.0
     assert [f["role"] for f in ep.user_failures] == ["classify", "chat", "judge_search"]
     assert ep.agent_format_errors == 0 and ep.steps == 2
-    refusing = '{"type": 1, "preference_id": "", "response": "I\'m sorry, but I cannot."}'
+    refusing = '{"type": 1, "preference_id": "", "response": "Sorry, I\'m unable to assist."}'
     ep = Episode(scenario, model_user(refusing), Rules())
     run(ep, "[action] Hi!")
     assert ep.user_failures[0]["reason"] == "refusal"

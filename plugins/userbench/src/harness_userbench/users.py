@@ -253,7 +253,9 @@ CHAT_SYSTEM = (
     'with JSON only: {"response": "..."}.'
 )
 REFUSAL = re.compile(
-    r"\b(i can(no|')t (help|assist)|as an ai|i'm sorry, but i|i am unable)\b", re.I
+    r"\b(i can(no|')t (help|assist)|as an ai\b|i'm sorry, but i\b|i(?: am|'m) (unable|not able)"
+    r" to (help|assist))",
+    re.I,
 )
 
 

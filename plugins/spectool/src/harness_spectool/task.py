@@ -207,7 +207,8 @@ def report_record(task: Any, record: SampleRecord) -> str | None:
     steps = record.output.metadata.get("steps", [])
     for st in steps:
         if st.get("kind") == "format_error":
-            lines.append(f"  step {st.get('step')}: (unparsable) {st.get('error')}")
+            raw = " ".join(str(st.get("raw", "")).split())[:90]
+            lines.append(f"  step {st.get('step')}: (unparsable: {st.get('error')}) {raw!r}")
         else:
             lines.append(
                 f"  step {st.get('step')}: {st.get('name')}({st.get('arguments')})"

@@ -157,3 +157,19 @@ def test_bfcl_path_errors_are_clear(tmp_path) -> None:
         load_bfcl(["simple"], str(tmp_path))
     with pytest.raises(UserError, match="unknown BFCL category"):
         load_bfcl(["live"])
+
+
+def test_bfcl_path_reads_bfcl_files(tmp_path) -> None:
+    rows = load_bfcl(["parallel"])[:3]
+    (tmp_path / "possible_answer").mkdir()
+    q = "".join(
+        json.dumps({"id": r["id"], "question": r["question"], "function": r["function"]}) + "\n"
+        for r in rows
+    )
+    a = "".join(json.dumps({"id": r["id"], "ground_truth": r["ground_truth"]}) + "\n" for r in rows)
+    (tmp_path / "BFCL_v4_parallel.json").write_text(q)
+    (tmp_path / "possible_answer" / "BFCL_v4_parallel.json").write_text(a)
+    assert load_bfcl(["parallel"], str(tmp_path)) == rows
+    (tmp_path / "possible_answer" / "BFCL_v4_parallel.json").write_text(a.split("\n")[0])
+    with pytest.raises(UserError, match=rf"{rows[1]['id']}: field ground_truth"):
+        load_bfcl(["parallel"], str(tmp_path))

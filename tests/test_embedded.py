@@ -156,3 +156,36 @@ def test_cli_run_on_the_embedded_model(cli) -> None:  # type: ignore[no-untyped-
     recs = records(run_dir)
     assert len(recs) == 2 and all(r["status"] == "ok" for r in recs)
     assert all(r["usage"]["output_tokens"] > 0 and r["model_calls"] >= 1 for r in recs)
+
+
+def test_answers_do_not_depend_on_call_order_with_prefix_reuse(model: LlamaCppModel) -> None:
+    tool = ToolSpec(
+        name="add",
+        description="Add two integers.",
+        parameters={
+            "type": "object",
+            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+            "required": ["a", "b"],
+        },
+    )
+    agent = Message(role="system", content="You are a careful calculator assistant. " * 12)
+    user = Message(role="system", content="You play a customer who wants a sum. " * 12)
+    convs: list[tuple[list[Message], list[ToolSpec] | None]] = []
+    for i in range(3):
+        q = Message(role="user", content=f"What is {i} + {7 * i}?")
+        convs.append(([agent, q], [tool]))
+        convs.append(([user, q, Message(role="assistant", content="Let me check.")], None))
+
+    def run(order: list[int]) -> dict[int, tuple[str, list[str]]]:
+        out = {}
+        for k in order:
+            msgs, tools = convs[k]
+            r = _ask(model, msgs, tools, max_tokens=16)
+            out[k] = (r.text, [f"{c.name}{c.raw_arguments}" for c in r.tool_calls])
+        return out
+
+    forward = run(list(range(len(convs))))
+    backward = run(list(reversed(range(len(convs)))))
+    assert forward == backward
+    # the two system prompts alternate, each in its own context
+    assert len(model._pool) == 2

@@ -8,8 +8,10 @@ import socket
 import pytest
 
 
-@pytest.mark.skipif(os.environ.get("HARNESS_TEST_NETNS") != "1",
-                    reason="not started by scripts/test inside a network namespace")
+@pytest.mark.skipif(
+    os.environ.get("HARNESS_TEST_NETNS") != "1",
+    reason="not started by scripts/test inside a network namespace",
+)
 def test_outside_addresses_are_unreachable_and_loopback_works() -> None:
     s = socket.socket()
     s.settimeout(3)

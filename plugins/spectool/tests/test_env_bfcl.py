@@ -173,3 +173,15 @@ def test_bfcl_path_reads_bfcl_files(tmp_path) -> None:
     (tmp_path / "possible_answer" / "BFCL_v4_parallel.json").write_text(a.split("\n")[0])
     with pytest.raises(UserError, match=rf"{rows[1]['id']}: field ground_truth"):
         load_bfcl(["parallel"], str(tmp_path))
+
+
+def test_bfcl_answer_that_only_allows_omission() -> None:
+    from harness_spectool.bfcl import ground_truth
+    from harness_spectool.patterns import analyse
+
+    gt = ground_truth([{"area": {"base": [1], "unit": [""]}}])
+    steps = [{"step": 1, "kind": "call", "name": "area", "arguments": {"unit": "m"}}]
+    tools = {"area": FUNCS[0]["parameters"]}
+    a = analyse(steps, tools, [gt], None, 0)
+    # the unmatched GT call, plus the missing required "base" (paper: under IAV)
+    assert a.counts["IAV"] == 2 and any("(omit)" in e.detail for e in a.events)

@@ -92,7 +92,8 @@ def _gt_errors(
         if not any(call_matches(specs, args, eq) for n, args in model_calls if n == name):
             wrong += 1
             shown = {
-                k: ("optional" if s.allowed is None else s.allowed[0]) for k, s in specs.items()
+                k: ("optional" if s.allowed is None else s.allowed[0] if s.allowed else "(omit)")
+                for k, s in specs.items()
             }
             details.append(f"no call {name}({shown})")
     return missing, wrong, details

@@ -159,9 +159,42 @@ def test_generator_plugin_writes_a_valid_file(tmp_path: Path) -> None:
     from harness.plugins import get_manager
 
     ctx = JobContext(tmp_path, 0, None, get_manager())
-    gen = ScenarioGenerator(ScenarioOptions(configs="22,333", per_config=3, seed=5))
+    gen = ScenarioGenerator(ScenarioOptions(configs="22,333", per_config=3, data_seed=5))
     summary = asyncio.run(gen.generate(ctx))
     ctx.close()
     assert summary["scenarios"] == 6
     loaded = load_scenarios(tmp_path / "scenarios.json")
     assert [s.config for s in loaded] == ["22"] * 3 + ["333"] * 3
+
+
+def test_paraphrase_uses_the_role_model_and_keeps_templates_on_failure(tmp_path: Path) -> None:
+    from harness.backends.scripted import ScriptedModel
+    from harness.context import Roles
+    from harness.jobs import JobContext
+    from harness.model import WrappedModel
+    from harness.plugins import get_manager
+
+    def generate(reply: str, out: Path) -> dict[str, Any]:
+        model = ScriptedModel.create("p", {"responses": [reply]})
+        out.mkdir()
+        ctx = JobContext(out, 0, Roles(WrappedModel(model)), get_manager())
+        opts = ScenarioOptions(configs="22", per_config=1, paraphrase=True)
+        summary = asyncio.run(ScenarioGenerator(opts).generate(ctx))
+        ctx.close()
+        return summary
+
+    summary = generate('{"text": "Some comforts matter a lot to me."}', tmp_path / "a")
+    assert summary["paraphrased"] == 4 and summary["paraphrase_failures"] == 0
+    [sc] = load_scenarios(tmp_path / "a" / "scenarios.json")
+    assert all(
+        p.implicit == "Some comforts matter a lot to me."
+        for p in sc.aspects[sc.dimensions[0]].preferences
+    )
+    summary = generate("not json", tmp_path / "b")
+    assert summary["paraphrased"] == 0 and summary["paraphrase_failures"] == 4
+    [sc] = load_scenarios(tmp_path / "b" / "scenarios.json")
+    template = build_scenario("22", 0, BUNDLE_SEED)["aspects"][sc.dimensions[0]]["preferences"]
+    assert [p.implicit for p in sc.aspects[sc.dimensions[0]].preferences] == [
+        p["implicit"] for p in template
+    ]
+    assert "paraphrase_failed" in (tmp_path / "b" / "log.jsonl").read_text()

@@ -36,7 +36,7 @@ class ScenarioOptions(BaseModel):
     per_config: int = Field(
         default=0, ge=0, description="Scenarios per configuration; 0 = the paper's test counts."
     )
-    seed: int = Field(default=BUNDLE_SEED, description="Data seed (the bundled set uses 2025).")
+    data_seed: int = Field(default=BUNDLE_SEED, description="Data seed (the bundled set: 2025).")
     paraphrase: bool = Field(
         default=False, description="Rewrite implicit statements with the paraphraser role model."
     )
@@ -77,7 +77,7 @@ class ScenarioGenerator(Generator):
     async def generate(self, ctx: JobContext) -> dict[str, Any]:
         o: ScenarioOptions = self.options
         counts = counts_for(o.configs, o.per_config)
-        scenarios = [build_scenario(c, i, o.seed) for c, n in counts.items() for i in range(n)]
+        scenarios = [build_scenario(c, i, o.data_seed) for c, n in counts.items() for i in range(n)]
         problems = [f"{s['id']}: {p}" for s in scenarios for p in check_consistency(s)]
         if problems:
             raise RuntimeError(f"generator produced inconsistent scenarios: {problems[:3]}")
@@ -107,7 +107,7 @@ class ScenarioGenerator(Generator):
             "path": str(path),
             "scenarios": len(scenarios),
             "per_config": counts,
-            "seed": o.seed,
+            "seed": o.data_seed,
             "paraphrased": rewritten,
             "paraphrase_failures": failed,
         }

@@ -192,14 +192,22 @@ def _rescore_from_journal(run_dir: Path, run_file: Any, rescore: bool) -> Any:
 
 
 def _rescore(task: Any, record: Any) -> Any:
-    from harness.schemas import Sample
+    """Score a saved transcript again. A record whose solving finished but whose scoring failed
+    (an error record that has an output) becomes ok if scoring now succeeds; one whose scoring
+    fails now becomes an error record with the cause."""
+    from harness.schemas import Sample, SampleError
 
-    if record.status != "ok" or record.output is None:
+    if record.output is None:
         return record
     sample = Sample(
         id=record.sample_id, input=record.input, target=record.target, metadata=record.metadata
     )
-    return record.model_copy(update={"scores": task.score(sample, record.output)})
+    try:
+        scores = task.score(sample, record.output)
+    except Exception as exc:
+        error = SampleError(type=type(exc).__name__, message=f"scoring failed: {exc}")
+        return record.model_copy(update={"status": "error", "error": error, "scores": {}})
+    return record.model_copy(update={"scores": scores, "status": "ok", "error": None})
 
 
 def cmd_score(args: argparse.Namespace) -> int:

@@ -157,3 +157,17 @@ def test_show_survives_a_torn_journal_of_an_unfinished_run(cli: CLI, tmp_path: P
     proc = cli("run", "--resume", str(run_dir), "--no-progress", check=True)
     assert len(records(run_dir)) == 3  # torn line cut, nothing re-run
     assert (run_dir / "results.json").exists()
+
+
+def test_score_recovers_records_whose_scoring_had_failed(cli: CLI, tmp_path: Path) -> None:
+    cli("run", "sanity", "--limit", "2", "--out", "out", *SCRIPTED, check=True)
+    recs = records(only_run_dir(tmp_path / "out"))
+    recs[0].update(
+        status="error",
+        scores={},
+        error={"type": "KeyError", "message": "scorer bug", "traceback": None},
+    )
+    edited = tmp_path / "edited.jsonl"
+    edited.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    out = json.loads(cli("score", str(edited), "--task", "sanity", "--json", check=True).stdout)
+    assert out["errors"] == 0 and out["metrics"][0]["n"] == 2

@@ -78,7 +78,7 @@ def tokenize_set(
         raise UserError(
             f"dataset '{ds.name}': every example is longer than max_seq_length "
             f"{opts.max_seq_length} (longest {max(len(t.input_ids) for t in items)} "
-            "tokens)"
+            "tokens); raise --max-seq-length"
         )
     return kept, info
 

@@ -72,7 +72,12 @@ def _base_model(
 
     texts = [json.dumps(r.model_dump(), ensure_ascii=False) for s in sets for r in s.records]
     path = build_tiny_model(
-        out_dir / "base", texts, seed=seed, hidden=opts.tiny_hidden, layers=opts.tiny_layers
+        out_dir / "base",
+        texts,
+        seed=seed,
+        hidden=opts.tiny_hidden,
+        layers=opts.tiny_layers,
+        max_positions=max(4096, opts.max_seq_length),
     )
     log("tiny_base_built", path=str(path))
     return path

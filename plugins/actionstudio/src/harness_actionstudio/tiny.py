@@ -51,8 +51,10 @@ def build_tiny_model(
     hidden: int = 64,
     layers: int = 2,
     vocab_size: int = 1024,
+    max_positions: int = 4096,
 ) -> Path:
-    """Write a tiny Llama (random weights, ``seed``) and its tokenizer to ``out_dir``."""
+    """Write a tiny Llama (random weights, ``seed``) and its tokenizer to ``out_dir``; its
+    context (``max_positions``) should cover the longest training example."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -65,7 +67,7 @@ def build_tiny_model(
         num_hidden_layers=layers,
         num_attention_heads=4,
         num_key_value_heads=2,
-        max_position_embeddings=4096,
+        max_position_embeddings=max_positions,
         tie_word_embeddings=True,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,

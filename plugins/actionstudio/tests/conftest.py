@@ -63,17 +63,36 @@ def write_jsonl(path: Path, trajs: list[Trajectory]) -> Path:
     return path
 
 
-@pytest.fixture
-def short_data(tmp_path: Path) -> Path:
-    trajs = [
+def short_trajectories() -> list[Trajectory]:
+    """Six records (two assistant turns each) over two statuses and six order ids."""
+    return [
         short_trajectory(i, f"#W{1000000 + 137 * i}", ["pending", "delivered"][i % 2])
         for i in range(6)
     ]
-    return write_jsonl(tmp_path / "short.jsonl", trajs)
+
+
+@pytest.fixture
+def short_data(tmp_path: Path) -> Path:
+    return write_jsonl(tmp_path / "short.jsonl", short_trajectories())
 
 
 @pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def short_data_shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same file for module-scoped training runs (read only)."""
+    return write_jsonl(tmp_path_factory.mktemp("data") / "short.jsonl", short_trajectories())
+
+
+@pytest.fixture(scope="session")
+def one_torch_thread() -> None:
+    """The tiny models train faster on one intra-op thread than on two contended ones (a shared
+    2-core CI machine); set once, before any training test."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, one_torch_thread: None) -> Path:
     from harness_actionstudio.tiny import build_tiny_model
 
     texts = [short_trajectory(i).model_dump_json() for i in range(4)]

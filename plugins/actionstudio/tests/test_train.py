@@ -1,9 +1,13 @@
-"""Training on CPU with a tiny local model: loss drops, LoRA merge round trip, resume."""
+"""Training on CPU with a tiny local model: loss drops, resume continues the step count, LoRA
+merge round trip, and the core hf/ backend serves the checkpoint with the training prompt.
+
+One full fine-tuning run (module scope) serves both the loss test and the resume reference."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness_actionstudio.options import TrainOptions
@@ -25,19 +29,30 @@ def _opts(data: Path, base: Path, **kw: object) -> TrainOptions:
     return TrainOptions(**base_kw)
 
 
-def test_full_finetune_loss_drops(tmp_path: Path, short_data: Path, tiny_model_dir: Path) -> None:
-    out = tmp_path / "run"
-    s = train(
-        _opts(short_data, tiny_model_dir, max_steps=8, learning_rate=1e-2),
-        out,
-        seed=0,
-        progress=False,
-    )
+def _history(run: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in (run / "loss_history.jsonl").read_text().splitlines()]
+
+
+FULL = {"max_steps": 8, "save_steps": 4, "learning_rate": 1e-2}
+
+
+@pytest.fixture(scope="module")
+def full_run(
+    tmp_path_factory: pytest.TempPathFactory, short_data_shared: Path, tiny_model_dir: Path
+) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("full") / "run"
+    opts = _opts(short_data_shared, tiny_model_dir, **FULL)
+    return out, train(opts, out, seed=0, progress=False)
+
+
+def test_full_finetune_loss_drops(full_run: tuple[Path, dict[str, Any]]) -> None:
+    out, s = full_run
     assert s["global_step"] == 8 and s["steps_this_run"] == 8
     assert s["examples"] == 12  # 6 records x 2 assistant turns
-    losses = [json.loads(x)["loss"] for x in (out / "loss_history.jsonl").read_text().splitlines()]
+    losses = [h["loss"] for h in _history(out)]
     assert len(losses) == 8
     assert sum(losses[-3:]) / 3 < 0.8 * losses[0], losses
+    assert s["first_loss"] == losses[0] and s["last_loss"] == losses[-1]
     for name in (
         "loss_curve.png",
         "run_config.json",
@@ -59,12 +74,47 @@ def test_full_finetune_loss_drops(tmp_path: Path, short_data: Path, tiny_model_d
     assert "<tool_call>" in tok.chat_template
 
 
-def test_lora_merge_round_trip_same_logits(
+def test_resume_continues_the_step_count(
+    full_run: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    short_data_shared: Path,
+    tiny_model_dir: Path,
+) -> None:
+    a, _ = full_run
+    assert sorted(p.name for p in (a / "checkpoints").glob("checkpoint-*")) == [
+        "checkpoint-4",
+        "checkpoint-8",
+    ]
+    b = tmp_path / "b"
+    opts = _opts(
+        short_data_shared,
+        tiny_model_dir,
+        **FULL,
+        resume_from=str(a / "checkpoints" / "checkpoint-4"),
+    )
+    sb = train(opts, b, seed=0, progress=False)
+    assert sb["global_step"] == 8 and sb["steps_this_run"] == 4
+    assert sb["resumed_from"].endswith("checkpoint-4")
+    hist_a, hist_b = _history(a), _history(b)
+    assert [h["step"] for h in hist_b] == [5, 6, 7, 8]
+    # Same data order, optimizer and schedule state: the resumed steps match the uninterrupted run.
+    for ra, rb in zip(hist_a[4:], hist_b, strict=True):
+        assert rb["loss"] == pytest.approx(ra["loss"], rel=1e-4)
+        assert rb["lr"] == pytest.approx(ra["lr"], rel=1e-6)
+
+
+def test_lora_merge_round_trip_and_hf_backend_serves_the_training_prompt(
     tmp_path: Path, short_data: Path, tiny_model_dir: Path
 ) -> None:
+    import asyncio
+
     import torch
+    from harness_actionstudio.converters import convert_files
+    from harness_actionstudio.preprocess import build_examples, render
     from peft import PeftModel
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from harness.schemas import GenerateConfig, Trajectory
 
     out = tmp_path / "lora"
     s = train(
@@ -95,37 +145,19 @@ def test_lora_merge_round_trip_same_logits(
     assert not torch.allclose(adapted, base_logits, atol=1e-4)
     assert torch.allclose(adapted, merged_logits, atol=1e-5)
 
-
-def test_resume_continues_the_step_count(
-    tmp_path: Path, short_data: Path, tiny_model_dir: Path
-) -> None:
-    a = tmp_path / "a"
-    sa = train(
-        _opts(short_data, tiny_model_dir, max_steps=4, save_steps=2), a, seed=0, progress=False
-    )
-    assert sa["global_step"] == 4
-    assert sorted(p.name for p in (a / "checkpoints").glob("checkpoint-*")) == [
-        "checkpoint-2",
-        "checkpoint-4",
-    ]
-    b = tmp_path / "b"
-    sb = train(
-        _opts(
-            short_data,
-            tiny_model_dir,
-            max_steps=4,
-            save_steps=2,
-            resume_from=str(a / "checkpoints" / "checkpoint-2"),
-        ),
-        b,
-        seed=0,
-        progress=False,
-    )
-    assert sb["global_step"] == 4 and sb["steps_this_run"] == 2
-    hist_a = [json.loads(x) for x in (a / "loss_history.jsonl").read_text().split("\n") if x]
-    hist_b = [json.loads(x) for x in (b / "loss_history.jsonl").read_text().split("\n") if x]
-    assert [h["step"] for h in hist_b] == [3, 4]
-    # Same data order, optimizer and schedule state: the resumed steps match the uninterrupted run.
-    for ra, rb in zip(hist_a[2:], hist_b, strict=True):
-        assert rb["loss"] == pytest.approx(ra["loss"], rel=1e-4)
-        assert rb["lr"] == pytest.approx(ra["lr"], rel=1e-6)
+    # The core's hf/ backend loads final/ and renders, for every assistant turn, exactly the
+    # prompt the trainer trained on (system, tools, the earlier turns, tool call and result).
+    hf = pytest.importorskip("harness.backends.hf")
+    model = hf.HFModel.create(str(out / "final"), {})
+    model.check()
+    traj = Trajectory.model_validate_json(short_data.read_text().splitlines()[0])
+    (rec,) = convert_files([short_data]).records[:1]
+    tok = AutoTokenizer.from_pretrained(str(out / "final"))
+    turns = [i for i, m in enumerate(traj.messages) if m.role == "assistant"]
+    examples = build_examples(rec, "auto")
+    assert len(examples) == len(turns) == 2
+    for k, ex in zip(turns, examples, strict=True):
+        trained_prompt, _ = render(tok, tok.chat_template, ex)
+        assert model.render(traj.messages[:k], traj.tools, GenerateConfig()) == trained_prompt
+    reply = asyncio.run(model.generate(traj.messages[:2], traj.tools, GenerateConfig(max_tokens=4)))
+    assert reply.usage.input_tokens > 0 and reply.finish_reason in ("stop", "length", "tool_calls")

@@ -42,6 +42,11 @@ class SolveContext:
         self._manager = manager
         self.model = self.role("agent")
 
+    def has_role(self, name: str) -> bool:
+        """Whether the user set this role's model (``--model-role NAME=...``), rather than it
+        falling back to the default model."""
+        return name in self._roles.by_role
+
     def role(self, name: str) -> ModelHandle:
         """The model for ``name`` (agent, user, reviewer, judge, generator, ...)."""
         if name not in self._handles:

@@ -67,9 +67,8 @@ def _load(path: str | None, fmt: str) -> tuple[Scenario, ...]:
 
 
 def role_is_set(ctx: SolveContext, role: str) -> bool:
-    """Whether ``--model-role ROLE=...`` was given (the core has no public accessor yet)."""
-    roles = getattr(ctx, "_roles", None)
-    return role in getattr(roles, "by_role", {})
+    """Whether ``--model-role ROLE=...`` was given."""
+    return ctx.has_role(role)
 
 
 class UserBenchTask(Task):

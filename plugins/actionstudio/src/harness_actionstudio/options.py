@@ -41,7 +41,11 @@ class TrainOptions(BaseModel):
         description="What the system message holds (auto: the record's system "
         "prompt, else its task instruction).",
     )
-    max_seq_length: int = Field(default=2048, ge=16, description="Longest example, in tokens.")
+    max_seq_length: int = Field(
+        default=8192,
+        ge=16,
+        description="Longest example, in tokens (APIGen-MT retail prompts are ~4k).",
+    )
     overlong: Literal["drop", "error"] = Field(
         default="drop", description="Longer examples: drop or stop."
     )

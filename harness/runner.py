@@ -237,6 +237,8 @@ class Runner:
         todo = [(s, e) for e in range(cfg.epochs) for s in samples if (s.id, e) not in done]
         ctx = RunContext(run_dir, cfg, task, samples, self.manager, list(previous))
         self.manager.pm.hook.on_run_start(run=ctx)
+        sample_end = self.manager.pm.hook.on_sample_end
+        notify = bool(sample_end.get_hookimpls())  # skip the hook call when nobody listens
         journal = Journal(run_dir / "samples.jsonl")
         progress = Progress(
             len(todo) + len(done), len(done), enabled=self.progress_enabled, label=cfg.task
@@ -248,7 +250,8 @@ class Runner:
                 record = await self._solve_one(task, sample, epoch, roles)
             journal.append(record)
             ctx.records.append(record)
-            self.manager.pm.hook.on_sample_end(run=ctx, record=record)
+            if notify:
+                sample_end(run=ctx, record=record)
             progress.advance(record.status == "ok")
 
         try:

@@ -36,3 +36,30 @@ def test_aggregate_over_epochs_reports_pass_hat_k() -> None:
     assert isclose(m.pass_at["2"], (3 / 6 + 0) / 2)
     assert isclose(m.pass_at["3"], (1 / 4) / 2)
     assert isclose(m.pass_at["4"], 0.0)
+
+
+def test_pass_k_ci_resamples_tasks() -> None:
+    from harness_apigen_mt.passk import pass_k_ci, trial_table
+
+    trials = {"a": [1, 1, 0, 1], "b": [0, 0, 1, 0], "c": [1, 1, 1, 1]}
+    records = [
+        SampleRecord(
+            sample_id=s, epoch=e, status="ok", input="x", scores={"reward": Score(value=float(v))}
+        )
+        for s, vs in trials.items()
+        for e, v in enumerate(vs)
+    ]
+    table = trial_table(records, "reward")
+    assert sorted(table) == [(4, 1), (4, 3), (4, 4)]
+    ci = pass_k_ci(table)
+    assert list(ci) == ["pass^1", "pass^2", "pass^3", "pass^4"]
+    value, lo, hi = ci["pass^2"]
+    assert isclose(value, round((3 / 6 + 0 + 1) / 3, 4))
+    assert lo < value < hi and lo >= 0 and hi <= 1
+    # the bounds are pass^2 of the worst and best task resamples that occur
+    assert lo >= 0.0 and hi <= 1.0
+    # identical tasks: nothing to resample, the interval collapses onto the value
+    same = pass_k_ci([(4, 2)] * 5)
+    assert same["pass^1"] == [0.5, 0.5, 0.5]
+    assert same["pass^2"] == [round(1 / 6, 4)] * 3
+    assert pass_k_ci([]) == {}

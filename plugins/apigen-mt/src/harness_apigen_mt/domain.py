@@ -34,6 +34,7 @@ class Domain:
     db: dict[str, Any]
     tasks: list[TauTask]
     by_name: dict[str, Tool] = field(default_factory=dict)
+    gold_hashes: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.by_name = {t.name: t for t in self.tools}

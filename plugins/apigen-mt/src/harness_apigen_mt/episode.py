@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.errors import ContextOverflowError
 from harness.model import ModelHandle
-from harness.schemas import Message
+from harness.schemas import Message, ToolSpec
 from harness_apigen_mt.environment import TauEnvironment
 from harness_apigen_mt.users import LLMUser
 
@@ -43,17 +43,40 @@ def agent_system(policy: str) -> str:
     return AGENT_SYSTEM.format(policy=policy)
 
 
+def _strip_descriptions(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {
+            k: _strip_descriptions(v)
+            for k, v in schema.items()
+            if not (k == "description" and isinstance(v, str))
+        }
+    if isinstance(schema, list):
+        return [_strip_descriptions(v) for v in schema]
+    return schema
+
+
+def compact_tools(tools: list[ToolSpec]) -> list[ToolSpec]:
+    """The same tools and argument schemas without per-parameter descriptions (the tool's own
+    description stays): a shorter prompt, identical names, types and required arguments."""
+    return [t.model_copy(update={"parameters": _strip_descriptions(t.parameters)}) for t in tools]
+
+
 async def run_episode(
     agent: ModelHandle,
     env: TauEnvironment,
     user: LLMUser,
     max_steps: int = 30,
     max_user_turns: int = 15,
+    agent_max_tokens: int | None = None,
+    compact: bool = False,
 ) -> Episode:
+    """``agent_max_tokens`` caps each agent turn (None: the run's setting); ``compact`` renders
+    the tool schemas without parameter descriptions."""
     env.reset()
     system = Message(role="system", content=agent_system(env.policy))
     convo: list[Message] = [Message(role="assistant", content=GREETING)]
-    tools = env.tools()
+    tools = compact_tools(env.tools()) if compact else env.tools()
+    limit = {} if agent_max_tokens is None else {"max_tokens": agent_max_tokens}
     stop, steps, turns = "max_steps", 0, 0
     try:
         first = await user.respond(convo)
@@ -63,7 +86,7 @@ async def run_episode(
             stop = "user_stop"
         while stop == "max_steps" and steps < max_steps:
             steps += 1
-            response = await agent.generate([system, *convo], tools)
+            response = await agent.generate([system, *convo], tools, **limit)
             msg = response.message()
             convo.append(msg)
             if msg.tool_calls:

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from harness.errors import ModelError
 from harness.jobs import Generator, JobContext
 from harness.schemas import Message, Trajectory
+from harness_apigen_mt.budget import BudgetName, pick, resolve
 from harness_apigen_mt.committee import review
 from harness_apigen_mt.domain import TAU2_DATA_VERSION, Domain, db_hash, load_domain
 from harness_apigen_mt.episode import agent_system, run_episode
@@ -37,8 +38,6 @@ from harness_apigen_mt.samplers import Context, render_context, sample_context
 from harness_apigen_mt.schema import BLUEPRINT_REPLY_SCHEMA, Blueprint
 from harness_apigen_mt.users import LLMUser
 from harness_apigen_mt.validate import Stage1, parse_blueprint, stage1
-
-DEFAULT_ROUNDS = {"retail": 3, "airline": 5}
 
 GEN_SYSTEM = """You write one realistic customer-service task for the {domain} domain, to train \
 and test agents. A task has:
@@ -72,7 +71,8 @@ class ApigenOptions(BaseModel):
         default=None,
         ge=0,
         le=20,
-        description="Feedback regenerations per attempt (default: retail 3, airline 5).",
+        description="Feedback regenerations per attempt (budget full: retail 3, airline 5; "
+        "small: 1).",
     )
     committee_size: int = Field(default=3, ge=0, le=9, description="Reviewers (0 = no review).")
     acceptance: Literal["majority", "average"] = Field(
@@ -85,11 +85,37 @@ class ApigenOptions(BaseModel):
     )
     recombine: int = Field(default=2, ge=0, description="Most recombined tasks to try.")
     phase2: bool = Field(default=True, description="Run phase 2 (trajectory collection).")
-    phase2_attempts: int = Field(default=3, ge=1, le=20, description="Episodes per blueprint.")
+    phase2_attempts: int | None = Field(
+        default=None, ge=1, le=20, description="Episodes per blueprint (budget: full 3, small 2)."
+    )
     user_best_of: int = Field(default=1, ge=1, le=8, description="Best-of-N user turns.")
-    max_steps: int = Field(default=30, ge=1, description="Agent model calls per episode.")
-    max_user_turns: int = Field(default=15, ge=1, description="User turns per episode.")
-    gen_max_tokens: int = Field(default=384, ge=32, description="Tokens per blueprint reply.")
+    budget: BudgetName = Field(
+        default="auto",
+        description="full = the paper's/tau-bench's settings; small = CPU-sized for the embedded "
+        "model (see README); auto = small if any role is llamacpp/..., else full. The options "
+        "below override it.",
+    )
+    max_steps: int | None = Field(
+        default=None, ge=1, description="Agent model calls per episode (full 30, small 4)."
+    )
+    max_user_turns: int | None = Field(
+        default=None, ge=1, description="User turns per episode (full 15, small 2)."
+    )
+    agent_max_tokens: int | None = Field(
+        default=None, ge=1, description="Tokens per agent turn (full: the run's -G; small 64)."
+    )
+    user_max_tokens: int | None = Field(
+        default=None, ge=1, description="Tokens per simulated-user turn (full 256, small 48)."
+    )
+    compact_tools: bool | None = Field(
+        default=None, description="Agent sees tool schemas without parameter descriptions."
+    )
+    gen_max_tokens: int | None = Field(
+        default=None, ge=32, description="Tokens per blueprint reply (full 384, small 192)."
+    )
+    review_max_tokens: int | None = Field(
+        default=None, ge=16, description="Tokens per review (full 256, small 96)."
+    )
 
 
 def tool_lines(domain: Domain) -> str:
@@ -124,14 +150,17 @@ class ApigenMT(Generator):
         start = time.perf_counter()
         domain = load_domain(o.domain, o.data_dir)
         rng = random.Random(ctx.seed)
+        roles = ("generator", "reviewer", "user", "agent")
+        self.budget = resolve(o.budget, [ctx.role(r).spec for r in roles])
         rep = Report(
             domain=o.domain,
             source=o.source,
             attempts=o.n,
-            max_rounds=o.max_rounds if o.max_rounds is not None else DEFAULT_ROUNDS[o.domain],
+            max_rounds=pick(o.max_rounds, self.budget.max_rounds[o.domain]),
             acceptance=o.acceptance,
             committee_size=o.committee_size,
             tau2_data=TAU2_DATA_VERSION,
+            budget=self.budget.name,
         )
         self._files(ctx.out_dir)
         accepted: list[Blueprint] = []
@@ -233,7 +262,7 @@ class ApigenMT(Generator):
             try:
                 reply = await ctx.role("generator").generate(
                     self._prompt(domain, c, feedback, last),
-                    max_tokens=o.gen_max_tokens,
+                    max_tokens=pick(o.gen_max_tokens, self.budget.gen_max_tokens),
                     json_schema=BLUEPRINT_REPLY_SCHEMA,
                     temperature=0.7,
                     seed=ctx.seed + attempt * 100 + rnd,
@@ -275,7 +304,13 @@ class ApigenMT(Generator):
         bp = bp.model_copy(update={"user_id": bp.user_id or user_of(domain, bp, s1.trace)})
         if o.committee_size > 0 and (bp.origin != "tau2-tasks" or o.review_tau2_tasks):
             verdict = await review(
-                ctx.role("reviewer"), bp, s1.patch, o.committee_size, o.acceptance, o.threshold
+                ctx.role("reviewer"),
+                bp,
+                s1.patch,
+                o.committee_size,
+                o.acceptance,
+                o.threshold,
+                max_tokens=pick(o.review_max_tokens, self.budget.review_max_tokens),
             )
             rep.committee(verdict)
             for r in verdict.reviews:
@@ -325,7 +360,8 @@ class ApigenMT(Generator):
         gold_db, _ = replay(domain, [a.model_dump() for a in bp.actions])
         gold = db_hash(gold_db)
         rep.phase2_blueprint()
-        for attempt in range(o.phase2_attempts):
+        b = self.budget
+        for attempt in range(pick(o.phase2_attempts, b.phase2_attempts)):
             env = ctx.environment(f"tau-{domain.name}", data_dir=o.data_dir)
             user = LLMUser(
                 ctx.role("user"),
@@ -333,9 +369,18 @@ class ApigenMT(Generator):
                 bp.persona,
                 o.user_best_of,
                 ctx.role("user-critic") if o.user_best_of > 1 else None,
+                max_tokens=pick(o.user_max_tokens, b.user_max_tokens),
             )
             try:
-                ep = await run_episode(ctx.role("agent"), env, user, o.max_steps, o.max_user_turns)
+                ep = await run_episode(
+                    ctx.role("agent"),
+                    env,
+                    user,
+                    pick(o.max_steps, b.max_steps),
+                    pick(o.max_user_turns, b.max_user_turns),
+                    pick(o.agent_max_tokens, b.agent_max_tokens),
+                    pick(o.compact_tools, b.compact_tools),
+                )
             except ModelError as exc:
                 self._reject(rep, "phase2", [f"model error: {exc}"], bp, bp.id, attempt)
                 rep.phase2_episode(False)
@@ -375,6 +420,7 @@ class ApigenMT(Generator):
                     "persona": bp.persona,
                     "attempt": attempt,
                     "stop_reason": ep.stop_reason,
+                    "budget": b.name,
                     "gold_actions": [a.model_dump() for a in bp.actions],
                     "outputs": bp.outputs,
                     "db_match": True,

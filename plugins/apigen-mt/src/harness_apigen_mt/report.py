@@ -17,6 +17,7 @@ class Report:
     acceptance: str
     committee_size: int
     tau2_data: str
+    budget: str = "full"
     counts: dict[str, int] = field(default_factory=dict)
     rejections: dict[str, int] = field(default_factory=dict)
     accepted_rounds: list[int] = field(default_factory=list)
@@ -82,6 +83,7 @@ class Report:
             "domain": self.domain,
             "source": self.source,
             "tau2_data": self.tau2_data,
+            "budget": self.budget,
             "phase1": {
                 "attempts": n,
                 "generated_replies": c.get("generated", 0),
@@ -123,7 +125,7 @@ class Report:
     def table(self) -> str:
         s = self.finish()
         lines = [
-            f"APIGen-MT report ({self.domain}, source={self.source})",
+            f"APIGen-MT report ({self.domain}, source={self.source}, budget={self.budget})",
             f"{'stage':<12}{'entered':>8}{'passed':>8}{'rate':>8}",
         ]
         for name, v in s["phase1"]["stages"].items():

@@ -17,9 +17,11 @@ from harness.context import SolveContext
 from harness.metric import Metric
 from harness.schemas import Sample, SampleRecord, Score, SolveOutput
 from harness.task import Task
+from harness_apigen_mt.budget import BudgetName, one_episode_at_a_time, pick, resolve
 from harness_apigen_mt.domain import TAU2_DATA_VERSION, load_domain
 from harness_apigen_mt.environment import AirlineEnvironment, RetailEnvironment
 from harness_apigen_mt.episode import run_episode
+from harness_apigen_mt.passk import pass_k_ci, trial_table
 from harness_apigen_mt.reward import reward
 from harness_apigen_mt.users import LLMUser
 
@@ -32,8 +34,28 @@ class TauOptions(BaseModel):
         "<domain>/{db.json,policy.md,tasks.json}; default: bundled.",
     )
     task_ids: list[str] | None = Field(default=None, description="Only these tau2 task ids.")
-    max_steps: int = Field(default=30, ge=1, le=200, description="Agent model calls per episode.")
-    max_user_turns: int = Field(default=15, ge=1, le=100, description="User turns per episode.")
+    budget: BudgetName = Field(
+        default="auto",
+        description="full = tau-bench's (30 agent steps, 15 user turns, uncapped turns); small = "
+        "CPU-sized for the embedded model (4 steps, 2 user turns, 64/48 tokens per agent/user "
+        "turn, compact tool schemas); auto = small if the agent or user is llamacpp/..., "
+        "else full. The options below override it.",
+    )
+    max_steps: int | None = Field(
+        default=None, ge=1, le=200, description="Agent model calls per episode (budget)."
+    )
+    max_user_turns: int | None = Field(
+        default=None, ge=1, le=100, description="User turns per episode (budget)."
+    )
+    agent_max_tokens: int | None = Field(
+        default=None, ge=1, description="Tokens per agent turn (budget; full: the run's -G)."
+    )
+    user_max_tokens: int | None = Field(
+        default=None, ge=1, description="Tokens per simulated-user turn (budget)."
+    )
+    compact_tools: bool | None = Field(
+        default=None, description="Tool schemas without parameter descriptions (budget)."
+    )
     user_best_of: int = Field(default=1, ge=1, le=8, description="Best-of-N user turns.")
 
 
@@ -101,14 +123,26 @@ class TauTaskBase(Task):
 
     async def solve(self, sample: Sample, ctx: SolveContext) -> SolveOutput:
         o: TauOptions = self.options
+        specs = [ctx.model.spec, ctx.role("user").spec]
+        b = resolve(o.budget, specs)
         env = ctx.environment(self.env_name, data_dir=o.data_dir)
         user = LLMUser(
             ctx.role("user"),
             str(sample.input),
             best_of=o.user_best_of,
             critic=ctx.role("user-critic") if o.user_best_of > 1 else None,
+            max_tokens=pick(o.user_max_tokens, b.user_max_tokens),
         )
-        ep = await run_episode(ctx.model, env, user, o.max_steps, o.max_user_turns)
+        async with one_episode_at_a_time(specs):
+            ep = await run_episode(
+                ctx.model,
+                env,
+                user,
+                pick(o.max_steps, b.max_steps),
+                pick(o.max_user_turns, b.max_user_turns),
+                pick(o.agent_max_tokens, b.agent_max_tokens),
+                pick(o.compact_tools, b.compact_tools),
+            )
         last = next(
             (m.content for m in reversed(ep.messages) if m.role == "assistant" and m.content), ""
         )
@@ -121,6 +155,7 @@ class TauTaskBase(Task):
                 "steps": ep.steps,
                 "user_turns": ep.user_turns,
                 "calls": ep.calls,
+                "budget": b.name,
             },
         )
 
@@ -129,11 +164,21 @@ class TauTaskBase(Task):
 
     def summarize(self, records: list[SampleRecord]) -> dict[str, Any]:
         stops: dict[str, int] = {}
+        budgets: dict[str, int] = {}
         for r in records:
             if r.output is not None:
                 s = str(r.output.metadata.get("stop_reason"))
                 stops[s] = stops.get(s, 0) + 1
-        return {"stop_reasons": stops, "tau2_data": TAU2_DATA_VERSION}
+                b = str(r.output.metadata.get("budget"))
+                budgets[b] = budgets.get(b, 0) + 1
+        return {
+            "reward pass^k [value, 95% CI low, high] (bootstrap over tasks)": pass_k_ci(
+                trial_table(records, "reward")
+            ),
+            "stop_reasons": stops,
+            "budget": budgets,
+            "tau2_data": TAU2_DATA_VERSION,
+        }
 
     def report(self, record: SampleRecord) -> str | None:
         if record.output is None:
@@ -141,6 +186,7 @@ class TauTaskBase(Task):
         calls = record.output.metadata.get("calls", [])
         shown = "; ".join(f"{c['name']}{' (error)' if c.get('error') else ''}" for c in calls)
         return (
+            f"budget: {record.output.metadata.get('budget')}, "
             f"stop: {record.output.metadata.get('stop_reason')}, steps: "
             f"{record.output.metadata.get('steps')}\ncalls: {shown or '(none)'}"
         )

@@ -1,0 +1,101 @@
+"""Episode and generation budgets: ``full`` (tau-bench's settings) or ``small`` (a CPU-sized
+budget for the embedded model), and ``auto``, which picks ``small`` when a role that plays the
+conversation runs in-process (``llamacpp/...``) and ``full`` otherwise.
+
+Why ``small`` exists: with the embedded SmolLM2-135M on two CPU cores, one agent turn under the
+full budget is a ~4,000-token prompt plus up to 512 generated tokens (SmolLM2 rarely stops on its
+own), about 45-230 s; an episode runs until the context overflows (~7 agent turns), so
+``harness run tau-retail --epochs 4 --limit 2`` did not finish a single sample in 16 minutes.
+``small`` bounds the episode (4 agent steps, 2 user turns), the tokens per turn, and renders the
+tool schemas without parameter descriptions. It changes what is measured (no multi-turn task can be
+solved in 2 user turns), so every result records the budget it ran with; pass ``--budget full``
+to get tau-bench's settings on any model. Explicit options (``--max-steps`` ...) override both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass
+from typing import Any, Literal
+
+BudgetName = Literal["auto", "full", "small"]
+IN_PROCESS_PROVIDERS = ("llamacpp/",)
+
+
+@dataclass(frozen=True)
+class Budget:
+    name: str
+    max_steps: int
+    max_user_turns: int
+    agent_max_tokens: int | None  # None: the run's -G max_tokens
+    user_max_tokens: int
+    compact_tools: bool
+    # generator only
+    max_rounds: dict[str, int]
+    gen_max_tokens: int
+    review_max_tokens: int
+    phase2_attempts: int
+
+
+FULL = Budget(
+    name="full",
+    max_steps=30,  # tau-bench's max_num_steps
+    max_user_turns=15,
+    agent_max_tokens=None,
+    user_max_tokens=256,
+    compact_tools=False,
+    max_rounds={"retail": 3, "airline": 5},
+    gen_max_tokens=384,
+    review_max_tokens=256,
+    phase2_attempts=3,
+)
+
+SMALL = Budget(
+    name="small",
+    max_steps=4,
+    max_user_turns=2,
+    agent_max_tokens=64,
+    user_max_tokens=48,
+    compact_tools=True,
+    max_rounds={"retail": 1, "airline": 1},
+    gen_max_tokens=192,
+    review_max_tokens=96,
+    phase2_attempts=2,
+)
+
+
+def is_in_process(spec: str) -> bool:
+    return spec.startswith(IN_PROCESS_PROVIDERS)
+
+
+def resolve(name: BudgetName, specs: list[str]) -> Budget:
+    """The budget ``name`` means for a run whose conversation roles use ``specs``."""
+    if name == "full":
+        return FULL
+    if name == "small":
+        return SMALL
+    return SMALL if any(is_in_process(s) for s in specs) else FULL
+
+
+def pick(explicit: Any, default: Any) -> Any:
+    return default if explicit is None else explicit
+
+
+_LOCKS: dict[tuple[int, str], asyncio.Lock] = {}
+
+
+def one_episode_at_a_time(specs: list[str]) -> AbstractAsyncContextManager[Any]:
+    """For an in-process model, a lock that runs this run's episodes one after another.
+
+    The backend runs one call at a time anyway; episodes in flight together would interleave
+    their calls and evict each other's cached prompt prefix, so each agent turn would re-evaluate
+    its whole conversation. With only remote models there is no lock (their calls run in
+    parallel)."""
+    local = sorted(s for s in specs if is_in_process(s))
+    if not local:
+        return nullcontext()
+    key = (id(asyncio.get_running_loop()), local[0])
+    if key not in _LOCKS:
+        _LOCKS[key] = asyncio.Lock()
+    return _LOCKS[key]

@@ -17,6 +17,7 @@ from collections import Counter
 from harness.errors import ModelError
 from harness.model import CallNext, Model, ModelWrapper
 from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
+from harness.slots import released_slot
 
 
 class RateLimited(ModelError):
@@ -107,7 +108,8 @@ class Retry(ModelWrapper):
                 attempt, args.retry_base, args.retry_max_wait, exc.retry_after, self.rng
             )
             self.retries[model.spec] += 1
-            await asyncio.sleep(delay)
+            async with released_slot():  # a backoff does no work: let other samples run
+                await asyncio.sleep(delay)
             try:
                 return await call_next(messages, tools, config)
             except ModelError as again:

@@ -33,6 +33,7 @@ from harness.schemas import (
     Timing,
     Usage,
 )
+from harness.slots import holding_slot
 from harness.stats import aggregate, latest_records
 from harness.task import Task
 from harness.taskfiles import resolve_task
@@ -246,7 +247,7 @@ class Runner:
         sem = asyncio.Semaphore(cfg.max_concurrency)
 
         async def one(sample: Sample, epoch: int) -> None:
-            async with sem:
+            async with holding_slot(sem):
                 record = await self._solve_one(task, sample, epoch, roles)
             journal.append(record)
             ctx.records.append(record)

@@ -249,3 +249,53 @@ def test_roles_default_to_the_model_and_can_be_set_apart(tmp_path: Path) -> None
     bad = cfg.model_copy(update={"model_roles": {}})
     with pytest.raises(UserError, match="no --model-role judge"):
         Runner(bad, tmp_path, manager, progress=False).run()
+
+
+def test_a_sample_waiting_out_a_retry_backoff_gives_its_slot_to_others(tmp_path: Path) -> None:
+    from harness.errors import ModelError
+
+    failed_once: set[str] = set()
+
+    class RateLimitedOnce(Model):
+        provider = "rl"
+
+        async def generate(
+            self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+        ) -> ModelResponse:
+            q = messages[-1].content
+            if q == "What is 00 + 1?" and q not in failed_once:
+                failed_once.add(q)
+                raise ModelError("429", retryable=True, retry_after=0.4)
+            await asyncio.sleep(0.01)
+            return ModelResponse(text="x")
+
+    from harness.hookspecs import hookimpl
+    from harness.schemas import Sample, SolveOutput
+    from harness.task import Task
+
+    class Sums(Task):
+        name = "sums"
+
+        def samples(self) -> list[Sample]:
+            return [Sample(id=f"s{i}", input=f"What is {i}0 + 1?") for i in range(6)]
+
+        async def solve(self, sample: Sample, ctx: Any) -> SolveOutput:
+            r = await ctx.model.generate([Message(role="user", content=str(sample.input))])
+            return SolveOutput(completion=r.text)
+
+    class Plugin:
+        @hookimpl
+        def register_tasks(self, register: Any) -> None:
+            register("sums", Sums, description="test")
+
+    manager = get_manager()
+    manager.register_plugin(Plugin(), "sums-plugin")
+    manager.collect()
+    cfg = RunConfig(task="sums", model="rl/x", max_concurrency=1)
+    run_dir, result = Runner(
+        cfg, tmp_path, manager, progress=False, model_overrides={"rl/x": RateLimitedOnce("x")}
+    ).run()
+    order = [r["sample_id"] for r in records(run_dir)]
+    assert result.errors == 0 and len(order) == 6
+    # with one slot, s0 sleeping out its 0.4 s backoff did not block the others
+    assert order[-1] == "s0", order

@@ -146,3 +146,16 @@ def test_bad_input_one_clear_message(
         capsys,
     )
     assert "data file not found" in _err([*base, "--data", str(tmp_path / "nope.jsonl")], capsys)
+
+
+@pytest.mark.parametrize("argv", [["train", "actionstudio"], ["generate", "actionstudio-convert"]])
+def test_help_lists_every_option(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    # argparse %-formats help strings: a bare "%" in a description used to crash --help.
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    if argv[0] == "train":
+        assert "--max-seq-length" in out and "(default: 8192)" in out and "--lora" in out
+    else:
+        assert "--input" in out

@@ -55,7 +55,7 @@ class TrainOptions(BaseModel):
     grad_accum: int = Field(default=1, ge=1, description="Gradient accumulation steps.")
     learning_rate: float = Field(default=1e-4, gt=0, description="Peak learning rate.")
     warmup_steps: int = Field(
-        default=100, ge=0, description="Warm-up steps (capped at 10% of the run)."
+        default=100, ge=0, description="Warm-up steps (capped at a tenth of the run)."
     )
     min_lr: float = Field(default=1e-6, ge=0, description="Cosine schedule floor.")
     weight_decay: float = Field(default=0.01, ge=0, description="AdamW weight decay.")

@@ -59,8 +59,8 @@ SMALL = Budget(
     user_max_tokens=48,
     compact_tools=True,
     max_rounds={"retail": 1, "airline": 1},
-    gen_max_tokens=192,
-    review_max_tokens=96,
+    gen_max_tokens=320,
+    review_max_tokens=160,
     phase2_attempts=2,
 )
 

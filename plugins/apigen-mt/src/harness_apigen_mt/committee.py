@@ -29,10 +29,10 @@ Reply with a JSON object: {"reflection": str, "correctness": bool, "completeness
 REVIEW_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "reflection": {"type": "string"},
+        "reflection": {"type": "string", "maxLength": 200},
         **{c: {"type": "boolean"} for c in CRITERIA},
         "score": {"type": "integer", "minimum": 1, "maximum": 5},
-        "reason": {"type": "string"},
+        "reason": {"type": "string", "maxLength": 150},
     },
     "required": ["reflection", *CRITERIA, "score", "reason"],
 }

@@ -35,7 +35,7 @@ from harness_apigen_mt.recombine import recombine
 from harness_apigen_mt.report import Report
 from harness_apigen_mt.reward import outputs_found, replay
 from harness_apigen_mt.samplers import Context, render_context, sample_context
-from harness_apigen_mt.schema import BLUEPRINT_REPLY_SCHEMA, Blueprint
+from harness_apigen_mt.schema import Blueprint, blueprint_reply_schema
 from harness_apigen_mt.users import LLMUser
 from harness_apigen_mt.validate import Stage1, parse_blueprint, stage1
 
@@ -111,10 +111,10 @@ class ApigenOptions(BaseModel):
         default=None, description="Agent sees tool schemas without parameter descriptions."
     )
     gen_max_tokens: int | None = Field(
-        default=None, ge=32, description="Tokens per blueprint reply (full 384, small 192)."
+        default=None, ge=32, description="Tokens per blueprint reply (full 384, small 320)."
     )
     review_max_tokens: int | None = Field(
-        default=None, ge=16, description="Tokens per review (full 256, small 96)."
+        default=None, ge=16, description="Tokens per review (full 256, small 160)."
     )
 
 
@@ -263,7 +263,9 @@ class ApigenMT(Generator):
                 reply = await ctx.role("generator").generate(
                     self._prompt(domain, c, feedback, last),
                     max_tokens=pick(o.gen_max_tokens, self.budget.gen_max_tokens),
-                    json_schema=BLUEPRINT_REPLY_SCHEMA,
+                    json_schema=blueprint_reply_schema(
+                        [(t.name, t.parameters) for t in domain.tools]
+                    ),
                     temperature=0.7,
                     seed=ctx.seed + attempt * 100 + rnd,
                 )
@@ -275,6 +277,8 @@ class ApigenMT(Generator):
             last = reply.text
             bp = parse_blueprint(reply.text, bp_id, o.domain, persona=c.persona)
             if isinstance(bp, str):
+                if reply.finish_reason == "length":
+                    bp = f"reply cut off at {reply.usage.output_tokens} tokens: {bp}"
                 self._reject(rep, "format", [bp], None, attempt, rnd)
                 feedback = [bp]
                 continue

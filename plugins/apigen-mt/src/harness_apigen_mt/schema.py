@@ -117,22 +117,40 @@ class Blueprint(BaseModel):
     parents: list[str] = Field(default_factory=list, description="Recombined from these ids.")
 
 
-BLUEPRINT_REPLY_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "intent": {"type": "string"},
-        "actions": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"name": {"type": "string"}, "arguments": {"type": "object"}},
-                "required": ["name", "arguments"],
+def blueprint_reply_schema(tools: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """The JSON Schema the generator's reply is decoded under, from the domain's ``(name,
+    parameters)`` pairs: each action is one of the tools with that tool's argument schema, and
+    lengths are bounded so that a reply fits the token budget and closes its JSON. A backend with
+    constrained decoding then returns well-formed calls; whether the ids exist, the calls succeed
+    and the policy holds is still up to stages 1 and 2 (and a generator without constrained
+    decoding is checked against the tool schemas by the format stage as before)."""
+    return {
+        "type": "object",
+        "properties": {
+            "intent": {"type": "string", "maxLength": 300},
+            "actions": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 6,
+                "items": {
+                    "anyOf": [
+                        {
+                            "type": "object",
+                            "properties": {"name": {"const": name}, "arguments": params},
+                            "required": ["name", "arguments"],
+                        }
+                        for name, params in tools
+                    ]
+                },
+            },
+            "outputs": {
+                "type": "array",
+                "maxItems": 5,
+                "items": {"type": "string", "maxLength": 100},
             },
         },
-        "outputs": {"type": "array", "items": {"type": "string"}},
-    },
-    "required": ["intent", "actions", "outputs"],
-}
+        "required": ["intent", "actions", "outputs"],
+    }
 
 
 if __name__ == "__main__":

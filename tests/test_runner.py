@@ -27,7 +27,12 @@ def test_run_writes_run_json_journal_and_results(tmp_path: Path) -> None:
     run_dir, result = Runner(_config(), tmp_path, progress=False).run()
     run = json.loads((run_dir / "run.json").read_text())
     assert run["kind"] == "run" and run["format_version"] == 1 and run["n_samples"] == 6
-    assert run["config"]["task_params"] == {"subset": "all", "n": 20, "data_seed": 1234}
+    assert run["config"]["task_params"] == {
+        "subset": "all",
+        "n": 20,
+        "data_seed": 1234,
+        "max_tokens": 32,
+    }
     assert "agentharness-sanity" in run["plugins"]
     recs = records(run_dir)
     assert len(recs) == 6 and {r["status"] for r in recs} == {"ok"}

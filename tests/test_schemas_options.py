@@ -79,3 +79,18 @@ def test_parse_value() -> None:
     assert parse_value("null") is None
     assert parse_value("hello world") == "hello world"
     assert parse_value('{"a": 1}') == {"a": 1}
+
+
+def test_option_flags_help_survives_a_percent_sign() -> None:
+    import argparse
+
+    from pydantic import Field
+
+    from harness.options import add_option_flags
+
+    class Pct(BaseModel):
+        warmup: float = Field(default=0.1, description="Warm-up, at most 10% of the steps.")
+
+    parser = argparse.ArgumentParser()
+    add_option_flags(parser, Pct, "options")
+    assert "at most 10% of the steps" in parser.format_help()

@@ -26,6 +26,7 @@ class SanityOptions(BaseModel):
     )
     n: int = Field(default=20, ge=1, le=100_000, description="Questions per category.")
     data_seed: int = Field(default=1234, description="Seed the questions are generated from.")
+    max_tokens: int = Field(default=32, ge=1, description="Tokens the model may write per reply.")
 
 
 class FinalAnswer(Metric):
@@ -84,7 +85,7 @@ class SanityTask(Task):
             Message(role="system", content=SYSTEM),
             Message(role="user", content=str(sample.input)),
         ]
-        response = await ctx.model.generate(messages, max_tokens=32)
+        response = await ctx.model.generate(messages, max_tokens=self.options.max_tokens)
         return SolveOutput(completion=response.text, messages=[*messages, response.message()])
 
     def metrics(self) -> list[Metric]:

@@ -218,3 +218,33 @@ def test_recombination_keeps_validity() -> None:
     assert [x.name for x in c.actions].count("find_user_id_by_name_zip") == 1
     assert c.origin == "recombined" and c.parents == ["t", "t"]
     assert stage1(RETAIL, c).ok
+
+
+def test_reply_schema_admits_ground_truth_and_rejects_unknown_tools() -> None:
+    import jsonschema
+    from harness_apigen_mt.schema import blueprint_reply_schema
+
+    domain = load_domain("retail")
+    schema = blueprint_reply_schema([(t.name, t.parameters) for t in domain.tools])
+    task = next(t for t in domain.tasks if 1 <= len(t.actions()) <= 6)
+    reply = {
+        "intent": "You want help with your order.",
+        "actions": [{"name": a.name, "arguments": a.arguments} for a in task.actions()],
+        "outputs": task.outputs()[:5],
+    }
+    jsonschema.validate(reply, schema)
+    bad = {**reply, "actions": [{"name": "refund_all", "arguments": {}}]}
+    try:
+        jsonschema.validate(bad, schema)
+        raise AssertionError("unknown tool accepted")
+    except jsonschema.ValidationError:
+        pass
+    long_id = {
+        **reply,
+        "actions": [{"name": "get_order_details", "arguments": {"order_id": "#" * 81}}],
+    }
+    try:
+        jsonschema.validate(long_id, schema)
+        raise AssertionError("unbounded argument string accepted")
+    except jsonschema.ValidationError:
+        pass

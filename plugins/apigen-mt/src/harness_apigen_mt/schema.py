@@ -117,13 +117,25 @@ class Blueprint(BaseModel):
     parents: list[str] = Field(default_factory=list, description="Recombined from these ids.")
 
 
+def _bounded(schema: Any, max_len: int = 80) -> Any:
+    """``schema`` with a maxLength on every string without one (ids, names, reasons)."""
+    if isinstance(schema, list):
+        return [_bounded(v, max_len) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _bounded(v, max_len) for k, v in schema.items()}
+    if out.get("type") == "string" and "enum" not in out:
+        out.setdefault("maxLength", max_len)
+    return out
+
+
 def blueprint_reply_schema(tools: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     """The JSON Schema the generator's reply is decoded under, from the domain's ``(name,
     parameters)`` pairs: each action is one of the tools with that tool's argument schema, and
-    lengths are bounded so that a reply fits the token budget and closes its JSON. A backend with
-    constrained decoding then returns well-formed calls; whether the ids exist, the calls succeed
-    and the policy holds is still up to stages 1 and 2 (and a generator without constrained
-    decoding is checked against the tool schemas by the format stage as before)."""
+    lengths (argument strings included) are bounded so that a reply fits the token budget and
+    closes its JSON. A backend with constrained decoding then returns well-formed calls; whether
+    the ids exist, the calls succeed and the policy holds is still up to stages 1 and 2 (and a
+    generator without constrained decoding is checked against the tool schemas at format)."""
     return {
         "type": "object",
         "properties": {
@@ -136,7 +148,7 @@ def blueprint_reply_schema(tools: list[tuple[str, dict[str, Any]]]) -> dict[str,
                     "anyOf": [
                         {
                             "type": "object",
-                            "properties": {"name": {"const": name}, "arguments": params},
+                            "properties": {"name": {"const": name}, "arguments": _bounded(params)},
                             "required": ["name", "arguments"],
                         }
                         for name, params in tools

@@ -34,6 +34,8 @@ def test_generate_on_embedded_model(tmp_path: Path) -> None:
         "1",
         "--gen-max-tokens",
         "160",
+        "-M",
+        "n_threads=1",  # one thread: robust when CI runs other jobs on the same cores
         "--out",
         str(tmp_path),
     ]

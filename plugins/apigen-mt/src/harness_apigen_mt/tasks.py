@@ -172,7 +172,7 @@ class TauTaskBase(Task):
                 b = str(r.output.metadata.get("budget"))
                 budgets[b] = budgets.get(b, 0) + 1
         return {
-            "reward pass^k [value, 95% CI low, high] (bootstrap over tasks)": pass_k_ci(
+            "reward pass^k (value, 95% CI low, high; bootstrap over tasks)": pass_k_ci(
                 trial_table(records, "reward")
             ),
             "stop_reasons": stops,

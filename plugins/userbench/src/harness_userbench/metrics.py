@@ -14,6 +14,7 @@ Per sample (the core averages over samples, bootstraps CIs and computes pass^k f
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any
 
 from harness.metric import Metric
@@ -57,10 +58,11 @@ class _UB(Metric):
         value, expl, meta = self.compute(scenario, state)
         return Score(value=value, explanation=expl, metadata=meta)
 
+    @abstractmethod
     def compute(
         self, scenario: dict[str, Any], state: dict[str, Any]
     ) -> tuple[float | None, str, dict[str, Any]]:
-        raise NotImplementedError
+        """(value, explanation, details) for one episode."""
 
 
 class UserBenchScore(_UB):

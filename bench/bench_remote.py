@@ -6,7 +6,8 @@
    ``openai-compatible/`` (the sanity task, 1000 questions x 2 epochs = 2000 samples), rates and
    client CPU per request;
 2. the ``litellm/openai/...`` path on the same server (its ceiling, CPU per call);
-3. 20% injected 500s and timeouts: nothing lost or duplicated, throughput vs fault-free;
+3. 20% injected 500s and timeouts (client timeout 0.5 s), without and with hedging: nothing lost
+   or duplicated, throughput vs fault-free;
 4. 20% injected 429s with Retry-After: nothing lost or duplicated, and the adaptive concurrency
    curve backing off and climbing back.
 
@@ -23,13 +24,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "servers"))
 
 from launch import Server, start_fault_server  # noqa: E402
 
+from harness.hedge import Hedge  # noqa: E402
+from harness.ratelimit import AdaptiveConcurrency  # noqa: E402
+from harness.retry import Retry  # noqa: E402
 from harness.runner import Runner, build_wrappers  # noqa: E402
 from harness.schemas import GenerateConfig, RunConfig  # noqa: E402
 
@@ -128,6 +132,13 @@ def check_exactly_once(server: Server, run: dict[str, Any]) -> tuple[int, int, i
     return lost, duplicated, errors, twice
 
 
+W = TypeVar("W")
+
+
+def wrapper(run: dict[str, Any], kind: type[W]) -> W:
+    return next(w for w in run["wrappers"] if isinstance(w, kind))
+
+
 def rate(run: dict[str, Any]) -> float:
     return run["n"] / run["wall"]
 
@@ -200,29 +211,35 @@ def main() -> int:
             )
 
         fault_args = {**compat, "retry_base": "0.05", "max_retries": "12"}
-        # A hung request holds its sample (and its connection) until the client's timeout fires,
-        # so the ceiling here is set by timeout/latency, not by the harness: with 10% hangs and
-        # 10% 500s, a sample costs about 1.25 requests of 0.9 x latency + 0.1 x timeout each,
-        # i.e. at concurrency 64 and 50 ms latency at most ~540/s with a 0.5 s timeout and
-        # ~730/s with 0.25 s. Both are measured.
-        for timeout in (0.5, 0.25):
+        # A hung request holds its sample until the client's timeout fires (0.5 s here). Without
+        # hedging the ceiling is set by timeout/latency, not by the harness: with 10% hangs and 10%
+        # 500s a sample costs about 1.25 requests of 0.9 x latency + 0.1 x timeout each, i.e. at
+        # most ~540/s at concurrency 64 and 50 ms latency. With hedging (-M hedge=auto, the
+        # default: armed by the first timeout) a hung request is sent again after 1.5 x the p95
+        # latency, so a hang costs ~2.5 latencies instead of a timeout.
+        for hedge in ("off", "auto"):
             server.post("/reset", {"fail_rate": 0.2, "faults": "500,timeout"})
-            faulty = harness_run("openai-compatible/fault", fault_args, n, c, out, timeout=timeout)
+            faulty = harness_run(
+                "openai-compatible/fault", {**fault_args, "hedge": hedge}, n, c, out, timeout=0.5
+            )
             lost, dup, err, twice = check_exactly_once(server, faulty)
             stats = server.get("/stats")
+            hedger = wrapper(faulty, Hedge)
             print(
-                f"\n20% 500s + timeouts, client timeout {timeout:g} s: {rate(faulty):7.0f} "
-                f"samples/s -> {rate(faulty) / rate(clean):.0%} of fault-free   injected "
-                f"{stats['injected']}, retries {faulty['wrappers'][0].retries.total()}  "
-                f"[lost {lost}, duplicated {dup}, errors {err}; answered twice after a client "
-                f"timeout: {twice}]"
+                f"\n20% 500s + timeouts, client timeout 0.5 s, hedge={hedge}: "
+                f"{rate(faulty):7.0f} samples/s -> {rate(faulty) / rate(clean):.0%} of fault-free"
+                f"\n    injected {stats['injected']}, retries "
+                f"{wrapper(faulty, Retry).retries.total()}, hedges {hedger.hedges.total()} "
+                f"(won {hedger.hedge_wins.total()})  [lost {lost}, duplicated {dup}, errors "
+                f"{err}; samples the server answered twice (a timed-out or hedged request that "
+                f"was answered too): {twice}]"
             )
 
         server.post("/reset", {"fail_rate": 0.2, "faults": "429", "retry_after": 0.2})
         limited = harness_run("openai-compatible/fault", fault_args, n, c, out)
         lost, dup, err, _ = check_exactly_once(server, limited)
         stats = server.get("/stats")
-        lim = limited["wrappers"][1].limiters["openai-compatible/fault"]
+        lim = wrapper(limited, AdaptiveConcurrency).limiters["openai-compatible/fault"]
         print(
             f"20% 429s, Retry-After   : {rate(limited):7.0f} samples/s   injected "
             f"{stats['injected']}, congestion cuts {lim.cuts}  "

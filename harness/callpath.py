@@ -6,17 +6,18 @@ its own arguments, and :func:`harness.model.load_model` keeps them on ``model.ca
 
 The chain, outermost first::
 
-    cache  ->  retries  ->  adaptive concurrency  ->  rate limits  ->  backend
+    cache  ->  retries  ->  hedging  ->  adaptive concurrency  ->  rate limits  ->  backend
 
 The cache answers before anything else (a hit spends no retry, slot or rate budget); retries sit
-outside the concurrency limit so a request sleeping out its backoff holds no slot; the rate limits
-are taken inside the slot, right before the request goes out.
+outside the concurrency limit so a request sleeping out its backoff holds no slot; a hedge
+(:mod:`harness.hedge`) is a second request, so it takes its own connection slot and rate budget;
+the rate limits are taken inside the slot, right before the request goes out.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,6 +48,26 @@ class CallArgs(BaseModel):
         default=True, description="Halve the requests in flight on 429, then climb back."
     )
     min_connections: int = Field(default=1, ge=1, description="Adaptive concurrency floor.")
+    hedge: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Resend a call that runs far past the usual latency: auto = once the model "
+        "has timed out a call, on = always, off = never (remote backends only).",
+    )
+    hedge_after: float | None = Field(
+        default=None, gt=0, description="Seconds before a hedge (default: hedge_factor x p95)."
+    )
+    hedge_factor: float = Field(
+        default=1.5, gt=0, description="Hedge after this many times the p95 latency."
+    )
+    hedge_budget: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Most calls hedged, as a share of all calls (1: no cap).",
+    )
+    hedge_window: float = Field(
+        default=60.0, gt=0, description="Seconds hedge=auto stays armed after the last timeout."
+    )
     cache_ttl_days: float | None = Field(
         default=None, gt=0, description="Cache entries older than this are not served (days)."
     )
@@ -75,7 +96,9 @@ DEFAULT_CALL_ARGS = CallArgs()
 
 
 def default_wrappers(config: RunConfig, run_dir: Path | None) -> list[ModelWrapper]:
-    """Outermost first: cache (with ``--cache``), retries, adaptive concurrency, rate limits."""
+    """Outermost first: cache (with ``--cache``), retries, hedging, adaptive concurrency,
+    rate limits."""
+    from harness.hedge import Hedge
     from harness.ratelimit import AdaptiveConcurrency, RateLimit
     from harness.retry import Retry
 
@@ -84,5 +107,5 @@ def default_wrappers(config: RunConfig, run_dir: Path | None) -> list[ModelWrapp
         from harness.cache import CacheWrapper, ResponseCache
 
         wrappers.append(CacheWrapper(ResponseCache.open()))
-    wrappers += [Retry(), AdaptiveConcurrency(config.max_concurrency), RateLimit()]
+    wrappers += [Retry(), Hedge(), AdaptiveConcurrency(config.max_concurrency), RateLimit()]
     return wrappers

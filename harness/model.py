@@ -32,6 +32,9 @@ class Model(ABC):
     provider: ClassVar[str] = ""
     description: ClassVar[str] = ""
     Args: ClassVar[type[BaseModel]] = NoOptions
+    #: calls go over the network to a server that may hang them: the call path may hedge them
+    #: (:mod:`harness.hedge`); in-process engines leave this False
+    remote: ClassVar[bool] = False
 
     def __init__(self, name: str, args: BaseModel | None = None) -> None:
         self.name = name

@@ -20,6 +20,7 @@ import time
 from collections import deque
 from typing import Any
 
+from harness.hedge import IS_HEDGE
 from harness.model import CallNext, Model, ModelWrapper
 from harness.retry import RateLimited
 from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
@@ -130,7 +131,11 @@ class AdaptiveConcurrency(ModelWrapper):
         call_next: CallNext,
     ) -> ModelResponse:
         lim = self._by_id.get(id(model)) or self.limiter(model)
-        epoch = await lim.acquire()
+        if IS_HEDGE.get():  # a hedge doubles a request that is holding a slot: let it through
+            lim.in_flight += 1
+            epoch = lim.cuts
+        else:
+            epoch = await lim.acquire()
         try:
             response = await call_next(messages, tools, config)
         except RateLimited as exc:
@@ -223,4 +228,8 @@ def describe(wrappers: list[Any]) -> dict[str, Any]:
         if retries is not None:
             out["retries"] = dict(retries)
             out["gave_up"] = dict(getattr(w, "gave_up", {}))
+        hedges = getattr(w, "hedges", None)
+        if hedges is not None:
+            out["hedges"] = dict(hedges)
+            out["hedge_wins"] = dict(getattr(w, "hedge_wins", {}))
     return out

@@ -63,6 +63,7 @@ class LiteLLMModel(Model):
     """Any model litellm can reach (``litellm/openai/gpt-4o-mini``, ``litellm/anthropic/...``)."""
 
     provider = "litellm"
+    remote = True
     description = "Any provider litellm supports: litellm/openai/gpt-4o-mini, litellm/anthropic/..."
     Args = LiteLLMArgs
 

@@ -45,7 +45,9 @@ class OpenAICompatArgs(BaseModel):
     )
     timeout: float = Field(default=600.0, gt=0, description="Seconds per call (-G timeout wins).")
     pool: int | None = Field(
-        default=None, ge=1, description="Connections kept open (default: the run's concurrency)."
+        default=None,
+        ge=1,
+        description="Most connections open (default: 2 x the run's concurrency, room for hedges).",
     )
     check_server: bool = Field(default=True, description="Probe base_url at start-up.")
 
@@ -54,6 +56,7 @@ class OpenAICompatModel(Model):
     """Any OpenAI-compatible server over HTTP (aiohttp): the fast remote path."""
 
     provider = "openai-compatible"
+    remote = True
     description = "Any OpenAI-compatible chat-completions server: -M base_url=http://host/v1."
     Args = OpenAICompatArgs
 
@@ -95,7 +98,7 @@ class OpenAICompatModel(Model):
         return self.a.api_key or os.environ.get(self.a.api_key_env) or None
 
     def prepare(self, concurrency: int) -> None:
-        self._pool = self.a.pool or max(concurrency, 1)
+        self._pool = self.a.pool or 2 * max(concurrency, 1)
 
     def cache_key_fields(self) -> dict[str, Any]:
         # where the server lives is not what answers: the model name and the URL path are

@@ -175,7 +175,7 @@ def test_rpm_and_tpm_limits_space_requests() -> None:
 def test_default_chain_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
     names = [type(w).__name__ for w in default_wrappers(RunConfig(task="t", model="m"), None)]
-    assert names == ["Retry", "AdaptiveConcurrency", "RateLimit"]
+    assert names == ["Retry", "Hedge", "AdaptiveConcurrency", "RateLimit"]
     cached = default_wrappers(RunConfig(task="t", model="m", cache=True), None)
     assert next(type(w).__name__ for w in cached) == "CacheWrapper"
 

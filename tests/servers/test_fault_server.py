@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
+from harness.hedge import Hedge
+from harness.ratelimit import AdaptiveConcurrency
+from harness.retry import Retry
 from harness.runner import Runner, build_wrappers
 from harness.schemas import GenerateConfig, RunConfig
 
 pytestmark = pytest.mark.slow
+W = TypeVar("W")
 
 
 def _records(run_dir: Path) -> list[dict[str, Any]]:
@@ -37,6 +41,10 @@ def _config(base_url: str, n: int, **kw: Any) -> RunConfig:
     )
 
 
+def _wrapper(wrappers: list[Any], kind: type[W]) -> W:
+    return next(w for w in wrappers if isinstance(w, kind))
+
+
 def _assert_exactly_once(server: Any, recs: list[dict[str, Any]], n_samples: int) -> None:
     stats = server.get("/stats")
     seeds = {str(r["seed"]) for r in recs}
@@ -54,7 +62,8 @@ def test_faults_are_retried_and_no_sample_is_lost_or_duplicated(
     server = fault_server.start(
         latency=0.01, fail_rate=0.3, faults="429,500,timeout", retry_after=0.05, hang=3
     )
-    cfg = _config(server.base_url, 60, max_concurrency=24)
+    # hedging off: with it a slow answer may be requested twice, and this test counts requests
+    cfg = _config(server.base_url, 60, max_concurrency=24, model_args={"hedge": "off"})
     wrappers = build_wrappers(cfg, None)
     run_dir, result = Runner(cfg, tmp_path, progress=False, wrappers=wrappers).run()
     recs = _records(run_dir)
@@ -62,9 +71,50 @@ def test_faults_are_retried_and_no_sample_is_lost_or_duplicated(
     stats = server.get("/stats")
     assert set(stats["injected"]) == {"429", "500", "timeout"}
     assert stats["total_requests"] == 120 + sum(stats["injected"].values())
-    assert wrappers[0].retries["openai-compatible/fault"] == sum(stats["injected"].values())
+    assert _wrapper(wrappers, Retry).retries["openai-compatible/fault"] == sum(
+        stats["injected"].values()
+    )
     assert stats["max_in_flight"] <= 24
     assert result.usage.input_tokens > 0
+
+
+def test_hung_requests_are_hedged_and_still_answered_once(
+    fault_server: Any, tmp_path: Path
+) -> None:
+    """A request the server hangs (2 s, then a 503) is sent again after 0.2 s; the sample is
+    answered by the second request, long before the first one would have failed, and recorded
+    once with an answer the server really gave it."""
+    server = fault_server.start(latency=0.01, fail_rate=0.3, faults="timeout", hang=2)
+    cfg = _config(
+        server.base_url, 40, model_args={"hedge": "on", "hedge_after": "0.2", "hedge_budget": "1"}
+    )
+    cfg = cfg.model_copy(update={"generate": GenerateConfig(timeout=10)})
+    wrappers = build_wrappers(cfg, None)
+    run_dir, _ = Runner(cfg, tmp_path, progress=False, wrappers=wrappers).run()
+    recs = _records(run_dir)
+    stats = server.get("/stats")
+    assert len(recs) == 80 and len({(r["sample_id"], r["epoch"]) for r in recs}) == 80
+    assert {r["status"] for r in recs} == {"ok"}
+    for r in recs:  # an answer the server gave this very sample (a hedge pair may get two)
+        prefix = f"reply seed={r['seed']} n="
+        text = r["output"]["completion"]
+        assert (
+            text.startswith(prefix) and 1 <= int(text[len(prefix) :]) <= stats["ok"][str(r["seed"])]
+        )
+    hedge = _wrapper(wrappers, Hedge)
+    assert hedge.hedge_wins["openai-compatible/fault"] >= 1
+    assert hedge.hedges["openai-compatible/fault"] >= hedge.hedge_wins["openai-compatible/fault"]
+    # a sample whose first request hung and whose hedge was answered: done well before the 2 s
+    # the hung request took to fail (without hedging it would take over 2 s)
+    rescued = [
+        r
+        for r in recs
+        if stats["requests"][str(r["seed"])] == 2 and stats["ok"][str(r["seed"])] == 1
+    ]
+    assert rescued
+    assert all(r["timing"]["total"] < 1.5 for r in rescued), [
+        (r["seed"], r["timing"]) for r in rescued if r["timing"]["total"] >= 1.5
+    ]
 
 
 def test_429s_make_concurrency_back_off_and_climb_back(fault_server: Any, tmp_path: Path) -> None:
@@ -73,7 +123,7 @@ def test_429s_make_concurrency_back_off_and_climb_back(fault_server: Any, tmp_pa
     wrappers = build_wrappers(cfg, None)
     run_dir, _ = Runner(cfg, tmp_path, progress=False, wrappers=wrappers).run()
     _assert_exactly_once(server, _records(run_dir), 300)
-    lim = wrappers[1].limiters["openai-compatible/fault"]
+    lim = _wrapper(wrappers, AdaptiveConcurrency).limiters["openai-compatible/fault"]
     values = [v for _, v in lim.curve]
     assert lim.cuts >= 1 and min(values) < 32
     low = values.index(min(values))

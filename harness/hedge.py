@@ -1,0 +1,228 @@
+"""Hedged requests: when a call to a remote model runs far past its usual latency, send it again
+and take whichever answer comes first.
+
+A server that hangs some requests holds each such sample until the client's timeout fires
+(minutes, by default), and a retry only starts after that. Hedging bounds the tail instead ("The
+Tail at Scale", Dean and Barroso, 2013; gRPC's hedging policy): once a call has run
+``hedge_after`` seconds the same request goes out a second time (and if neither has answered
+after as long again, a third); the first answer wins and the others are cancelled. The sample
+still gets one answer and one record; the server may have done the work twice, which is the
+price.
+
+When (``-M hedge=...``):
+
+- ``auto`` (default): a call is hedged only when it runs ``ALARM`` (4) times past the hedge
+  delay, which is a sign that the server hangs requests. That sign, a timed-out call, or a hedge
+  that beats its original *arms* hedging for the model for ``hedge_window`` seconds: armed, calls
+  are hedged after the plain delay. A healthy server is sent next to no duplicates; one that hangs
+  requests is hedged promptly until it stops.
+- ``on``: always after the plain delay; ``off``: never.
+
+The plain delay is ``hedge_after`` seconds if set, else ``hedge_factor`` times the 95th
+percentile of the model's recent successful call latencies (no hedging until 20 are known). At most
+``hedge_budget`` of the calls (a token bucket holding up to 10 hedges, default 0.2; 1 means no
+cap) are hedged, which caps the extra load.
+A failed request whose twin is still in flight waits for the twin; only if both fail does the
+error go on to the retry wrapper. Only backends that talk to a server over the network
+(``Model.remote``) are hedged: duplicating work on an in-process engine only slows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import time
+from collections import Counter, deque
+from typing import Any
+
+from harness.errors import ModelError
+from harness.model import CallNext, Model, ModelWrapper
+from harness.retry import CallTimeout
+from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
+
+#: set inside a hedge's own request: the concurrency limit lets it through (see
+#: :class:`harness.ratelimit.AdaptiveConcurrency`), since the request it doubles may be holding a
+#: slot on a connection the server has stopped answering
+IS_HEDGE: contextvars.ContextVar[bool] = contextvars.ContextVar("harness_is_hedge", default=False)
+
+ALARM = 4.0
+#: the original request and up to two hedges
+MAX_REQUESTS = 3
+MIN_OBSERVATIONS = 20
+WINDOW = 200
+RECOMPUTE_EVERY = 20
+MIN_DELAY = 0.005
+BUCKET_CAP = 10.0
+
+
+class HedgeState:
+    """One model's latency window, arming and hedge budget."""
+
+    def __init__(self, args: Any) -> None:
+        self.mode: str = args.hedge
+        self.fixed: float | None = args.hedge_after
+        self.factor: float = args.hedge_factor
+        self.window: float = args.hedge_window
+        self.budget: float = args.hedge_budget
+        self.tokens = BUCKET_CAP
+        self.armed_until = -1.0
+        self.latencies: deque[float] = deque(maxlen=WINDOW)
+        self._since = 0
+        self.estimate: float | None = None
+
+    def delay(self) -> float | None:
+        """Seconds before a hedge for a call starting now, or None for no hedge."""
+        plain = self.fixed if self.fixed is not None else self.estimate
+        if plain is None or self.mode == "off":
+            return None
+        if self.mode == "auto" and not self.armed():
+            return ALARM * plain
+        return plain
+
+    def armed(self) -> bool:
+        return time.monotonic() <= self.armed_until
+
+    def observe(self, seconds: float) -> None:
+        self.latencies.append(seconds)
+        self._since += 1
+        if self._since >= RECOMPUTE_EVERY and len(self.latencies) >= MIN_OBSERVATIONS:
+            self._since = 0
+            ordered = sorted(self.latencies)
+            p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+            self.estimate = max(MIN_DELAY, self.factor * p95)
+
+    def arm(self) -> None:
+        self.armed_until = time.monotonic() + self.window
+
+
+class Hedge(ModelWrapper):
+    """Per model :class:`HedgeState`; counts ``hedges`` sent and ``hedge_wins`` per model."""
+
+    def __init__(self) -> None:
+        self.states: dict[int, HedgeState | None] = {}
+        self.hedges: Counter[str] = Counter()
+        self.hedge_wins: Counter[str] = Counter()
+
+    def state(self, model: Model) -> HedgeState | None:
+        key = id(model)
+        if key not in self.states:
+            from harness.callpath import call_args_of
+
+            args = call_args_of(model)
+            remote = getattr(model, "remote", False)
+            self.states[key] = HedgeState(args) if remote and args.hedge != "off" else None
+        return self.states[key]
+
+    async def __call__(
+        self,
+        model: Model,
+        messages: list[Message],
+        tools: list[ToolSpec] | None,
+        config: GenerateConfig,
+        call_next: CallNext,
+    ) -> ModelResponse:
+        st = self.state(model)
+        if st is None:
+            return await call_next(messages, tools, config)
+        st.tokens = min(BUCKET_CAP, st.tokens + st.budget)
+        delay = st.delay()
+        start = time.perf_counter()
+        if delay is None:
+            try:
+                response = await call_next(messages, tools, config)
+            except CallTimeout:
+                st.arm()
+                raise
+            st.observe(time.perf_counter() - start)
+            return response
+        return await self._hedged(model, st, delay, start, messages, tools, config, call_next)
+
+    async def _hedged(
+        self,
+        model: Model,
+        st: HedgeState,
+        delay: float,
+        start: float,
+        messages: list[Message],
+        tools: list[ToolSpec] | None,
+        config: GenerateConfig,
+        call_next: CallNext,
+    ) -> ModelResponse:
+        """The original request, and a hedge each ``delay`` while none has answered (at most
+        ``MAX_REQUESTS`` in all, within the budget). The first answer wins."""
+        first: asyncio.Future[ModelResponse] = asyncio.ensure_future(
+            call_next(messages, tools, config)
+        )
+        tasks = [first]
+        sent_at = {first: start}
+        pending: set[asyncio.Future[ModelResponse]] = {first}
+        last_sent = start
+        error: BaseException | None = None
+        over_budget = False
+        try:
+            while pending:
+                may_hedge = len(tasks) < MAX_REQUESTS and not over_budget
+                wait = max(0.0, last_sent + delay - time.perf_counter()) if may_hedge else None
+                done, pending = await asyncio.wait(
+                    pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done:
+                    exc = task.exception()
+                    if exc is None:
+                        if task is not first:
+                            self.hedge_wins[model.spec] += 1
+                            st.arm()
+                        return self._settle(st, task, sent_at[task])
+                    if isinstance(exc, CallTimeout):
+                        st.arm()
+                    if not (isinstance(exc, ModelError) and exc.retryable):
+                        raise exc  # a request the server refuses: its twin would fare no better
+                    error = exc
+                if done or not may_hedge:
+                    continue
+                if st.tokens < 1.0 and st.budget < 1.0:
+                    over_budget = True  # no hedge for this call: wait for what is in flight
+                    continue
+                st.tokens -= 1.0
+                self.hedges[model.spec] += 1
+                if st.mode == "auto" and not st.armed():
+                    st.arm()  # this call ran ALARM x past the usual: the server hangs requests
+                    delay = st.delay() or delay
+                context = contextvars.copy_context()
+                context.run(IS_HEDGE.set, True)
+                hedge: asyncio.Future[ModelResponse] = asyncio.get_running_loop().create_task(
+                    _call(call_next, messages, tools, config), context=context
+                )
+                last_sent = sent_at[hedge] = time.perf_counter()
+                tasks.append(hedge)
+                pending.add(hedge)
+            assert error is not None
+            raise error
+        finally:  # the losers (or all, if this call is itself cancelled) must not linger
+            unfinished = [t for t in tasks if not t.done()]
+            for task in unfinished:
+                task.cancel()
+            if unfinished:
+                await asyncio.gather(*unfinished, return_exceptions=True)
+            for task in tasks:  # mark every outcome seen, so asyncio does not warn about it
+                if not task.cancelled():
+                    task.exception()
+
+    @staticmethod
+    def _settle(st: HedgeState, task: asyncio.Future[ModelResponse], start: float) -> ModelResponse:
+        try:
+            response = task.result()
+        except CallTimeout:
+            st.arm()
+            raise
+        st.observe(time.perf_counter() - start)
+        return response
+
+
+async def _call(
+    call_next: CallNext,
+    messages: list[Message],
+    tools: list[ToolSpec] | None,
+    config: GenerateConfig,
+) -> ModelResponse:
+    return await call_next(messages, tools, config)

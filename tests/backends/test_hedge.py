@@ -1,0 +1,208 @@
+"""Hedged requests: when they fire, who wins, that losers are cancelled, arming in auto mode, the
+budget, and that in-process models are never hedged. (The real-server test is in
+tests/servers/test_fault_server.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from harness.callpath import CallArgs
+from harness.errors import ModelError
+from harness.hedge import ALARM, BUCKET_CAP, MIN_OBSERVATIONS, Hedge, HedgeState
+from harness.model import Model, WrappedModel
+from harness.retry import CallTimeout
+from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
+
+MSG = [Message(role="user", content="hi")]
+
+
+class Server(Model):
+    """A "remote" model: call k (1-based) follows ``plan[k]``, a (seconds, outcome) pair where the
+    outcome is an answer text or an exception to raise; unplanned calls answer at once."""
+
+    provider = "fake"
+    remote = True
+
+    def __init__(self, plan: dict[int, tuple[float, Any]] | None = None, **call: Any) -> None:
+        super().__init__("server")
+        self.plan = plan or {}
+        self.calls = 0
+        self.cancelled: list[int] = []
+        self.call_args = CallArgs(**call)
+
+    async def generate(
+        self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+    ) -> ModelResponse:
+        self.calls += 1
+        n = self.calls
+        seconds, outcome = self.plan.get(n, (0.0, f"answer {n}"))
+        try:
+            await asyncio.sleep(seconds)
+        except asyncio.CancelledError:
+            self.cancelled.append(n)
+            raise
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return ModelResponse(text=outcome)
+
+
+class Local(Server):
+    remote = False
+
+
+def _call(model: Model, hedge: Hedge) -> ModelResponse:
+    async def go() -> ModelResponse:
+        return await WrappedModel(model, [hedge]).generate(MSG, None, GenerateConfig())
+
+    return asyncio.run(go())
+
+
+def test_a_slow_call_is_hedged_the_first_answer_wins_and_the_loser_is_cancelled() -> None:
+    model = Server({1: (5.0, "slow")}, hedge="on", hedge_after=0.05)
+    hedge = Hedge()
+    assert _call(model, hedge).text == "answer 2"
+    assert model.calls == 2 and model.cancelled == [1]
+    assert hedge.hedges["fake/server"] == 1 and hedge.hedge_wins["fake/server"] == 1
+
+
+def test_a_call_answering_before_the_delay_is_not_hedged() -> None:
+    model = Server({1: (0.01, "quick")}, hedge="on", hedge_after=0.5)
+    hedge = Hedge()
+    assert _call(model, hedge).text == "quick"
+    assert model.calls == 1 and hedge.hedges.total() == 0
+
+
+def test_the_first_request_may_still_win() -> None:
+    model = Server({1: (0.1, "first"), 2: (5.0, "second")}, hedge="on", hedge_after=0.05)
+    hedge = Hedge()
+    assert _call(model, hedge).text == "first"
+    assert model.cancelled == [2] and hedge.hedge_wins.total() == 0
+
+
+def test_failed_hedges_wait_for_the_original() -> None:
+    boom = ModelError("boom", retryable=True)
+    model = Server(
+        {1: (0.2, "first"), 2: (0.0, boom), 3: (0.0, boom)},
+        hedge="on",
+        hedge_after=0.05,
+    )
+    assert _call(model, Hedge()).text == "first"
+
+
+def test_both_failing_raise_a_retryable_error() -> None:
+    model = Server(
+        {1: (0.1, ModelError("one", retryable=True)), 2: (0.0, ModelError("two", retryable=True))},
+        hedge="on",
+        hedge_after=0.05,
+    )
+    with pytest.raises(ModelError) as info:
+        _call(model, Hedge())
+    assert info.value.retryable
+
+
+def test_a_refused_request_is_not_waited_out() -> None:
+    model = Server(
+        {1: (5.0, "slow"), 2: (0.0, ModelError("HTTP 400"))}, hedge="on", hedge_after=0.05
+    )
+    with pytest.raises(ModelError, match="HTTP 400"):
+        _call(model, Hedge())
+    assert model.cancelled == [1]
+
+
+def test_a_third_request_goes_out_when_two_hang() -> None:
+    model = Server({1: (5.0, "a"), 2: (5.0, "b")}, hedge="on", hedge_after=0.05)
+    hedge = Hedge()
+    assert _call(model, hedge).text == "answer 3"
+    assert sorted(model.cancelled) == [1, 2] and hedge.hedges.total() == 2
+
+
+def test_cancelling_the_call_cancels_every_request() -> None:
+    model = Server({1: (5.0, "a"), 2: (5.0, "b"), 3: (5.0, "c")}, hedge="on", hedge_after=0.02)
+
+    async def go() -> None:
+        task = asyncio.ensure_future(
+            WrappedModel(model, [Hedge()]).generate(MSG, None, GenerateConfig())
+        )
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(go())
+    assert sorted(model.cancelled) == [1, 2, 3]
+
+
+def test_auto_mode_hedges_only_alarming_calls_until_armed() -> None:
+    # plain delay 0.05 s: unarmed, a call is hedged only past ALARM x 0.05 = 0.2 s
+    plan: dict[int, tuple[float, Any]] = {
+        1: (0.1, "medium, not hedged"),
+        2: (5.0, "hung"),  # hedged at 0.2 s (call 3 answers), which arms
+        4: (0.1, "medium, now hedged"),  # armed: hedged at 0.05 s (call 5 answers)
+    }
+    model = Server(plan, hedge_after=0.05)
+    assert model.call_args.hedge == "auto" and ALARM == 4.0
+    hedge = Hedge()
+
+    async def go() -> list[str]:
+        wrapped = WrappedModel(model, [hedge])
+        return [(await wrapped.generate(MSG, None, GenerateConfig())).text for _ in range(3)]
+
+    assert asyncio.run(go()) == ["medium, not hedged", "answer 3", "answer 5"]
+    assert model.cancelled == [2, 4] and hedge.hedges.total() == 2
+
+
+def test_a_timeout_arms_auto_mode() -> None:
+    plan: dict[int, tuple[float, Any]] = {
+        1: (0.0, CallTimeout("no answer within 1 s")),
+        2: (0.1, "medium, hedged"),
+    }
+    model = Server(plan, hedge_after=0.05)
+    hedge = Hedge()
+
+    async def go() -> str:
+        wrapped = WrappedModel(model, [hedge])
+        with pytest.raises(CallTimeout):
+            await wrapped.generate(MSG, None, GenerateConfig())
+        return (await wrapped.generate(MSG, None, GenerateConfig())).text
+
+    assert asyncio.run(go()) == "answer 3" and model.cancelled == [2]
+
+
+def test_the_delay_is_a_multiple_of_the_recent_p95_latency() -> None:
+    state = HedgeState(CallArgs(hedge="on"))
+    for _ in range(MIN_OBSERVATIONS - 1):
+        state.observe(0.1)
+    assert state.delay() is None  # too few observations
+    for k in range(100):
+        state.observe(0.1 if k % 10 else 1.0)  # 90% at 0.1 s, 10% at 1.0 s: p95 = 1.0
+    assert state.delay() == pytest.approx(1.5)
+    for _ in range(300):
+        state.observe(0.2)  # the window moves on
+    assert state.delay() == pytest.approx(0.3)
+
+
+def test_the_budget_caps_hedges() -> None:
+    calls = int(BUCKET_CAP) + 3
+    plan: dict[int, tuple[float, Any]] = {k: (1.0, "slow") for k in range(1, calls + 1)}
+    model = Server(plan, hedge="on", hedge_after=0.01, hedge_budget=0.0)
+    hedge = Hedge()
+
+    async def go() -> None:
+        wrapped = WrappedModel(model, [hedge])
+        await asyncio.gather(*(wrapped.generate(MSG, None, GenerateConfig()) for _ in range(calls)))
+
+    asyncio.run(go())
+    assert hedge.hedges.total() == int(BUCKET_CAP)
+
+
+def test_hedge_off_and_in_process_models_are_never_hedged() -> None:
+    for model in (
+        Server({1: (0.2, "slow")}, hedge="off", hedge_after=0.01),
+        Local({1: (0.2, "slow")}, hedge="on", hedge_after=0.01),
+    ):
+        hedge = Hedge()
+        assert _call(model, hedge).text == "slow"
+        assert model.calls == 1 and hedge.hedges.total() == 0

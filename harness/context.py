@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
-from harness.model import ModelHandle, WrappedModel
+from harness.model import Model, ModelHandle, WrappedModel
 from harness.schemas import GenerateConfig, Sample, Usage
 
 if TYPE_CHECKING:
@@ -55,6 +57,20 @@ class SolveContext:
             )
         return self._handles[name]
 
+    def one_episode_at_a_time(self, *roles: str) -> AbstractAsyncContextManager[Any]:
+        """Wrap a multi-turn episode in this: if the agent's model, or that of any of ``roles``,
+        is a serial in-process engine (:attr:`harness.model.Model.serial`, such as
+        ``llamacpp/``), the run's episodes take turns; otherwise this does nothing.
+
+        Such an engine runs one call at a time anyway, so concurrent episodes gain nothing, and
+        their interleaved calls would evict each other's cached prompt prefix: every turn would
+        re-read its whole conversation instead of only what is new."""
+        models = [self._roles.get(r).model for r in ("agent", *roles)]
+        serial = [m for m in models if m.serial]
+        if not serial:
+            return nullcontext()
+        return _episode_lock(min(serial, key=lambda m: m.spec))
+
     def environment(self, name: str, **options: Any) -> Environment:
         """A fresh instance of a registered environment."""
         from harness.options import validate
@@ -89,3 +105,12 @@ class SolveContext:
             for r, h in self._handles.items()
             if h.calls
         }
+
+
+def _episode_lock(model: Model) -> asyncio.Lock:
+    """One lock per (serial model, event loop): a lock belongs to the loop it is used in."""
+    locks: dict[int, asyncio.Lock] = model.__dict__.setdefault("_episode_locks", {})
+    loop = id(asyncio.get_running_loop())
+    if loop not in locks:
+        locks[loop] = asyncio.Lock()
+    return locks[loop]

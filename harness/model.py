@@ -35,6 +35,9 @@ class Model(ABC):
     #: calls go over the network to a server that may hang them: the call path may hedge them
     #: (:mod:`harness.hedge`); in-process engines leave this False
     remote: ClassVar[bool] = False
+    #: an in-process engine that runs one call at a time (llamacpp): multi-turn tasks run their
+    #: episodes one after another on it (:meth:`harness.context.SolveContext.one_episode_at_a_time`)
+    serial: ClassVar[bool] = False
 
     def __init__(self, name: str, args: BaseModel | None = None) -> None:
         self.name = name

@@ -141,6 +141,7 @@ class LlamaCppModel(Model):
     """A GGUF model run in-process by llama-cpp-python (the embedded default)."""
 
     provider = "llamacpp"
+    serial = True
     description = "GGUF models in-process via llama-cpp-python; llamacpp/smollm2 is the default."
     Args = LlamaCppArgs
 

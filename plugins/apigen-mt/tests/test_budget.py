@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from harness_apigen_mt.budget import FULL, SMALL, one_episode_at_a_time, resolve
+from harness_apigen_mt.budget import FULL, SMALL, resolve
 from harness_apigen_mt.environment import RetailEnvironment
 from harness_apigen_mt.episode import compact_tools, run_episode
 from harness_apigen_mt.users import LLMUser
@@ -69,22 +69,3 @@ def test_episode_respects_step_and_token_limits() -> None:
     user = LLMUser(_handle(["hi"] * 5, "user", Recorder()), "check")
     asyncio.run(run_episode(agent, RetailEnvironment(), user, 2, 2))
     assert a2.max_tokens == [GenerateConfig().max_tokens] * 2
-
-
-def test_in_process_episodes_run_one_at_a_time() -> None:
-    order: list[str] = []
-
-    async def episode(name: str, specs: list[str]) -> None:
-        async with one_episode_at_a_time(specs):
-            order.append(f"{name}+")
-            await asyncio.sleep(0.01)
-            order.append(f"{name}-")
-
-    async def main(specs: list[str]) -> None:
-        await asyncio.gather(episode("a", specs), episode("b", specs))
-
-    asyncio.run(main(["llamacpp/smollm2"]))
-    assert order == ["a+", "a-", "b+", "b-"]
-    order.clear()
-    asyncio.run(main(["openai/gpt-4o"]))
-    assert order == ["a+", "b+", "a-", "b-"]

@@ -14,8 +14,6 @@ to get tau-bench's settings on any model. Explicit options (``--max-steps`` ...)
 
 from __future__ import annotations
 
-import asyncio
-from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -80,22 +78,3 @@ def resolve(name: BudgetName, specs: list[str]) -> Budget:
 
 def pick(explicit: Any, default: Any) -> Any:
     return default if explicit is None else explicit
-
-
-_LOCKS: dict[tuple[int, str], asyncio.Lock] = {}
-
-
-def one_episode_at_a_time(specs: list[str]) -> AbstractAsyncContextManager[Any]:
-    """For an in-process model, a lock that runs this run's episodes one after another.
-
-    The backend runs one call at a time anyway; episodes in flight together would interleave
-    their calls and evict each other's cached prompt prefix, so each agent turn would re-evaluate
-    its whole conversation. With only remote models there is no lock (their calls run in
-    parallel)."""
-    local = sorted(s for s in specs if is_in_process(s))
-    if not local:
-        return nullcontext()
-    key = (id(asyncio.get_running_loop()), local[0])
-    if key not in _LOCKS:
-        _LOCKS[key] = asyncio.Lock()
-    return _LOCKS[key]

@@ -17,7 +17,7 @@ from harness.context import SolveContext
 from harness.metric import Metric
 from harness.schemas import Sample, SampleRecord, Score, SolveOutput
 from harness.task import Task
-from harness_apigen_mt.budget import BudgetName, one_episode_at_a_time, pick, resolve
+from harness_apigen_mt.budget import BudgetName, pick, resolve
 from harness_apigen_mt.domain import TAU2_DATA_VERSION, load_domain
 from harness_apigen_mt.environment import AirlineEnvironment, RetailEnvironment
 from harness_apigen_mt.episode import run_episode
@@ -133,7 +133,7 @@ class TauTaskBase(Task):
             critic=ctx.role("user-critic") if o.user_best_of > 1 else None,
             max_tokens=pick(o.user_max_tokens, b.user_max_tokens),
         )
-        async with one_episode_at_a_time(specs):
+        async with ctx.one_episode_at_a_time("user"):
             ep = await run_episode(
                 ctx.model,
                 env,

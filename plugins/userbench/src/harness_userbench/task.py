@@ -124,35 +124,42 @@ class UserBenchTask(Task):
         opening = env.reset(sample, ctx.seed)
         messages = [Message(role="system", content=SYSTEM), Message(role="user", content=opening)]
         stop = "truncated"
-        while not env.done:
-            try:
-                resp = await ctx.model.generate(
-                    messages, env.tools(), tool_choice=o.tool_choice, max_tokens=o.agent_max_tokens
-                )
-            except ContextOverflowError:
-                stop = "context_overflow"
-                break
-            messages.append(resp.message())
-            if resp.tool_calls:
-                first, *rest = resp.tool_calls
-                result = await env.step(first)
-                messages.append(
-                    Message(
-                        role="tool", content=result.content, tool_call_id=first.id, name=first.name
+        async with ctx.one_episode_at_a_time("user"):
+            while not env.done:
+                try:
+                    resp = await ctx.model.generate(
+                        messages,
+                        env.tools(),
+                        tool_choice=o.tool_choice,
+                        max_tokens=o.agent_max_tokens,
                     )
-                )
-                for extra in rest:
+                except ContextOverflowError:
+                    stop = "context_overflow"
+                    break
+                messages.append(resp.message())
+                if resp.tool_calls:
+                    first, *rest = resp.tool_calls
+                    result = await env.step(first)
                     messages.append(
                         Message(
                             role="tool",
-                            tool_call_id=extra.id,
-                            name=extra.name,
-                            content="Ignored: one call per turn is carried out.",
+                            content=result.content,
+                            tool_call_id=first.id,
+                            name=first.name,
                         )
                     )
-            else:
-                result = await env.step_text(resp.text)
-                messages.append(Message(role="user", content=result.content))
+                    for extra in rest:
+                        messages.append(
+                            Message(
+                                role="tool",
+                                tool_call_id=extra.id,
+                                name=extra.name,
+                                content="Ignored: one call per turn is carried out.",
+                            )
+                        )
+                else:
+                    result = await env.step_text(resp.text)
+                    messages.append(Message(role="user", content=result.content))
         state = env.state()
         if stop != "context_overflow":
             stop = "terminated" if state["terminated"] else "truncated"

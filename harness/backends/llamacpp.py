@@ -294,6 +294,8 @@ class LlamaCppModel(Model):
 
         names = [t.name for t in tools]
         forced = config.tool_choice if config.tool_choice in names else None
+        if forced is None and config.tool_choice == "required" and len(names) == 1:
+            forced = names[0]  # one tool and a call required: nothing for the model to choose
         if forced is None:
             options = [f'"functions.{n}:"' for n in names]
             if config.tool_choice != "required":

@@ -65,11 +65,19 @@ class SolveContext:
         Such an engine runs one call at a time anyway, so concurrent episodes gain nothing, and
         their interleaved calls would evict each other's cached prompt prefix: every turn would
         re-read its whole conversation instead of only what is new."""
-        models = [self._roles.get(r).model for r in ("agent", *roles)]
-        serial = [m for m in models if m.serial]
+        serial = self._serial_models(roles)
         if not serial:
             return nullcontext()
         return _episode_lock(min(serial, key=lambda m: m.spec))
+
+    def on_serial_engine(self, *roles: str) -> bool:
+        """Whether the agent's model, or that of any of ``roles``, is a serial in-process engine
+        (a CPU-sized budget may be in order: see userbench's and apigen-mt's ``budget``)."""
+        return bool(self._serial_models(roles))
+
+    def _serial_models(self, roles: tuple[str, ...]) -> list[Model]:
+        models = [self._roles.get(r).model for r in ("agent", *roles)]
+        return [m for m in models if m.serial]
 
     def environment(self, name: str, **options: Any) -> Environment:
         """A fresh instance of a registered environment."""

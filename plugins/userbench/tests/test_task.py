@@ -114,3 +114,48 @@ def test_real_run_on_the_embedded_model(tmp_path: Path) -> None:
     state = r.output.metadata["state"]
     assert state["steps"] == 1 and r.model_calls == 1
     assert len(result.metrics) == 7
+
+
+class _Recording(ScriptedModel):
+    """A scripted agent that notes each call's max_tokens and the tool's maxLength."""
+
+    seen: list[tuple[int | None, int]] = []
+
+    async def generate(self, messages: Any, tools: Any, config: Any) -> Any:
+        props = tools[0].parameters["properties"]
+        self.seen.append((config.max_tokens, props["thought"]["maxLength"]))
+        return await super().generate(messages, tools, config)
+
+
+class _SerialRecording(_Recording):
+    serial = True  # as llamacpp/: an in-process engine running one call at a time
+
+
+@pytest.mark.parametrize(
+    ("cls", "params", "expected", "name"),
+    [
+        (_Recording, {}, (384, 400), "full"),  # a remote/batched model: the paper's turn sizes
+        (_SerialRecording, {}, (128, 120), "small"),  # in-process: short turns
+        (_SerialRecording, {"budget": "full"}, (384, 400), "full"),
+        (_SerialRecording, {"agent_max_tokens": 64, "text_max_chars": 50}, (64, 50), "small"),
+    ],
+)
+def test_budget_sets_turn_sizes(
+    tmp_path: Path, cls: type[_Recording], params: dict[str, Any], expected: Any, name: str
+) -> None:
+    cls.seen = []
+    agent = cls.create("agent", {"responses": [tool("action", "Hi")]})
+    config = RunConfig(
+        task="userbench",
+        task_params={"max_steps": 2, **params},
+        model="scripted/agent",
+        sample_ids=["travel22-0000"],
+    )
+    run_dir, result = Runner(
+        config, tmp_path, progress=False, model_overrides={"scripted/agent": agent}
+    ).run()
+    [line] = (run_dir / "samples.jsonl").read_text().splitlines()
+    r = SampleRecord.model_validate(json.loads(line))
+    assert r.status == "ok", r.error
+    assert cls.seen == [expected, expected]
+    assert r.output.metadata["budget"] == name and result.extra["budget"] == [name]

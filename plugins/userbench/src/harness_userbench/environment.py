@@ -12,36 +12,44 @@ from harness_userbench.episode import FORMAT_ERROR, Episode, Outcome, Rules
 from harness_userbench.scenario import Scenario
 from harness_userbench.users import RuleUser, UserSimulator
 
-TOOL = ToolSpec(
-    name="interact_with_env",
-    description=(
-        "Act in the travel-planning environment. choice='search' sends one query to the options "
-        "database (name one travel aspect and its details); choice='action' says something to "
-        "the user (ask one specific question at a time); choice='answer' recommends exactly one "
-        "option id from the search results, such as H12."
-    ),
-    parameters={
-        "type": "object",
-        "properties": {
-            "thought": {
-                "type": "string",
-                "maxLength": 400,
-                "description": "Your reasoning for this step (brief).",
+
+def interact_tool(max_chars: int) -> ToolSpec:
+    """The one TravelGym tool; ``thought`` and ``content`` at most ``max_chars`` characters
+    (which keeps grammar-constrained local models from rambling; API models rarely come near)."""
+    return ToolSpec(
+        name="interact_with_env",
+        description=(
+            "Act in the travel-planning environment. choice='search' sends one query to the "
+            "options database (name one travel aspect and its details); choice='action' says "
+            "something to the user (ask one specific question at a time); choice='answer' "
+            "recommends exactly one option id from the search results, such as H12."
+        ),
+        parameters={
+            "type": "object",
+            "properties": {
+                "thought": {
+                    "type": "string",
+                    "maxLength": max_chars,
+                    "description": "Your reasoning for this step (brief).",
+                },
+                "choice": {
+                    "type": "string",
+                    "enum": ["search", "action", "answer"],
+                    "description": "search, action or answer.",
+                },
+                "content": {
+                    "type": "string",
+                    "maxLength": max_chars,
+                    "description": "The search query, the words to the user, or one id.",
+                },
             },
-            "choice": {
-                "type": "string",
-                "enum": ["search", "action", "answer"],
-                "description": "search, action or answer.",
-            },
-            "content": {
-                "type": "string",
-                "maxLength": 400,
-                "description": "The search query, the words to the user, or one id.",
-            },
+            "required": ["thought", "choice", "content"],
         },
-        "required": ["thought", "choice", "content"],
-    },
-)
+    )
+
+
+TOOL_MAX_CHARS = 400
+TOOL = interact_tool(TOOL_MAX_CHARS)
 FINISH = ToolSpec(
     name="finish", description="End the session.", parameters={"type": "object", "properties": {}}
 )
@@ -61,6 +69,9 @@ class TravelGymOptions(BaseModel):
     wrong_options: int = Field(default=10, ge=0, description="Wrong options shown per aspect.")
     noise_options: int = Field(default=5, ge=0, description="Noise options shown per aspect.")
     finish_tool: bool = Field(default=False, description="Also offer a separate finish tool.")
+    text_max_chars: int = Field(
+        default=400, ge=20, le=10_000, description="Longest thought / content the tool allows."
+    )
     user: Literal["rule"] = Field(
         default="rule",
         description=(
@@ -143,7 +154,9 @@ class TravelGymEnvironment(Environment):
         return scenario.initial_description
 
     def tools(self) -> list[ToolSpec]:
-        return [TOOL, FINISH] if self.options.finish_tool else [TOOL]
+        o = self.options
+        tool = TOOL if o.text_max_chars == TOOL_MAX_CHARS else interact_tool(o.text_max_chars)
+        return [tool, FINISH] if o.finish_tool else [tool]
 
     async def step(self, call: ToolCall) -> StepResult:
         action = action_string(call)

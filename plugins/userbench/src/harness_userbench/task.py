@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import zip_longest
 from typing import Any, Literal
@@ -58,7 +59,44 @@ class UserBenchOptions(TravelGymOptions):
     tool_choice: Literal["required", "auto"] = Field(
         default="required", description="Agent tool choice (the released eval uses required)."
     )
-    agent_max_tokens: int = Field(default=384, ge=16, description="Tokens per agent turn.")
+    budget: Literal["auto", "full", "small"] = Field(
+        default="auto",
+        description="full: the paper's turn sizes; small: short turns for in-process models; "
+        "auto: small when the agent or user model runs in-process (llamacpp/), else full.",
+    )
+    agent_max_tokens: int | None = Field(
+        default=None, ge=16, description="Tokens per agent turn (budget: full 384, small 128)."
+    )
+    text_max_chars: int | None = Field(  # type: ignore[assignment]
+        default=None,
+        ge=20,
+        le=10_000,
+        description="Longest thought / content in the tool (budget: full 400, small 120).",
+    )
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Turn sizes. ``small`` keeps the paper's 20-step episodes and every rule, and shortens each
+    agent turn: on two CPU cores SmolLM2-135M fills the tool's free-text fields to their limit
+    (about 100-200 tokens a turn under a JSON grammar), so a 10-sample run took ~22 minutes at
+    ``full`` and ~N minutes at ``small``."""
+
+    name: str
+    agent_max_tokens: int
+    text_max_chars: int
+
+
+BUDGETS = {
+    "full": Budget("full", agent_max_tokens=384, text_max_chars=400),
+    "small": Budget("small", agent_max_tokens=128, text_max_chars=120),
+}
+
+
+def resolve_budget(name: str, in_process: bool) -> Budget:
+    if name == "auto":
+        name = "small" if in_process else "full"
+    return BUDGETS[name]
 
 
 @lru_cache(maxsize=8)
@@ -118,9 +156,15 @@ class UserBenchTask(Task):
 
     async def solve(self, sample: Sample, ctx: SolveContext) -> SolveOutput:
         o: UserBenchOptions = self.options
+        user = self._user(ctx)
+        budget = resolve_budget(
+            o.budget, ctx.on_serial_engine(*(["user"] if isinstance(user, ModelUser) else []))
+        )
         env_opts = {k: getattr(o, k) for k in TravelGymOptions.model_fields if k != "user"}
+        env_opts["text_max_chars"] = o.text_max_chars or budget.text_max_chars
+        agent_max_tokens = o.agent_max_tokens or budget.agent_max_tokens
         env = TravelGymEnvironment(TravelGymOptions(**env_opts))
-        env.attach_user(self._user(ctx))
+        env.attach_user(user)
         opening = env.reset(sample, ctx.seed)
         messages = [Message(role="system", content=SYSTEM), Message(role="user", content=opening)]
         stop = "truncated"
@@ -131,7 +175,7 @@ class UserBenchTask(Task):
                         messages,
                         env.tools(),
                         tool_choice=o.tool_choice,
-                        max_tokens=o.agent_max_tokens,
+                        max_tokens=agent_max_tokens,
                     )
                 except ContextOverflowError:
                     stop = "context_overflow"
@@ -170,6 +214,7 @@ class UserBenchTask(Task):
             metadata={
                 "state": state,
                 "stop_reason": stop,
+                "budget": budget.name,
                 "user_model": ctx.role("user").spec if state["user"] == "llm" else None,
             },
         )
@@ -211,6 +256,13 @@ class UserBenchTask(Task):
             },
             "user_failures_by_role": roles or "none",
             "user_simulator": sorted({s.get("user", "?") for s in states}),
+            "budget": sorted(
+                {
+                    str(r.output.metadata.get("budget"))
+                    for r in records
+                    if r.status == "ok" and r.output is not None
+                }
+            ),
         }
 
     def report(self, record: SampleRecord) -> str | None:

@@ -231,7 +231,7 @@ def main() -> int:
                 f"\n    injected {stats['injected']}, retries "
                 f"{wrapper(faulty, Retry).retries.total()}, hedges {hedger.hedges.total()} "
                 f"(won {hedger.hedge_wins.total()})  [lost {lost}, duplicated {dup}, errors "
-                f"{err}; samples the server answered twice (a timed-out or hedged request that "
+                f"{err}; over budget {hedger.over_budget.total()}; samples the server answered twice (a timed-out or hedged request that "
                 f"was answered too): {twice}]"
             )
 

@@ -107,5 +107,10 @@ def default_wrappers(config: RunConfig, run_dir: Path | None) -> list[ModelWrapp
         from harness.cache import CacheWrapper, ResponseCache
 
         wrappers.append(CacheWrapper(ResponseCache.open()))
-    wrappers += [Retry(), Hedge(), AdaptiveConcurrency(config.max_concurrency), RateLimit()]
+    wrappers += [
+        Retry(),
+        Hedge(config.max_concurrency),
+        AdaptiveConcurrency(config.max_concurrency),
+        RateLimit(),
+    ]
     return wrappers

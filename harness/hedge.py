@@ -11,7 +11,7 @@ price.
 
 When (``-M hedge=...``):
 
-- ``auto`` (default): a call is hedged only when it runs ``ALARM`` (4) times past the hedge
+- ``auto`` (default): a call is hedged only when it runs ``ALARM`` (3) times past the hedge
   delay, which is a sign that the server hangs requests. That sign, a timed-out call, or a hedge
   that beats its original *arms* hedging for the model for ``hedge_window`` seconds: armed, calls
   are hedged after the plain delay. A healthy server is sent next to no duplicates; one that hangs
@@ -20,11 +20,13 @@ When (``-M hedge=...``):
 
 The plain delay is ``hedge_after`` seconds if set, else ``hedge_factor`` times the 95th
 percentile of the model's recent successful call latencies (no hedging until 20 are known). At most
-``hedge_budget`` of the calls (a token bucket holding up to 10 hedges, default 0.2; 1 means no
-cap) are hedged, which caps the extra load.
-A failed request whose twin is still in flight waits for the twin; only if both fail does the
-error go on to the retry wrapper. Only backends that talk to a server over the network
-(``Model.remote``) are hedged: duplicating work on an in-process engine only slows it.
+``hedge_budget`` of the calls (a token bucket holding 10 hedges or half the run's concurrency,
+default 0.2; 1 means no cap) are hedged, which caps the extra load.
+A failed request whose twin is still in flight waits for the twin, unless every request still
+out has run past the plain delay (likely hung): then, as when all have failed, the error goes on
+to the retry wrapper, which tries afresh after its backoff. Only backends that talk to a server
+over the network (``Model.remote``) are hedged: duplicating work on an in-process engine only
+slows it.
 """
 
 from __future__ import annotations
@@ -45,34 +47,40 @@ from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
 #: slot on a connection the server has stopped answering
 IS_HEDGE: contextvars.ContextVar[bool] = contextvars.ContextVar("harness_is_hedge", default=False)
 
-ALARM = 4.0
+ALARM = 3.0
 #: the original request and up to two hedges
 MAX_REQUESTS = 3
 MIN_OBSERVATIONS = 20
 WINDOW = 200
 RECOMPUTE_EVERY = 20
 MIN_DELAY = 0.005
-BUCKET_CAP = 10.0
+WARMUP_POLL = 0.05
+MIN_BUCKET = 10.0
 
 
 class HedgeState:
     """One model's latency window, arming and hedge budget."""
 
-    def __init__(self, args: Any) -> None:
+    def __init__(self, args: Any, bucket: float = MIN_BUCKET) -> None:
         self.mode: str = args.hedge
         self.fixed: float | None = args.hedge_after
         self.factor: float = args.hedge_factor
         self.window: float = args.hedge_window
         self.budget: float = args.hedge_budget
-        self.tokens = BUCKET_CAP
+        self.bucket = bucket
+        self.tokens = bucket
         self.armed_until = -1.0
         self.latencies: deque[float] = deque(maxlen=WINDOW)
         self._since = 0
         self.estimate: float | None = None
 
+    def plain(self) -> float | None:
+        """The plain hedge delay; None until enough latencies are known."""
+        return self.fixed if self.fixed is not None else self.estimate
+
     def delay(self) -> float | None:
-        """Seconds before a hedge for a call starting now, or None for no hedge."""
-        plain = self.fixed if self.fixed is not None else self.estimate
+        """Seconds after a request before the next hedge, now; None if not known yet."""
+        plain = self.plain()
         if plain is None or self.mode == "off":
             return None
         if self.mode == "auto" and not self.armed():
@@ -98,10 +106,15 @@ class HedgeState:
 class Hedge(ModelWrapper):
     """Per model :class:`HedgeState`; counts ``hedges`` sent and ``hedge_wins`` per model."""
 
-    def __init__(self) -> None:
+    def __init__(self, concurrency: int = 0) -> None:
+        #: the token bucket holds this many hedges: enough for the burst when hedging arms with
+        #: many requests hanging at once
+        self.bucket = max(MIN_BUCKET, concurrency / 2)
         self.states: dict[int, HedgeState | None] = {}
         self.hedges: Counter[str] = Counter()
         self.hedge_wins: Counter[str] = Counter()
+        #: hedges not sent because the budget was spent
+        self.over_budget: Counter[str] = Counter()
 
     def state(self, model: Model) -> HedgeState | None:
         key = id(model)
@@ -110,7 +123,8 @@ class Hedge(ModelWrapper):
 
             args = call_args_of(model)
             remote = getattr(model, "remote", False)
-            self.states[key] = HedgeState(args) if remote and args.hedge != "off" else None
+            hedged = remote and args.hedge != "off"
+            self.states[key] = HedgeState(args, self.bucket) if hedged else None
         return self.states[key]
 
     async def __call__(
@@ -124,32 +138,21 @@ class Hedge(ModelWrapper):
         st = self.state(model)
         if st is None:
             return await call_next(messages, tools, config)
-        st.tokens = min(BUCKET_CAP, st.tokens + st.budget)
-        delay = st.delay()
-        start = time.perf_counter()
-        if delay is None:
-            try:
-                response = await call_next(messages, tools, config)
-            except CallTimeout:
-                st.arm()
-                raise
-            st.observe(time.perf_counter() - start)
-            return response
-        return await self._hedged(model, st, delay, start, messages, tools, config, call_next)
+        st.tokens = min(st.bucket, st.tokens + st.budget)
+        return await self._hedged(model, st, messages, tools, config, call_next)
 
     async def _hedged(
         self,
         model: Model,
         st: HedgeState,
-        delay: float,
-        start: float,
         messages: list[Message],
         tools: list[ToolSpec] | None,
         config: GenerateConfig,
         call_next: CallNext,
     ) -> ModelResponse:
-        """The original request, and a hedge each ``delay`` while none has answered (at most
-        ``MAX_REQUESTS`` in all, within the budget). The first answer wins."""
+        """The original request, and a hedge each :meth:`HedgeState.delay` while none has
+        answered (at most ``MAX_REQUESTS`` in all, within the budget). The first answer wins."""
+        start = time.perf_counter()
         first: asyncio.Future[ModelResponse] = asyncio.ensure_future(
             call_next(messages, tools, config)
         )
@@ -162,7 +165,15 @@ class Hedge(ModelWrapper):
         try:
             while pending:
                 may_hedge = len(tasks) < MAX_REQUESTS and not over_budget
-                wait = max(0.0, last_sent + delay - time.perf_counter()) if may_hedge else None
+                wait: float | None = None
+                if may_hedge:
+                    delay, plain = st.delay(), st.plain()
+                    if delay is None:
+                        wait = WARMUP_POLL  # no latencies known yet: look again soon
+                    else:  # look again within the plain delay: another call may arm meanwhile
+                        wait = min(
+                            max(0.0, last_sent + delay - time.perf_counter()), plain or delay
+                        )
                 done, pending = await asyncio.wait(
                     pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED
                 )
@@ -178,16 +189,21 @@ class Hedge(ModelWrapper):
                     if not (isinstance(exc, ModelError) and exc.retryable):
                         raise exc  # a request the server refuses: its twin would fare no better
                     error = exc
+                if error is not None and pending and self._all_suspect(st, pending, sent_at):
+                    raise error  # what is still out has run past the delay: retry afresh
                 if done or not may_hedge:
                     continue
+                delay = st.delay()
+                if delay is None or time.perf_counter() < last_sent + delay:
+                    continue  # not due yet
                 if st.tokens < 1.0 and st.budget < 1.0:
                     over_budget = True  # no hedge for this call: wait for what is in flight
+                    self.over_budget[model.spec] += 1
                     continue
                 st.tokens -= 1.0
                 self.hedges[model.spec] += 1
                 if st.mode == "auto" and not st.armed():
                     st.arm()  # this call ran ALARM x past the usual: the server hangs requests
-                    delay = st.delay() or delay
                 context = contextvars.copy_context()
                 context.run(IS_HEDGE.set, True)
                 hedge: asyncio.Future[ModelResponse] = asyncio.get_running_loop().create_task(
@@ -207,6 +223,19 @@ class Hedge(ModelWrapper):
             for task in tasks:  # mark every outcome seen, so asyncio does not warn about it
                 if not task.cancelled():
                     task.exception()
+
+    @staticmethod
+    def _all_suspect(
+        st: HedgeState,
+        pending: set[asyncio.Future[ModelResponse]],
+        sent_at: dict[asyncio.Future[ModelResponse], float],
+    ) -> bool:
+        """Whether every request still out has run past the plain delay (likely hung)."""
+        plain = st.plain()
+        if plain is None:
+            return False
+        now = time.perf_counter()
+        return all(now - sent_at[t] >= plain for t in pending)
 
     @staticmethod
     def _settle(st: HedgeState, task: asyncio.Future[ModelResponse], start: float) -> ModelResponse:

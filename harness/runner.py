@@ -33,7 +33,7 @@ from harness.schemas import (
     Timing,
     Usage,
 )
-from harness.slots import holding_slot
+from harness.slots import RunSlots, holding_slot
 from harness.stats import aggregate, latest_records
 from harness.task import Task
 from harness.taskfiles import resolve_task
@@ -244,7 +244,7 @@ class Runner:
         progress = Progress(
             len(todo) + len(done), len(done), enabled=self.progress_enabled, label=cfg.task
         )
-        sem = asyncio.Semaphore(cfg.max_concurrency)
+        sem = RunSlots(cfg.max_concurrency)
 
         async def one(sample: Sample, epoch: int) -> None:
             async with holding_slot(sem):

@@ -5,13 +5,14 @@ tests/servers/test_fault_server.py.)"""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
 
 from harness.callpath import CallArgs
 from harness.errors import ModelError
-from harness.hedge import ALARM, BUCKET_CAP, MIN_OBSERVATIONS, Hedge, HedgeState
+from harness.hedge import ALARM, MIN_BUCKET, MIN_OBSERVATIONS, Hedge, HedgeState
 from harness.model import Model, WrappedModel
 from harness.retry import CallTimeout
 from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
@@ -82,14 +83,25 @@ def test_the_first_request_may_still_win() -> None:
     assert model.cancelled == [2] and hedge.hedge_wins.total() == 0
 
 
-def test_failed_hedges_wait_for_the_original() -> None:
+def test_a_failed_original_waits_for_a_fresh_hedge() -> None:
     boom = ModelError("boom", retryable=True)
     model = Server(
-        {1: (0.2, "first"), 2: (0.0, boom), 3: (0.0, boom)},
+        {1: (0.25, boom), 2: (0.15, "second"), 3: (1.0, "third")}, hedge="on", hedge_after=0.2
+    )  # the original fails at 0.25 s; the hedge sent at 0.2 s answers at 0.35 s
+    assert _call(model, Hedge()).text == "second"
+
+
+def test_a_failed_hedge_gives_up_on_a_hung_original() -> None:
+    model = Server(
+        {1: (5.0, "hung"), 2: (0.0, ModelError("boom", retryable=True))},
         hedge="on",
         hedge_after=0.05,
     )
-    assert _call(model, Hedge()).text == "first"
+    t0 = time.perf_counter()
+    with pytest.raises(ModelError, match="boom") as info:
+        _call(model, Hedge())
+    assert info.value.retryable and time.perf_counter() - t0 < 1.0  # the retry wrapper's turn
+    assert model.cancelled == [1]
 
 
 def test_both_failing_raise_a_retryable_error() -> None:
@@ -136,14 +148,14 @@ def test_cancelling_the_call_cancels_every_request() -> None:
 
 
 def test_auto_mode_hedges_only_alarming_calls_until_armed() -> None:
-    # plain delay 0.05 s: unarmed, a call is hedged only past ALARM x 0.05 = 0.2 s
+    # plain delay 0.06 s: unarmed, a call is hedged only past ALARM x 0.06 = 0.18 s
     plan: dict[int, tuple[float, Any]] = {
         1: (0.1, "medium, not hedged"),
-        2: (5.0, "hung"),  # hedged at 0.2 s (call 3 answers), which arms
-        4: (0.1, "medium, now hedged"),  # armed: hedged at 0.05 s (call 5 answers)
+        2: (5.0, "hung"),  # hedged at 0.18 s (call 3 answers), which arms
+        4: (0.1, "medium, now hedged"),  # armed: hedged at 0.06 s (call 5 answers)
     }
-    model = Server(plan, hedge_after=0.05)
-    assert model.call_args.hedge == "auto" and ALARM == 4.0
+    model = Server(plan, hedge_after=0.06)
+    assert model.call_args.hedge == "auto" and ALARM == 3.0
     hedge = Hedge()
 
     async def go() -> list[str]:
@@ -185,7 +197,7 @@ def test_the_delay_is_a_multiple_of_the_recent_p95_latency() -> None:
 
 
 def test_the_budget_caps_hedges() -> None:
-    calls = int(BUCKET_CAP) + 3
+    calls = int(MIN_BUCKET) + 3
     plan: dict[int, tuple[float, Any]] = {k: (1.0, "slow") for k in range(1, calls + 1)}
     model = Server(plan, hedge="on", hedge_after=0.01, hedge_budget=0.0)
     hedge = Hedge()
@@ -195,7 +207,7 @@ def test_the_budget_caps_hedges() -> None:
         await asyncio.gather(*(wrapped.generate(MSG, None, GenerateConfig()) for _ in range(calls)))
 
     asyncio.run(go())
-    assert hedge.hedges.total() == int(BUCKET_CAP)
+    assert hedge.hedges.total() == int(MIN_BUCKET)
 
 
 def test_hedge_off_and_in_process_models_are_never_hedged() -> None:

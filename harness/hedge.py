@@ -24,14 +24,17 @@ percentile of the model's recent successful call latencies (no hedging until 20 
 default 0.2; 1 means no cap) are hedged, which caps the extra load.
 A failed request whose twin is still in flight waits for the twin, unless every request still
 out has run past the plain delay (likely hung): then, as when all have failed, the error goes on
-to the retry wrapper, which tries afresh after its backoff. Only backends that talk to a server
-over the network (``Model.remote``) are hedged: duplicating work on an in-process engine only
-slows it.
+to the retry wrapper, which tries afresh after its backoff. Once a call is hedged, its original
+request gives back its connection slot and the sample its run slot (as during a retry's backoff):
+the request is probably hung, and the extra load of the hedges is bounded by the budget. Only
+backends that talk to a server over the network (``Model.remote``) are hedged: duplicating work
+on an in-process engine only slows it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import time
 from collections import Counter, deque
@@ -41,6 +44,7 @@ from harness.errors import ModelError
 from harness.model import CallNext, Model, ModelWrapper
 from harness.retry import CallTimeout
 from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
+from harness.slots import released_slot
 
 #: set inside a hedge's own request: the concurrency limit lets it through (see
 #: :class:`harness.ratelimit.AdaptiveConcurrency`), since the request it doubles may be holding a
@@ -50,6 +54,31 @@ IS_HEDGE: contextvars.ContextVar[bool] = contextvars.ContextVar("harness_is_hedg
 ALARM = 3.0
 #: the original request and up to two hedges
 MAX_REQUESTS = 3
+
+
+class Lease:
+    """The concurrency slot of one request, which the hedging wrapper may give back early.
+
+    :class:`harness.ratelimit.AdaptiveConcurrency` binds the slot's release to the lease it finds
+    in the request's context; the slot is released exactly once: early, when the request is
+    hedged (it is probably hung, and holding a slot would keep a fresh request out), or when the
+    request ends."""
+
+    def __init__(self) -> None:
+        self._release: Any = None
+        self.done = False
+
+    def bind(self, release: Any) -> None:
+        self._release = release
+
+    def release(self) -> None:
+        if not self.done and self._release is not None:
+            self.done = True
+            self._release()
+
+
+LEASE: contextvars.ContextVar[Lease | None] = contextvars.ContextVar("harness_lease", default=None)
+
 MIN_OBSERVATIONS = 20
 WINDOW = 200
 RECOMPUTE_EVERY = 20
@@ -153,10 +182,14 @@ class Hedge(ModelWrapper):
         """The original request, and a hedge each :meth:`HedgeState.delay` while none has
         answered (at most ``MAX_REQUESTS`` in all, within the budget). The first answer wins."""
         start = time.perf_counter()
-        first: asyncio.Future[ModelResponse] = asyncio.ensure_future(
-            call_next(messages, tools, config)
+        lease = Lease()
+        first_context = contextvars.copy_context()
+        first_context.run(LEASE.set, lease)
+        first: asyncio.Future[ModelResponse] = asyncio.get_running_loop().create_task(
+            _call(call_next, messages, tools, config), context=first_context
         )
         tasks = [first]
+        slot = contextlib.AsyncExitStack()
         sent_at = {first: start}
         pending: set[asyncio.Future[ModelResponse]] = {first}
         last_sent = start
@@ -202,6 +235,9 @@ class Hedge(ModelWrapper):
                     continue
                 st.tokens -= 1.0
                 self.hedges[model.spec] += 1
+                if len(tasks) == 1:  # the original is likely hung: give back its slots
+                    lease.release()
+                    await slot.enter_async_context(released_slot())
                 if st.mode == "auto" and not st.armed():
                     st.arm()  # this call ran ALARM x past the usual: the server hangs requests
                 context = contextvars.copy_context()
@@ -223,6 +259,7 @@ class Hedge(ModelWrapper):
             for task in tasks:  # mark every outcome seen, so asyncio does not warn about it
                 if not task.cancelled():
                     task.exception()
+            await slot.aclose()  # take the run slot again (if it was given back)
 
     @staticmethod
     def _all_suspect(

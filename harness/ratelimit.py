@@ -20,7 +20,7 @@ import time
 from collections import deque
 from typing import Any
 
-from harness.hedge import IS_HEDGE
+from harness.hedge import IS_HEDGE, LEASE
 from harness.model import CallNext, Model, ModelWrapper
 from harness.retry import RateLimited
 from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
@@ -136,13 +136,19 @@ class AdaptiveConcurrency(ModelWrapper):
             epoch = lim.cuts
         else:
             epoch = await lim.acquire()
+        lease = LEASE.get()  # the hedging wrapper may give the slot back early
+        if lease is not None:
+            lease.bind(lim.release)
         try:
             response = await call_next(messages, tools, config)
         except RateLimited as exc:
             lim.on_rate_limited(epoch, exc.retry_after)
             raise
         finally:
-            lim.release()
+            if lease is None:
+                lim.release()
+            else:
+                lease.release()
         lim.on_success()
         return response
 

@@ -218,3 +218,29 @@ def test_hedge_off_and_in_process_models_are_never_hedged() -> None:
         hedge = Hedge()
         assert _call(model, hedge).text == "slow"
         assert model.calls == 1 and hedge.hedges.total() == 0
+
+
+def test_a_hedged_original_gives_back_its_connection_and_run_slots() -> None:
+    from harness.ratelimit import AdaptiveConcurrency
+    from harness.slots import RunSlots, holding_slot
+
+    model = Server({1: (5.0, "hung"), 2: (0.3, "b"), 3: (0.3, "c")}, hedge="on", hedge_after=0.05)
+    limits = AdaptiveConcurrency(4)
+    slots = RunSlots(1)
+    seen: dict[str, int] = {}
+
+    async def sample() -> str:
+        async with holding_slot(slots):
+            wrapped = WrappedModel(model, [Hedge(), limits])
+            return (await wrapped.generate(MSG, None, GenerateConfig())).text
+
+    async def main() -> str:
+        task = asyncio.ensure_future(sample())
+        await asyncio.sleep(0.2)  # both hedges out, the original still hanging
+        seen["connections"] = limits.limiters["fake/server"].in_flight
+        seen["free run slots"] = slots.free
+        return await task
+
+    assert asyncio.run(main()) == "b"
+    assert seen == {"connections": 2, "free run slots": 1}  # the hung original holds neither
+    assert limits.limiters["fake/server"].in_flight == 0 and slots.free == 1

@@ -12,9 +12,10 @@ price.
 When (``-M hedge=...``):
 
 - ``auto`` (default): a call is hedged only when it runs ``ALARM`` (3) times past the hedge
-  delay, which is a sign that the server hangs requests. That sign, a timed-out call, or a hedge
-  that beats its original *arms* hedging for the model for ``hedge_window`` seconds: armed, calls
-  are hedged after the plain delay. A healthy server is sent next to no duplicates; one that hangs
+  delay, which is a sign that the server hangs requests. That sign, any other sign of trouble (a
+  timed-out call, a 5xx answer, a dropped connection; not a 429), or a hedge that beats its
+  original *arms* hedging for the model for ``hedge_window`` seconds: armed, calls are hedged
+  after the plain delay. A healthy server is sent next to no duplicates; one that hangs
   requests is hedged promptly until it stops.
 - ``on``: always after the plain delay; ``off``: never.
 
@@ -42,7 +43,7 @@ from typing import Any
 
 from harness.errors import ModelError
 from harness.model import CallNext, Model, ModelWrapper
-from harness.retry import CallTimeout
+from harness.retry import RateLimited
 from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
 from harness.slots import released_slot
 
@@ -217,7 +218,7 @@ class Hedge(ModelWrapper):
                             self.hedge_wins[model.spec] += 1
                             st.arm()
                         return self._settle(st, task, sent_at[task])
-                    if isinstance(exc, CallTimeout):
+                    if is_trouble(exc):
                         st.arm()
                     if not (isinstance(exc, ModelError) and exc.retryable):
                         raise exc  # a request the server refuses: its twin would fare no better
@@ -278,11 +279,18 @@ class Hedge(ModelWrapper):
     def _settle(st: HedgeState, task: asyncio.Future[ModelResponse], start: float) -> ModelResponse:
         try:
             response = task.result()
-        except CallTimeout:
-            st.arm()
+        except Exception as exc:
+            if is_trouble(exc):
+                st.arm()
             raise
         st.observe(time.perf_counter() - start)
         return response
+
+
+def is_trouble(exc: BaseException) -> bool:
+    """A sign that the server is failing requests (a timeout, a 5xx, a dropped connection), which
+    arms ``hedge=auto``. A 429 is not: hedging a server that asks for less would only add load."""
+    return isinstance(exc, ModelError) and exc.retryable and not isinstance(exc, RateLimited)
 
 
 async def _call(

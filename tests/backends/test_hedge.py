@@ -14,7 +14,7 @@ from harness.callpath import CallArgs
 from harness.errors import ModelError
 from harness.hedge import ALARM, MIN_BUCKET, MIN_OBSERVATIONS, Hedge, HedgeState
 from harness.model import Model, WrappedModel
-from harness.retry import CallTimeout
+from harness.retry import CallTimeout, RateLimited
 from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
 
 MSG = [Message(role="user", content="hi")]
@@ -166,21 +166,28 @@ def test_auto_mode_hedges_only_alarming_calls_until_armed() -> None:
     assert model.cancelled == [2, 4] and hedge.hedges.total() == 2
 
 
-def test_a_timeout_arms_auto_mode() -> None:
-    plan: dict[int, tuple[float, Any]] = {
-        1: (0.0, CallTimeout("no answer within 1 s")),
-        2: (0.1, "medium, hedged"),
-    }
-    model = Server(plan, hedge_after=0.05)
+@pytest.mark.parametrize(
+    ("error", "arms"),
+    [
+        (CallTimeout("no answer within 1 s"), True),
+        (ModelError("HTTP 500: internal error", retryable=True), True),
+        (RateLimited("HTTP 429: slow down"), False),  # hedging would only add load
+        (ModelError("HTTP 400: bad request"), False),
+    ],
+)
+def test_signs_of_trouble_arm_auto_mode(error: ModelError, arms: bool) -> None:
+    plan: dict[int, tuple[float, Any]] = {1: (0.0, error), 2: (0.1, "medium")}
+    model = Server(plan, hedge_after=0.05)  # unarmed, hedged only past 3 x 0.05 s
     hedge = Hedge()
 
     async def go() -> str:
         wrapped = WrappedModel(model, [hedge])
-        with pytest.raises(CallTimeout):
+        with pytest.raises(ModelError):
             await wrapped.generate(MSG, None, GenerateConfig())
         return (await wrapped.generate(MSG, None, GenerateConfig())).text
 
-    assert asyncio.run(go()) == "answer 3" and model.cancelled == [2]
+    assert asyncio.run(go()) == ("answer 3" if arms else "medium")
+    assert model.cancelled == ([2] if arms else [])
 
 
 def test_the_delay_is_a_multiple_of_the_recent_p95_latency() -> None:

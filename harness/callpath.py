@@ -50,8 +50,9 @@ class CallArgs(BaseModel):
     min_connections: int = Field(default=1, ge=1, description="Adaptive concurrency floor.")
     hedge: Literal["auto", "on", "off"] = Field(
         default="auto",
-        description="Resend a call that runs far past the usual latency: auto = once the model "
-        "has timed out a call, on = always, off = never (remote backends only).",
+        description="Resend a call that runs far past the usual latency: auto = when it runs "
+        "4.5 x p95, or after the model shows trouble (timeout, 5xx), on = always, off = never "
+        "(remote backends only).",
     )
     hedge_after: float | None = Field(
         default=None, gt=0, description="Seconds before a hedge (default: hedge_factor x p95)."
@@ -66,7 +67,7 @@ class CallArgs(BaseModel):
         description="Most calls hedged, as a share of all calls (1: no cap).",
     )
     hedge_window: float = Field(
-        default=60.0, gt=0, description="Seconds hedge=auto stays armed after the last timeout."
+        default=60.0, gt=0, description="Seconds hedge=auto stays armed after the last sign of trouble."
     )
     cache_ttl_days: float | None = Field(
         default=None, gt=0, description="Cache entries older than this are not served (days)."

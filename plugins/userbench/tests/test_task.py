@@ -135,7 +135,7 @@ class _SerialRecording(_Recording):
     ("cls", "params", "expected", "name"),
     [
         (_Recording, {}, (384, 400), "full"),  # a remote/batched model: the paper's turn sizes
-        (_SerialRecording, {}, (128, 120), "small"),  # in-process: short turns
+        (_SerialRecording, {}, (256, 100), "small"),  # in-process: short turns
         (_SerialRecording, {"budget": "full"}, (384, 400), "full"),
         (_SerialRecording, {"agent_max_tokens": 64, "text_max_chars": 50}, (64, 50), "small"),
     ],

@@ -65,22 +65,24 @@ class UserBenchOptions(TravelGymOptions):
         "auto: small when the agent or user model runs in-process (llamacpp/), else full.",
     )
     agent_max_tokens: int | None = Field(
-        default=None, ge=16, description="Tokens per agent turn (budget: full 384, small 128)."
+        default=None, ge=16, description="Tokens per agent turn (budget: full 384, small 256)."
     )
     text_max_chars: int | None = Field(  # type: ignore[assignment]
         default=None,
         ge=20,
         le=10_000,
-        description="Longest thought / content in the tool (budget: full 400, small 120).",
+        description="Longest thought / content in the tool (budget: full 400, small 100).",
     )
 
 
 @dataclass(frozen=True)
 class Budget:
     """Turn sizes. ``small`` keeps the paper's 20-step episodes and every rule, and shortens each
-    agent turn: on two CPU cores SmolLM2-135M fills the tool's free-text fields to their limit
-    (about 100-200 tokens a turn under a JSON grammar), so a 10-sample run took ~22 minutes at
-    ``full`` and ~N minutes at ``small``."""
+    agent turn: SmolLM2-135M fills the tool's free-text fields to their limit (100-200 tokens a
+    turn, generated under a JSON grammar at about half the model's free speed), so on two CPU
+    cores ``harness run userbench --limit 10`` took 20 min at ``full`` and 8 min at ``small``.
+    The cap on tokens stays well above what 2 x 100 characters need (SmolLM2 can spend a token a
+    character on digit lists), so turns are not cut off into format errors."""
 
     name: str
     agent_max_tokens: int
@@ -89,7 +91,7 @@ class Budget:
 
 BUDGETS = {
     "full": Budget("full", agent_max_tokens=384, text_max_chars=400),
-    "small": Budget("small", agent_max_tokens=128, text_max_chars=120),
+    "small": Budget("small", agent_max_tokens=256, text_max_chars=100),
 }
 
 

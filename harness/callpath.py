@@ -67,7 +67,9 @@ class CallArgs(BaseModel):
         description="Most calls hedged, as a share of all calls (1: no cap).",
     )
     hedge_window: float = Field(
-        default=60.0, gt=0, description="Seconds hedge=auto stays armed after the last sign of trouble."
+        default=60.0,
+        gt=0,
+        description="Seconds hedge=auto stays armed after the last sign of trouble.",
     )
     cache_ttl_days: float | None = Field(
         default=None, gt=0, description="Cache entries older than this are not served (days)."

@@ -29,6 +29,11 @@ def _run(tmp_path: Path, out: str, model: str, *extra: str) -> list[dict[str, An
             "--limit",
             "3",
             "--no-progress",
+            # one request at a time: llama_cpp.server reuses the previous request's cached prompt
+            # prefix, and SmolLM2's greedy answer can change with what was cached, so the three
+            # paths must send the samples in the same order
+            "--max-concurrency",
+            "1",
             "--out",
             out,
             # llama_cpp.server applies repeat_penalty 1.1 unless told; the in-process backend 1.0

@@ -59,11 +59,13 @@ def backoff_delay(
     """Seconds to wait before retry number ``attempt`` (0-based).
 
     With Retry-After: that long, plus up to 10% jitter so waiting callers do not return in one
-    burst. Otherwise "equal jitter": half of ``min(cap, base * 2**attempt)`` fixed, half random."""
+    burst. Otherwise "full jitter": uniform in ``[0, min(cap, base * 2**attempt)]``, which spreads
+    the retries of many callers as well as other schemes do and waits least on average (Brooker,
+    "Exponential Backoff And Jitter", AWS Architecture Blog, 2015)."""
     if retry_after is not None:
         return retry_after + rng.uniform(0.0, 0.1 * retry_after + 0.01)
     step = min(cap, base * (2.0**attempt))
-    return step / 2.0 + rng.uniform(0.0, step / 2.0)
+    return rng.uniform(0.0, step)
 
 
 class Retry(ModelWrapper):

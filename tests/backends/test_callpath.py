@@ -71,7 +71,10 @@ def test_retry_after_parsing_and_backoff_bounds() -> None:
     for attempt in range(8):
         d = backoff_delay(attempt, 1.0, 10.0, None, rng)
         step = min(10.0, 2.0**attempt)
-        assert step / 2 <= d <= step
+        assert 0 <= d <= step  # full jitter
+    draws = [backoff_delay(3, 1.0, 10.0, None, rng) for _ in range(4000)]
+    assert max(draws) <= 8.0 and abs(sum(draws) / len(draws) - 4.0) < 0.2  # uniform on [0, 8]
+    assert sum(d < 2.0 for d in draws) > 800  # not "equal jitter" (which never goes below 4)
     assert 3.0 <= backoff_delay(0, 1.0, 10.0, 3.0, rng) <= 3.31
 
 

@@ -111,7 +111,7 @@ class HedgeState:
     def delay(self) -> float | None:
         """Seconds after a request before the next hedge, now; None if not known yet."""
         plain = self.plain()
-        if plain is None or self.mode == "off":
+        if plain is None:
             return None
         if self.mode == "auto" and not self.armed():
             return ALARM * plain
@@ -152,8 +152,7 @@ class Hedge(ModelWrapper):
             from harness.callpath import call_args_of
 
             args = call_args_of(model)
-            remote = getattr(model, "remote", False)
-            hedged = remote and args.hedge != "off"
+            hedged = model.remote and args.hedge != "off"
             self.states[key] = HedgeState(args, self.bucket) if hedged else None
         return self.states[key]
 
@@ -277,12 +276,8 @@ class Hedge(ModelWrapper):
 
     @staticmethod
     def _settle(st: HedgeState, task: asyncio.Future[ModelResponse], start: float) -> ModelResponse:
-        try:
-            response = task.result()
-        except Exception as exc:
-            if is_trouble(exc):
-                st.arm()
-            raise
+        """The answer of a request that succeeded; its latency joins the estimate."""
+        response = task.result()
         st.observe(time.perf_counter() - start)
         return response
 

@@ -144,6 +144,11 @@ class ModelHandle:
         return self.wrapped.spec
 
     @property
+    def serial(self) -> bool:
+        """Whether the model is a serial in-process engine (:attr:`Model.serial`)."""
+        return self.wrapped.model.serial
+
+    @property
     def usage(self) -> Usage:
         return Usage(
             input_tokens=self.input_tokens, output_tokens=self.output_tokens, cost=self.cost

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from typing import Any
 
 from harness.hedge import IS_HEDGE, LEASE
 from harness.model import CallNext, Model, ModelWrapper
@@ -219,23 +218,3 @@ class RateLimit(ModelWrapper):
             used = response.usage.input_tokens + response.usage.output_tokens
             tpm.adjust(used - estimate)
         return response
-
-
-def describe(wrappers: list[Any]) -> dict[str, Any]:
-    """A summary of the call path's counters, for benchmarks and debugging."""
-    out: dict[str, Any] = {}
-    for w in wrappers:
-        if isinstance(w, AdaptiveConcurrency):
-            out["concurrency"] = {
-                s: {"limit": int(lim.limit), "cuts": lim.cuts, "curve": lim.curve}
-                for s, lim in w.limiters.items()
-            }
-        retries = getattr(w, "retries", None)
-        if retries is not None:
-            out["retries"] = dict(retries)
-            out["gave_up"] = dict(getattr(w, "gave_up", {}))
-        hedges = getattr(w, "hedges", None)
-        if hedges is not None:
-            out["hedges"] = dict(hedges)
-            out["hedge_wins"] = dict(getattr(w, "hedge_wins", {}))
-    return out

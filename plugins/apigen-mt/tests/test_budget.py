@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 from harness_apigen_mt.budget import FULL, SMALL, resolve
 from harness_apigen_mt.environment import RetailEnvironment
@@ -17,11 +18,18 @@ from harness.schemas import GenerateConfig
 
 
 def test_auto_budget_follows_the_models() -> None:
-    assert resolve("auto", ["llamacpp/smollm2", "llamacpp/smollm2"]) is SMALL
-    assert resolve("auto", ["openai/gpt-4o", "llamacpp/smollm2"]) is SMALL
-    assert resolve("auto", ["openai/gpt-4o", "scripted/x"]) is FULL
-    assert resolve("full", ["llamacpp/smollm2"]) is FULL
-    assert resolve("small", ["openai/gpt-4o"]) is SMALL
+    from harness.backends.llamacpp import LlamaCppModel
+
+    def handle(model: Any) -> ModelHandle:
+        return ModelHandle(WrappedModel(model), GenerateConfig(), "agent")
+
+    embedded, scripted = handle(LlamaCppModel("smollm2")), handle(ScriptedModel.create("x", {}))
+    assert embedded.serial and not scripted.serial  # llamacpp runs one call at a time
+    assert resolve("auto", any(h.serial for h in (embedded, embedded))) is SMALL
+    assert resolve("auto", any(h.serial for h in (scripted, embedded))) is SMALL
+    assert resolve("auto", any(h.serial for h in (scripted, scripted))) is FULL
+    assert resolve("full", True) is FULL
+    assert resolve("small", False) is SMALL
     assert FULL.max_steps == 30  # tau-bench's max_num_steps
 
 

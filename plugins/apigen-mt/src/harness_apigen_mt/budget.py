@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 BudgetName = Literal["auto", "full", "small"]
-IN_PROCESS_PROVIDERS = ("llamacpp/",)
 
 
 @dataclass(frozen=True)
@@ -63,17 +62,14 @@ SMALL = Budget(
 )
 
 
-def is_in_process(spec: str) -> bool:
-    return spec.startswith(IN_PROCESS_PROVIDERS)
-
-
-def resolve(name: BudgetName, specs: list[str]) -> Budget:
-    """The budget ``name`` means for a run whose conversation roles use ``specs``."""
+def resolve(name: BudgetName, in_process: bool) -> Budget:
+    """The budget ``name`` means for a run where a conversation role runs on a serial in-process
+    engine (``in_process``: :attr:`harness.model.Model.serial`, as ``llamacpp/``) or not."""
     if name == "full":
         return FULL
     if name == "small":
         return SMALL
-    return SMALL if any(is_in_process(s) for s in specs) else FULL
+    return SMALL if in_process else FULL
 
 
 def pick(explicit: Any, default: Any) -> Any:

@@ -151,7 +151,7 @@ class ApigenMT(Generator):
         domain = load_domain(o.domain, o.data_dir)
         rng = random.Random(ctx.seed)
         roles = ("generator", "reviewer", "user", "agent")
-        self.budget = resolve(o.budget, [ctx.role(r).spec for r in roles])
+        self.budget = resolve(o.budget, any(ctx.role(r).serial for r in roles))
         rep = Report(
             domain=o.domain,
             source=o.source,

@@ -123,8 +123,7 @@ class TauTaskBase(Task):
 
     async def solve(self, sample: Sample, ctx: SolveContext) -> SolveOutput:
         o: TauOptions = self.options
-        specs = [ctx.model.spec, ctx.role("user").spec]
-        b = resolve(o.budget, specs)
+        b = resolve(o.budget, ctx.on_serial_engine("user"))
         env = ctx.environment(self.env_name, data_dir=o.data_dir)
         user = LLMUser(
             ctx.role("user"),

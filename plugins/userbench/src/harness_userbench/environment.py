@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,9 +14,11 @@ from harness_userbench.scenario import Scenario
 from harness_userbench.users import RuleUser, UserSimulator
 
 
+@lru_cache(maxsize=8)
 def interact_tool(max_chars: int) -> ToolSpec:
     """The one TravelGym tool; ``thought`` and ``content`` at most ``max_chars`` characters
-    (which keeps grammar-constrained local models from rambling; API models rarely come near)."""
+    (which keeps grammar-constrained local models from rambling; API models rarely come near).
+    Cached: one spec per limit, shared by every step (nobody mutates it)."""
     return ToolSpec(
         name="interact_with_env",
         description=(
@@ -48,8 +51,7 @@ def interact_tool(max_chars: int) -> ToolSpec:
     )
 
 
-TOOL_MAX_CHARS = 400
-TOOL = interact_tool(TOOL_MAX_CHARS)
+TOOL = interact_tool(400)
 FINISH = ToolSpec(
     name="finish", description="End the session.", parameters={"type": "object", "properties": {}}
 )
@@ -154,9 +156,8 @@ class TravelGymEnvironment(Environment):
         return scenario.initial_description
 
     def tools(self) -> list[ToolSpec]:
-        o = self.options
-        tool = TOOL if o.text_max_chars == TOOL_MAX_CHARS else interact_tool(o.text_max_chars)
-        return [tool, FINISH] if o.finish_tool else [tool]
+        tool = interact_tool(self.options.text_max_chars)
+        return [tool, FINISH] if self.options.finish_tool else [tool]
 
     async def step(self, call: ToolCall) -> StepResult:
         action = action_string(call)

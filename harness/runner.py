@@ -19,6 +19,7 @@ from typing import Any
 from harness import __version__
 from harness.context import Roles, SolveContext
 from harness.errors import UserError
+from harness.heap import frozen_heap
 from harness.journal import Journal, read_records
 from harness.model import ModelWrapper, WrappedModel, load_model
 from harness.plugins import PluginManager, get_manager
@@ -201,7 +202,8 @@ class Runner:
             n_samples=len(samples),
         )
         write_json_atomic(run_dir / "run.json", run_file.model_dump(mode="json"))
-        result = asyncio.run(self._execute(run_dir, task, samples, roles, models, []))
+        with frozen_heap():
+            result = asyncio.run(self._execute(run_dir, task, samples, roles, models, []))
         return run_dir, result
 
     def resume(self, run_dir: Path) -> tuple[Path, RunResult]:
@@ -219,7 +221,8 @@ class Runner:
             else []
         )
         roles, models = self._models(run_dir)
-        result = asyncio.run(self._execute(run_dir, task, samples, roles, models, previous))
+        with frozen_heap():
+            result = asyncio.run(self._execute(run_dir, task, samples, roles, models, previous))
         return run_dir, result
 
     # ------------------------------------------------------------------ execution

@@ -304,3 +304,35 @@ def test_a_sample_waiting_out_a_retry_backoff_gives_its_slot_to_others(tmp_path:
     assert result.errors == 0 and len(order) == 6
     # with one slot, s0 sleeping out its 0.4 s backoff did not block the others
     assert order[-1] == "s0", order
+
+
+class FreezeProbe(Model):
+    """Notes the collector's frozen count at each call."""
+
+    provider = "probe"
+
+    def __init__(self) -> None:
+        super().__init__("x")
+        self.frozen: list[int] = []
+
+    async def generate(
+        self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+    ) -> ModelResponse:
+        import gc
+
+        self.frozen.append(gc.get_freeze_count())
+        return ModelResponse(text="x")
+
+
+def test_runs_and_resumes_keep_the_collector_off_the_heap_they_start_with(tmp_path: Path) -> None:
+    import gc
+
+    model = FreezeProbe()
+    cfg = _config(model="probe/x", limit=2)
+    runner = Runner(cfg, tmp_path, progress=False, model_overrides={"probe/x": model})
+    run_dir, _ = runner.run()
+    runner = Runner(cfg, tmp_path, progress=False, model_overrides={"probe/x": model})
+    (run_dir / "samples.jsonl").write_text("")  # nothing done: resume runs both again
+    runner.resume(run_dir)
+    assert len(model.frozen) == 4 and min(model.frozen) > 1000
+    assert gc.get_freeze_count() == 0  # thawed after each

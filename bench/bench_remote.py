@@ -9,9 +9,12 @@
    or duplicated, throughput vs fault-free;
 3. 20% injected 429s with Retry-After: nothing lost or duplicated, and the adaptive concurrency
    curve backing off and climbing back;
-4. the ``litellm/openai/...`` path on the same server (its ceiling, CPU per call), last: importing
-   litellm puts ~265,000 more objects on the heap, and the garbage collector's passes over them
-   slowed every later run in the process by ~17% (measured: 1,080 -> 900 samples/s fault-free).
+4. the ``litellm/openai/...`` path on the same server (its ceiling, CPU per call), last.
+
+Each harness run freezes the heap it starts with (``harness/heap.py``). Without that, importing
+litellm (~265,000 more objects) slows every later run in the process, since the collector's full
+passes walk them all: 1,050 -> 1,000 samples/s fault-free (3 runs each, 2026-11-28; an earlier
+bench that also kept every run's records measured 1,080 -> 900); with it, 1,060 -> 1,110.
 
 "Lost or duplicated" is checked against the server's own count of successful answers per sample
 (the harness sends a distinct seed per sample and epoch) and against the run's journal.
@@ -96,8 +99,11 @@ def harness_run(
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     recs = [json.loads(x) for x in (run_dir / "samples.jsonl").read_text().splitlines()]
     starts = [r["timing"]["started"] for r in recs]
-    ends = [r["timing"]["started"] + r["timing"]["total"] for r in recs]
+    ends = sorted(r["timing"]["started"] + r["timing"]["total"] for r in recs)
     return {
+        # seconds from the first sample's start until 99% of the samples had ended: the run
+        # without its last 1%, the samples that failed several times in a row
+        "q99": ends[int(0.99 * (len(ends) - 1))] - min(starts),
         "wall": wall,
         "cpu": cpu,
         "records": recs,
@@ -147,6 +153,11 @@ def rate(run: dict[str, Any]) -> float:
     return run["n"] / run["wall"]
 
 
+def bulk(run: dict[str, Any]) -> float:
+    """Samples per second until 99% of them had ended."""
+    return 0.99 * run["n"] / run["q99"]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--samples", type=int, default=2000)
@@ -154,7 +165,8 @@ def main() -> int:
     p.add_argument("--latency", type=float, default=0.05)
     p.add_argument("--litellm-samples", type=int, default=400)
     p.add_argument("--skip-litellm", action="store_true")
-    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=3, help="fault-free rounds (best is kept)")
+    p.add_argument("--fault-rounds", type=int, default=5, help="rounds per fault run (median)")
     opts = p.parse_args()
     n, c = opts.samples, opts.concurrency
     out = Path(tempfile.mkdtemp(prefix="bench-remote-"))
@@ -202,11 +214,13 @@ def main() -> int:
         # hedging the ceiling is set by timeout/latency, not by the harness: with 10% hangs and 10%
         # 500s a sample costs about 1.25 requests of 0.9 x latency + 0.1 x timeout each, i.e. at
         # most ~540/s at concurrency 64 and 50 ms latency. With hedging (-M hedge=auto, the
-        # default: armed by the first timeout) a hung request is sent again after 1.5 x the p95
-        # latency, so a hang costs ~2.5 latencies instead of a timeout.
+        # default: armed by the first 500 or timeout) a hung request is sent again once it has run
+        # the p95 latency, so a hang costs ~2 latencies instead of a timeout. What is left is
+        # the end of the run: its last samples are those that failed several times in a row and
+        # sat out exponential backoffs; the "first 99%" figure shows the run without them.
         for hedge in ("off", "auto"):
             runs = []
-            for _ in range(opts.rounds):
+            for _ in range(opts.fault_rounds):
                 server.post("/reset", {"fail_rate": 0.2, "faults": "500,timeout"})
                 faulty = harness_run(
                     "openai-compatible/fault",
@@ -227,7 +241,10 @@ def main() -> int:
             print(
                 f"\n20% 500s + timeouts, client timeout 0.5 s, hedge={hedge}: median "
                 f"{rate(median):5.0f} samples/s -> {rate(median) / rate(clean):.0%} of fault-free "
-                f"(rounds: {', '.join(f'{rate(r):.0f}' for r in runs)})"
+                f"(rounds: {', '.join(f'{rate(r) / rate(clean):.0%}' for r in runs)})"
+                f"\n    first 99% of samples: {bulk(median) / bulk(clean):.0%} of fault-free's "
+                f"first 99%; the last 1% took {median['span'] - median['q99']:.2f} s "
+                f"(fault-free: {clean['span'] - clean['q99']:.2f} s)"
                 f"\n    median run: injected {median['stats']['injected']}, retries "
                 f"{wrapper(median, Retry).retries.total()}, hedges {hedger.hedges.total()} "
                 f"(won {hedger.hedge_wins.total()}, over budget {hedger.over_budget.total()})"
@@ -249,7 +266,6 @@ def main() -> int:
         print("  " + curve_text(lim.curve))
         print("requests in flight at the server, every 0.1 s:")
         print("  " + " ".join(str(v) for _, v in stats["timeline"][:120]))
-        # last: importing litellm grows the heap ~4x, and GC passes then slow any later run
         if not opts.skip_litellm:
             server.post("/reset", {"fail_rate": 0.0})  # fault-free again
             ln = opts.litellm_samples

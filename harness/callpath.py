@@ -58,7 +58,7 @@ class CallArgs(BaseModel):
         default=None, gt=0, description="Seconds before a hedge (default: hedge_factor x p95)."
     )
     hedge_factor: float = Field(
-        default=1.5, gt=0, description="Hedge after this many times the p95 latency."
+        default=1.0, gt=0, description="Hedge after this many times the p95 latency."
     )
     hedge_budget: float = Field(
         default=0.2,

@@ -12,7 +12,7 @@ import pytest
 
 from harness.callpath import CallArgs
 from harness.errors import ModelError
-from harness.hedge import ALARM, MIN_BUCKET, MIN_OBSERVATIONS, Hedge, HedgeState
+from harness.hedge import ALARM, MAX_REQUESTS, MIN_BUCKET, MIN_OBSERVATIONS, Hedge, HedgeState
 from harness.model import Model, WrappedModel
 from harness.retry import CallTimeout, RateLimited
 from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
@@ -131,8 +131,20 @@ def test_a_third_request_goes_out_when_two_hang() -> None:
     assert sorted(model.cancelled) == [1, 2] and hedge.hedges.total() == 2
 
 
+def test_at_most_four_requests_go_out_then_the_call_waits() -> None:
+    assert MAX_REQUESTS == 4
+    plan: dict[int, tuple[float, Any]] = {k: (0.5, f"late {k}") for k in range(1, 6)}
+    model = Server(plan, hedge="on", hedge_after=0.05)
+    hedge = Hedge()
+    t0 = time.perf_counter()
+    assert _call(model, hedge).text == "late 1"  # nobody answers sooner than the original
+    assert time.perf_counter() - t0 < 0.7
+    assert model.calls == 4 and hedge.hedges.total() == 3 and sorted(model.cancelled) == [2, 3, 4]
+
+
 def test_cancelling_the_call_cancels_every_request() -> None:
-    model = Server({1: (5.0, "a"), 2: (5.0, "b"), 3: (5.0, "c")}, hedge="on", hedge_after=0.02)
+    plan: dict[int, tuple[float, Any]] = {k: (5.0, "hung") for k in range(1, 5)}
+    model = Server(plan, hedge="on", hedge_after=0.02)
 
     async def go() -> None:
         task = asyncio.ensure_future(
@@ -144,7 +156,7 @@ def test_cancelling_the_call_cancels_every_request() -> None:
             await task
 
     asyncio.run(go())
-    assert sorted(model.cancelled) == [1, 2, 3]
+    assert sorted(model.cancelled) == [1, 2, 3, 4]
 
 
 def test_auto_mode_hedges_only_alarming_calls_until_armed() -> None:
@@ -191,7 +203,7 @@ def test_signs_of_trouble_arm_auto_mode(error: ModelError, arms: bool) -> None:
 
 
 def test_the_delay_is_a_multiple_of_the_recent_p95_latency() -> None:
-    state = HedgeState(CallArgs(hedge="on"))
+    state = HedgeState(CallArgs(hedge="on", hedge_factor=1.5))
     for _ in range(MIN_OBSERVATIONS - 1):
         state.observe(0.1)
     assert state.delay() is None  # too few observations
@@ -201,6 +213,10 @@ def test_the_delay_is_a_multiple_of_the_recent_p95_latency() -> None:
     for _ in range(300):
         state.observe(0.2)  # the window moves on
     assert state.delay() == pytest.approx(0.3)
+    default = HedgeState(CallArgs(hedge="on"))  # the p95 itself, after Dean and Barroso
+    for _ in range(MIN_OBSERVATIONS):
+        default.observe(0.1)
+    assert default.delay() == pytest.approx(0.1)
 
 
 def test_the_budget_caps_hedges() -> None:
@@ -231,7 +247,9 @@ def test_a_hedged_original_gives_back_its_connection_and_run_slots() -> None:
     from harness.ratelimit import AdaptiveConcurrency
     from harness.slots import RunSlots, holding_slot
 
-    model = Server({1: (5.0, "hung"), 2: (0.3, "b"), 3: (0.3, "c")}, hedge="on", hedge_after=0.05)
+    plan: dict[int, tuple[float, Any]] = {1: (5.0, "hung"), 2: (0.3, "b"), 3: (0.3, "c")}
+    plan[4] = (0.3, "d")
+    model = Server(plan, hedge="on", hedge_after=0.05)
     limits = AdaptiveConcurrency(4)
     slots = RunSlots(1)
     seen: dict[str, int] = {}
@@ -243,11 +261,11 @@ def test_a_hedged_original_gives_back_its_connection_and_run_slots() -> None:
 
     async def main() -> str:
         task = asyncio.ensure_future(sample())
-        await asyncio.sleep(0.2)  # both hedges out, the original still hanging
+        await asyncio.sleep(0.2)  # three hedges out, the original still hanging
         seen["connections"] = limits.limiters["fake/server"].in_flight
         seen["free run slots"] = slots.free
         return await task
 
     assert asyncio.run(main()) == "b"
-    assert seen == {"connections": 2, "free run slots": 1}  # the hung original holds neither
+    assert seen == {"connections": 3, "free run slots": 1}  # the hung original holds neither
     assert limits.limiters["fake/server"].in_flight == 0 and slots.free == 1

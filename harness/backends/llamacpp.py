@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -71,6 +71,13 @@ class LlamaCppArgs(BaseModel):
         "whose cached tokens share the longest prefix with its prompt, so two roles (agent and "
         "simulated user) alternating do not evict each other's prefix. The weights are mmap-ed "
         "once; each context costs its KV cache (about 380 MB at n_ctx 8192 for SmolLM2).",
+    )
+    grammar_sampling: Literal["last", "first"] = Field(
+        default="last",
+        description="How grammars (tool arguments, JSON schemas) constrain sampling: 'last' "
+        "samples as usual and runs the grammar over the whole vocabulary only when it rejects "
+        "the token (llama.cpp's own way; ~1.9x faster, same tokens at temperature 0); 'first' "
+        "is llama-cpp-python's stock sampler, grammar over every token's whole vocabulary.",
     )
 
 
@@ -174,9 +181,12 @@ class LlamaCppModel(Model):
     def _new_context(self) -> Any:
         from llama_cpp import Llama
 
+        from harness.backends.llamacpp_sampling import grammar_last_llama
+
         a: LlamaCppArgs = self.args  # type: ignore[assignment]
         threads = a.n_threads or min(8, os.cpu_count() or 1)
-        return Llama(
+        engine = grammar_last_llama() if a.grammar_sampling == "last" else Llama
+        return engine(
             model_path=str(self.path),
             n_ctx=a.n_ctx,
             n_threads=threads,

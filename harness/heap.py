@@ -4,10 +4,10 @@ Python's full (generation 2) collections walk every tracked object: the imported
 model clients, the task's data. In a process that has imported litellm, torch or transformers
 that is hundreds of thousands of objects, and each pass stops the event loop for tens of
 milliseconds (measured: a 58-74 ms pause mid-run in ``bench/bench_remote.py``'s fault run, and
-1,050 -> 1,000 samples/s fault-free once litellm was imported; 1,060 -> 1,110 with this). Objects alive when the run starts
-live for the whole run anyway, so :func:`frozen_heap` moves them to the collector's permanent
-generation (:func:`gc.freeze`) for the run and back afterwards (:func:`gc.unfreeze`); garbage the
-run itself makes is collected as usual.
+1,050 -> 1,000 samples/s fault-free once litellm was imported; 1,060 -> 1,110 with this).
+Objects alive when the run starts live for the whole run anyway, so :func:`frozen_heap` moves
+them to the collector's permanent generation (:func:`gc.freeze`) for the run and back afterwards
+(:func:`gc.unfreeze`); garbage the run itself makes is collected as usual.
 """
 
 from __future__ import annotations

@@ -98,7 +98,8 @@ def _add_plugin_common(p: argparse.ArgumentParser, cmd: str) -> None:
             type=float,
             default=None,
             metavar="SECONDS",
-            help="give up on a sample after this long (recorded as an error)",
+            help="give up on a sample after this long of its own time (recorded as an error); "
+            "waiting for its turn on a serial engine or for a run slot does not count",
         )
         p.add_argument(
             "--cache",

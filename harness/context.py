@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import AbstractAsyncContextManager, nullcontext
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
+from harness.deadline import deadline_paused
 from harness.model import Model, ModelHandle, WrappedModel
 from harness.schemas import GenerateConfig, Sample, Usage
 
@@ -68,7 +71,7 @@ class SolveContext:
         serial = self._serial_models(roles)
         if not serial:
             return nullcontext()
-        return _episode_lock(min(serial, key=lambda m: m.spec))
+        return _taking_turns(_episode_lock(min(serial, key=lambda m: m.spec)))
 
     def on_serial_engine(self, *roles: str) -> bool:
         """Whether the agent's model, or that of any of ``roles``, is a serial in-process engine
@@ -115,10 +118,21 @@ class SolveContext:
         }
 
 
+@asynccontextmanager
+async def _taking_turns(lock: asyncio.Lock) -> AsyncIterator[None]:
+    """Hold ``lock`` for the block; the wait for it does not count against the sample's
+    ``--sample-timeout`` (it is the other episodes' time)."""
+    async with deadline_paused():
+        await lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def _episode_lock(model: Model) -> asyncio.Lock:
     """One lock per (serial model, event loop): a lock belongs to the loop it is used in."""
-    locks: dict[int, asyncio.Lock] = model.__dict__.setdefault("_episode_locks", {})
-    loop = id(asyncio.get_running_loop())
-    if loop not in locks:
-        locks[loop] = asyncio.Lock()
-    return locks[loop]
+    locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+        model.__dict__.setdefault("_episode_locks", weakref.WeakKeyDictionary())
+    )
+    return locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())

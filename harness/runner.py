@@ -18,6 +18,7 @@ from typing import Any
 
 from harness import __version__
 from harness.context import Roles, SolveContext
+from harness.deadline import sample_deadline
 from harness.errors import UserError
 from harness.heap import frozen_heap
 from harness.journal import Journal, read_records
@@ -282,11 +283,8 @@ class Runner:
         scores = {}
         error = None
         try:
-            coro = task.solve(sample, sctx)
-            if self.config.sample_timeout:
-                output = await asyncio.wait_for(coro, self.config.sample_timeout)
-            else:
-                output = await coro
+            async with sample_deadline(self.config.sample_timeout):
+                output = await task.solve(sample, sctx)
             scores = task.score(sample, output)
         except TimeoutError:
             error = SampleError(

@@ -236,7 +236,11 @@ class RunConfig(_Model):
     epochs: int = Field(default=1, ge=1, description="Repetitions of every sample.")
     seed: int = Field(default=0, description="Run seed; each sample's seed derives from it.")
     max_concurrency: int = Field(default=4, ge=1, description="Samples in flight at once.")
-    sample_timeout: float | None = Field(default=None, description="Seconds per sample.")
+    sample_timeout: float | None = Field(
+        default=None,
+        description="Seconds of a sample's own time (waits for a serial engine or a run slot "
+        "do not count).",
+    )
     cache: bool = Field(default=False, description="Serve repeated model calls from the cache.")
 
 

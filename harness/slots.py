@@ -17,6 +17,8 @@ from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from harness.deadline import deadline_paused
+
 
 class RunSlots:
     """A counting semaphore with two queues: samples coming back from a wait before new ones."""
@@ -80,4 +82,5 @@ async def released_slot() -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await slots.acquire(returning=True)
+        async with deadline_paused():  # queueing for a slot is not the sample's own time
+            await slots.acquire(returning=True)

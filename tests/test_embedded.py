@@ -189,3 +189,37 @@ def test_answers_do_not_depend_on_call_order_with_prefix_reuse(model: LlamaCppMo
     assert forward == backward
     # the two system prompts alternate, each in its own context
     assert len(model._pool) == 2
+
+
+def test_a_call_that_times_out_finishes_before_the_next_one_starts(
+    model: LlamaCppModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    running, most = 0, 0
+    guard = threading.Lock()
+    original = model.generate_sync
+
+    def counted(*args: Any) -> Any:
+        nonlocal running, most
+        with guard:
+            running += 1
+            most = max(most, running)
+        try:
+            return original(*args)
+        finally:
+            with guard:
+                running -= 1
+
+    monkeypatch.setattr(model, "generate_sync", counted)
+
+    async def main() -> str:
+        story = [Message(role="user", content="Write a long story about a dragon.")]
+        with pytest.raises(TimeoutError):  # the sample gives up; its call runs on in its thread
+            async with asyncio.timeout(0.05):
+                await model.generate(story, None, GenerateConfig(max_tokens=96))
+        hi = [Message(role="user", content="Say hi.")]
+        return (await model.generate(hi, None, GenerateConfig(max_tokens=4))).text
+
+    assert asyncio.run(main()).strip()
+    assert most == 1  # the llama context was never used by two calls at once

@@ -18,6 +18,7 @@ import json
 import os
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any, Literal
 
@@ -133,6 +134,12 @@ def _tool_block(tools: list[ToolSpec]) -> str:
     return "\n".join(lines)
 
 
+def _release_after(lock: asyncio.Lock, done: asyncio.Future[Any]) -> None:
+    lock.release()
+    if not done.cancelled():
+        done.exception()  # seen: if its caller had stopped waiting, nobody else will look
+
+
 def _common_prefix(llm: Any, tokens: list[int]) -> int:
     """How many leading tokens of ``tokens`` the context already holds in its KV cache."""
     cached = llm.input_ids[: llm.n_tokens]
@@ -157,7 +164,12 @@ class LlamaCppModel(Model):
         self._pool: list[Any] = []
         self._last_used: list[float] = []
         self._load_lock = threading.Lock()
-        self._lock: asyncio.Lock | None = None
+        #: callers queue on an asyncio lock (one per event loop: a lock belongs to its loop);
+        #: the engine lock makes calls from several loops or threads run one at a time too
+        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._engine_lock = threading.Lock()
 
     @property
     def path(self) -> Path:
@@ -226,12 +238,31 @@ class LlamaCppModel(Model):
     async def generate(
         self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
     ) -> ModelResponse:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:  # one llama context: calls run one at a time, off the event loop
-            return await asyncio.to_thread(self.generate_sync, messages, tools, config)
+        from harness.deadline import deadline_paused
+
+        lock = self._queues.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        async with deadline_paused():  # queueing behind other samples' calls is their time
+            await lock.acquire()
+        # Calls run one at a time, off the event loop. The lock is released when the thread is
+        # done, not when the caller stops waiting: a sample that times out (or is cancelled)
+        # leaves its call running, and the next call must not share the llama context with it.
+        try:
+            work = asyncio.ensure_future(
+                asyncio.to_thread(self.generate_sync, messages, tools, config)
+            )
+        except BaseException:
+            lock.release()
+            raise
+        work.add_done_callback(lambda done: _release_after(lock, done))
+        return await asyncio.shield(work)
 
     def generate_sync(
+        self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+    ) -> ModelResponse:
+        with self._engine_lock:
+            return self._generate_locked(messages, tools, config)
+
+    def _generate_locked(
         self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
     ) -> ModelResponse:
         a: LlamaCppArgs = self.args  # type: ignore[assignment]

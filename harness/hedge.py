@@ -27,7 +27,8 @@ Barroso send the second request once the first has been out longer than the 95th
 latency for its kind of request) times the 95th percentile of the model's
 recent successful call latencies (no hedging until 20 are known). At most
 ``hedge_budget`` of the calls (a token bucket holding 10 hedges or half the run's concurrency,
-default 0.2; 1 means no cap) are hedged, which caps the extra load.
+default 0.2; 1 means no cap) are hedged, which caps the extra load; a call that finds the
+bucket empty when a hedge is due looks again a delay later, as other calls refill it.
 A failed request whose twin is still in flight waits for the twin, unless every request still
 out has run past the plain delay (likely hung): then, as when all have failed, the error goes on
 to the retry wrapper, which tries afresh after its backoff. Once a call is hedged, its original
@@ -200,18 +201,18 @@ class Hedge(ModelWrapper):
         last_sent = start
         error: BaseException | None = None
         over_budget = False
+        budget_check = 0.0  # when over budget: when to look at the bucket again
         try:
             while pending:
-                may_hedge = len(tasks) < MAX_REQUESTS and not over_budget
+                may_hedge = len(tasks) < MAX_REQUESTS
                 wait: float | None = None
                 if may_hedge:
                     delay, plain = st.delay(), st.plain()
                     if delay is None:
                         wait = WARMUP_POLL  # no latencies known yet: look again soon
                     else:  # look again within the plain delay: another call may arm meanwhile
-                        wait = min(
-                            max(0.0, last_sent + delay - time.perf_counter()), plain or delay
-                        )
+                        due = max(last_sent + delay, budget_check)
+                        wait = min(max(0.0, due - time.perf_counter()), plain or delay)
                 done, pending = await asyncio.wait(
                     pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED
                 )
@@ -232,11 +233,14 @@ class Hedge(ModelWrapper):
                 if done or not may_hedge:
                     continue
                 delay = st.delay()
-                if delay is None or time.perf_counter() < last_sent + delay:
+                if delay is None or time.perf_counter() < max(last_sent + delay, budget_check):
                     continue  # not due yet
                 if st.tokens < 1.0 and st.budget < 1.0:
-                    over_budget = True  # no hedge for this call: wait for what is in flight
-                    self.over_budget[model.spec] += 1
+                    # no hedge now; other calls refill the bucket, so look again a delay later
+                    budget_check = time.perf_counter() + (st.plain() or delay)
+                    if not over_budget:
+                        over_budget = True
+                        self.over_budget[model.spec] += 1
                     continue
                 st.tokens -= 1.0
                 self.hedges[model.spec] += 1

@@ -233,6 +233,28 @@ def test_the_budget_caps_hedges() -> None:
     assert hedge.hedges.total() == int(MIN_BUCKET)
 
 
+def test_a_call_over_budget_hedges_once_other_calls_refill_the_bucket() -> None:
+    model = Server({1: (5.0, "hung")}, hedge="on", hedge_after=0.02, hedge_budget=0.5)
+    hedge = Hedge()
+    state = hedge.state(model)
+    assert state is not None
+
+    async def go() -> str:
+        wrapped = WrappedModel(model, [hedge])
+        state.tokens = -0.5  # spent: the bucket is empty when the hung call comes due
+        stuck = asyncio.ensure_future(wrapped.generate(MSG, None, GenerateConfig()))
+        await asyncio.sleep(0.1)
+        assert model.calls == 1 and hedge.over_budget.total() == 1
+        for _ in range(3):  # other samples' calls: each adds half a hedge to the bucket
+            await wrapped.generate(MSG, None, GenerateConfig())
+        return (await asyncio.wait_for(stuck, 1.0)).text
+
+    t0 = time.perf_counter()
+    assert asyncio.run(go()) == "answer 5"  # calls 2-4 were the others', 5 the hedge
+    assert time.perf_counter() - t0 < 1.0 and hedge.hedges.total() == 1
+    assert hedge.over_budget.total() == 1  # counted once per call, however often it looked
+
+
 def test_hedge_off_and_in_process_models_are_never_hedged() -> None:
     for model in (
         Server({1: (0.2, "slow")}, hedge="off", hedge_after=0.01),

@@ -18,7 +18,7 @@ from typing import Any
 
 from harness import __version__
 from harness.context import Roles, SolveContext
-from harness.deadline import sample_deadline
+from harness.deadline import SampleDeadline
 from harness.errors import UserError
 from harness.heap import frozen_heap
 from harness.journal import Journal, read_records
@@ -282,13 +282,23 @@ class Runner:
         output = None
         scores = {}
         error = None
+        deadline = SampleDeadline(self.config.sample_timeout)
         try:
-            async with sample_deadline(self.config.sample_timeout):
+            async with deadline:
                 output = await task.solve(sample, sctx)
             scores = task.score(sample, output)
-        except TimeoutError:
-            error = SampleError(
-                type="timeout", message=f"sample took over {self.config.sample_timeout} s"
+        except TimeoutError as exc:
+            error = (
+                SampleError(
+                    type="timeout",
+                    message=f"sample took over {self.config.sample_timeout} s of its own time",
+                )
+                if deadline.expired()
+                else SampleError(  # a timeout inside the task's own code, not --sample-timeout
+                    type=type(exc).__name__,
+                    message=str(exc) or "a timeout in the task",
+                    traceback=traceback.format_exc(limit=8),
+                )
             )
         except Exception as exc:
             error = SampleError(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from harness.deadline import deadline_paused, sample_deadline
+from harness.deadline import SampleDeadline, deadline_paused
 from harness.hookspecs import hookimpl
 from harness.model import Model
 from harness.plugins import get_manager
@@ -20,7 +20,7 @@ from harness.task import Task
 
 def test_own_time_past_the_deadline_times_out() -> None:
     async def main() -> None:
-        async with sample_deadline(0.1):
+        async with SampleDeadline(0.1):
             await asyncio.sleep(0.3)
 
     with pytest.raises(TimeoutError):
@@ -29,7 +29,7 @@ def test_own_time_past_the_deadline_times_out() -> None:
 
 def test_a_paused_wait_does_not_count_but_the_time_left_is_kept() -> None:
     async def main(own_after: float) -> None:
-        async with sample_deadline(0.2):
+        async with SampleDeadline(0.2):
             await asyncio.sleep(0.1)  # own time: 0.1 of 0.2 s
             async with deadline_paused():
                 await asyncio.sleep(0.3)  # queueing: not counted
@@ -44,7 +44,7 @@ def test_nested_pauses_and_pauses_outside_a_sample_are_harmless() -> None:
     async def main() -> None:
         async with deadline_paused():  # no deadline at all
             await asyncio.sleep(0)
-        async with sample_deadline(0.1), deadline_paused():
+        async with SampleDeadline(0.1), deadline_paused():
             async with deadline_paused():
                 await asyncio.sleep(0.2)
             await asyncio.sleep(0.05)  # still paused by the outer block
@@ -61,7 +61,7 @@ def test_a_task_that_outlives_its_sample_may_still_pause() -> None:
             async with deadline_paused():  # the sample's deadline has been left by now
                 await asyncio.sleep(0)
 
-        async with sample_deadline(1.0):
+        async with SampleDeadline(1.0):
             task = asyncio.ensure_future(straggler())  # inherits the sample's context
         gate.set()
         await task
@@ -132,3 +132,34 @@ def test_episodes_queueing_for_their_turn_do_not_time_out(tmp_path: Path) -> Non
     )
     _, result = runner.run()
     assert result.errors == 4
+
+
+class RaisesTimeout(SlowSerial):
+    provider = "raisestimeout"
+
+    async def generate(
+        self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+    ) -> ModelResponse:
+        raise TimeoutError("the upstream tool took too long")
+
+
+@pytest.mark.parametrize("sample_timeout", [None, 30.0])
+def test_a_timeout_raised_by_the_task_is_not_taken_for_the_sample_timeout(
+    tmp_path: Path, sample_timeout: float | None
+) -> None:
+    manager = get_manager()
+    if "test-episodes" not in manager.registry("tasks").names():
+        manager.register_plugin(EpisodesPlugin(), "test-episodes")
+        manager.collect()
+    cfg = RunConfig(task="test-episodes", model="raisestimeout/m", sample_timeout=sample_timeout)
+    runner = Runner(
+        cfg,
+        tmp_path,
+        manager=manager,
+        progress=False,
+        model_overrides={"raisestimeout/m": RaisesTimeout("m")},
+    )
+    run_dir, _ = runner.run()
+    recs = [json.loads(x) for x in (run_dir / "samples.jsonl").read_text().splitlines()]
+    assert {r["error"]["type"] for r in recs} == {"TimeoutError"}
+    assert {r["error"]["message"] for r in recs} == {"the upstream tool took too long"}

@@ -10,8 +10,10 @@ The chain, outermost first::
 
 The cache answers before anything else (a hit spends no retry, slot or rate budget); retries sit
 outside the concurrency limit so a request sleeping out its backoff holds no slot; a hedge
-(:mod:`harness.hedge`) is a second request, so it takes its own connection slot and rate budget;
-the rate limits are taken inside the slot, right before the request goes out.
+(:mod:`harness.hedge`) is a second request: it counts against the connection limit without
+waiting for a slot (the request it doubles may hold one on a connection the server stopped
+answering) and spends its own rate budget; the rate limits are taken inside the slot, right
+before the request goes out.
 """
 
 from __future__ import annotations
@@ -51,8 +53,8 @@ class CallArgs(BaseModel):
     hedge: Literal["auto", "on", "off"] = Field(
         default="auto",
         description="Resend a call that runs far past the usual latency: auto = when it runs "
-        "4.5 x p95, or after the model shows trouble (timeout, 5xx), on = always, off = never "
-        "(remote backends only).",
+        "3 x the hedge delay, or after the model shows trouble (timeout, 5xx), on = always, "
+        "off = never (remote backends only).",
     )
     hedge_after: float | None = Field(
         default=None, gt=0, description="Seconds before a hedge (default: hedge_factor x p95)."

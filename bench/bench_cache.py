@@ -28,8 +28,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-cache-"))
     os.environ["HARNESS_CACHE_DIR"] = str(tmp / "cache")
 
-    from harness.backends.llamacpp import LlamaCppModel
-    from harness.runner import Runner, build_wrappers
+    from harness.backends.llamacpp.model import LlamaCppModel
+    from harness.run.roles import build_wrappers
+    from harness.run.runner import Runner
     from harness.schemas import GenerateConfig, Message, ModelResponse, RunConfig, ToolSpec
 
     class Counting(LlamaCppModel):
@@ -53,7 +54,6 @@ def main() -> int:
         run_dir, _ = Runner(
             cfg,
             tmp / "runs",
-            progress=False,
             wrappers=wrappers,
             model_overrides={"llamacpp/smollm2": model},
         ).run()

@@ -23,7 +23,7 @@ from pathlib import Path
 def direct(prompts: list[str], max_tokens: int) -> tuple[int, float]:
     from llama_cpp import Llama
 
-    from harness.backends.llamacpp import SMOLLM2_FILE, render_chatml, smollm2_path
+    from harness.backends.llamacpp.model import SMOLLM2_FILE, render_chatml, smollm2_path
     from harness.schemas import Message
 
     assert smollm2_path().name == SMOLLM2_FILE

@@ -65,8 +65,8 @@ def main() -> int:
     opts = p.parse_args()
     from llama_cpp import Llama
 
-    from harness.backends.llamacpp import smollm2_path
-    from harness.backends.llamacpp_sampling import grammar_last_llama
+    from harness.backends.llamacpp.model import smollm2_path
+    from harness.backends.llamacpp.sampling import grammar_last_llama
 
     threads = min(8, os.cpu_count() or 1)
     kw = {

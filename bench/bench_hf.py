@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.backends.hf import HFModel
-from harness.backends.hf_tiny import build_tiny_checkpoint
+from harness.backends.hf.model import HFModel
+from harness.backends.hf.tiny import build_tiny_checkpoint
 from harness.schemas import GenerateConfig, Message
 
 

@@ -37,10 +37,11 @@ sys.path.insert(0, str(ROOT / "tests" / "servers"))
 
 from launch import Server, start_fault_server  # noqa: E402
 
-from harness.hedge import Hedge  # noqa: E402
-from harness.ratelimit import AdaptiveConcurrency  # noqa: E402
-from harness.retry import Retry  # noqa: E402
-from harness.runner import Runner, build_wrappers  # noqa: E402
+from harness.callpath.hedge import Hedge  # noqa: E402
+from harness.callpath.ratelimit import AdaptiveConcurrency  # noqa: E402
+from harness.callpath.retry import Retry  # noqa: E402
+from harness.run.roles import build_wrappers  # noqa: E402
+from harness.run.runner import Runner  # noqa: E402
 from harness.schemas import GenerateConfig, RunConfig  # noqa: E402
 
 
@@ -95,7 +96,7 @@ def harness_run(
     wrappers = build_wrappers(cfg, None)
     gc.collect()
     t0, c0 = time.perf_counter(), time.process_time()
-    run_dir, result = Runner(cfg, out, progress=False, wrappers=wrappers).run()
+    run_dir, result = Runner(cfg, out, wrappers=wrappers).run()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     recs = [json.loads(x) for x in (run_dir / "samples.jsonl").read_text().splitlines()]
     starts = [r["timing"]["started"] for r in recs]

@@ -18,11 +18,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.backends.scripted import ScriptedModel
+from harness.backends.scripted.model import ScriptedModel
+from harness.cli.progress import progress_factory
 from harness.hookspecs import hookimpl
 from harness.metric import ExactMatch, Metric
-from harness.plugins import get_manager
-from harness.runner import Runner
+from harness.plugins.manager import get_manager
+from harness.run.runner import Runner
 from harness.schemas import GenerateConfig, Message, RunConfig, Sample, SolveOutput
 from harness.task import Task
 
@@ -79,7 +80,7 @@ def main(n: int = 4000) -> None:
                 cfg,
                 Path(tmp),
                 manager,
-                progress=progress,
+                progress=progress_factory(True) if progress else None,
                 model_overrides={"scripted/fixed": model},
             ).run()
         OneCall.n = n
@@ -90,7 +91,7 @@ def main(n: int = 4000) -> None:
                     cfg,
                     Path(tmp),
                     manager,
-                    progress=progress,
+                    progress=progress_factory(True) if progress else None,
                     model_overrides={"scripted/fixed": model},
                 )
                 t0 = time.process_time()

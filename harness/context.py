@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from harness.deadline import deadline_paused
 from harness.model import Model, ModelHandle, WrappedModel
+from harness.options import validate
 from harness.schemas import GenerateConfig, Sample, Usage
 
 if TYPE_CHECKING:
     from harness.environment import Environment
-    from harness.plugins import PluginManager
+    from harness.plugins.manager import PluginManager
 
 
 class Roles:
@@ -84,11 +85,9 @@ class SolveContext:
 
     def environment(self, name: str, **options: Any) -> Environment:
         """A fresh instance of a registered environment."""
-        from harness.options import validate
-        from harness.plugins import get_manager
-
-        manager = self._manager or get_manager()
-        cls = manager.registry("environments").get(name)
+        if self._manager is None:
+            raise RuntimeError("this SolveContext was built without a plugin manager")
+        cls = self._manager.registry("environments").get(name)
         return cls(validate(cls.Options, options, f"options of environment {name}"))  # type: ignore[no-any-return]
 
     # ---- accounting, read by the runner

@@ -13,55 +13,85 @@ only when the thing is used, so listing plugins stays fast. Task files (YAML) re
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
+
+if TYPE_CHECKING:
+    from harness.run.runner import RunContext
+    from harness.schemas import RunResult, SampleRecord
 
 hookspec = pluggy.HookspecMarker("harness")
 hookimpl = pluggy.HookimplMarker("harness")
 
 
+class Register(Protocol):
+    """The callback every registration hook receives.
+
+    ``register(name, target, description=...)`` registers one thing; ``target`` is the object
+    itself or a lazy ``"module:attribute"`` string. The registry checks the target's kind (a Task
+    subclass for tasks, a Metric for metrics, ...) when it is given, or for a lazy string when it
+    is first loaded. ``register(task_file=path)`` registers a YAML task file (tasks only)."""
+
+    def __call__(
+        self,
+        name: str | None = None,
+        target: object = None,
+        description: str = "",
+        task_file: str | Path | None = None,
+        **extra: Any,
+    ) -> None: ...
+
+
+# ---------------------------------------------------------------- registration (at start-up)
+
+
 @hookspec
-def register_models(register: Any) -> None:
+def register_models(register: Register) -> None:
     """Register model providers: ``register(provider, factory, description=...)``. The factory is
-    called as ``factory(name, **model_args)`` and returns a :class:`harness.model.Model`."""
+    a :class:`harness.model.Model` subclass, or a function called as ``factory(name,
+    **model_args)`` that returns a Model."""
 
 
 @hookspec
-def register_tasks(register: Any) -> None:
+def register_tasks(register: Register) -> None:
     """Register tasks (:class:`harness.task.Task` subclasses) or task files (YAML)."""
 
 
 @hookspec
-def register_environments(register: Any) -> None:
+def register_environments(register: Register) -> None:
     """Register environments (:class:`harness.environment.Environment` subclasses)."""
 
 
 @hookspec
-def register_metrics(register: Any) -> None:
-    """Register metrics (:class:`harness.metric.Metric` instances or classes)."""
+def register_metrics(register: Register) -> None:
+    """Register metrics (:class:`harness.metric.Metric` instances or subclasses)."""
 
 
 @hookspec
-def register_generators(register: Any) -> None:
-    """Register dataset generators (:class:`harness.generator.Generator` subclasses)."""
+def register_generators(register: Register) -> None:
+    """Register dataset generators (:class:`harness.jobs.Generator` subclasses)."""
 
 
 @hookspec
-def register_trainers(register: Any) -> None:
-    """Register trainers (:class:`harness.trainer.Trainer` subclasses)."""
+def register_trainers(register: Register) -> None:
+    """Register trainers (:class:`harness.jobs.Trainer` subclasses)."""
+
+
+# ---------------------------------------------------------------- a run's lifecycle
 
 
 @hookspec
-def on_run_start(run: Any) -> None:
-    """A run is starting; ``run`` is the :class:`harness.runner.RunContext`."""
+def on_run_start(run: RunContext) -> None:
+    """A run is starting; ``run`` is the :class:`harness.run.runner.RunContext`."""
 
 
 @hookspec
-def on_sample_end(run: Any, record: Any) -> None:
+def on_sample_end(run: RunContext, record: SampleRecord) -> None:
     """A sample finished and its :class:`harness.schemas.SampleRecord` is journaled."""
 
 
 @hookspec
-def on_run_end(run: Any, result: Any) -> None:
+def on_run_end(run: RunContext, result: RunResult) -> None:
     """A run finished; ``result`` is its :class:`harness.schemas.RunResult`."""

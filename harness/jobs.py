@@ -14,7 +14,7 @@ from harness.options import NoOptions
 if TYPE_CHECKING:
     from harness.context import Roles
     from harness.model import ModelHandle
-    from harness.plugins import PluginManager
+    from harness.plugins.manager import PluginManager
 
 
 class JobContext:

@@ -33,7 +33,7 @@ class Model(ABC):
     description: ClassVar[str] = ""
     Args: ClassVar[type[BaseModel]] = NoOptions
     #: calls go over the network to a server that may hang them: the call path may hedge them
-    #: (:mod:`harness.hedge`); in-process engines leave this False
+    #: (:mod:`harness.callpath.hedge`); in-process engines leave this False
     remote: ClassVar[bool] = False
     #: an in-process engine that runs one call at a time (llamacpp): multi-turn tasks run their
     #: episodes one after another on it (:meth:`harness.context.SolveContext.one_episode_at_a_time`)
@@ -42,7 +42,7 @@ class Model(ABC):
     def __init__(self, name: str, args: BaseModel | None = None) -> None:
         self.name = name
         self.args = args if args is not None else self.Args()
-        #: the call path's settings (retries, rate limits, ...): see :mod:`harness.callpath`
+        #: the call path's settings (retries, rate limits, ...): see :mod:`harness.callpath.args`
         self.call_args: Any = None
 
     @property
@@ -195,26 +195,3 @@ def split_spec(spec: str) -> tuple[str, str]:
             "litellm/openai/gpt-4o-mini, openai-compatible/my-model)"
         )
     return provider, name
-
-
-def load_model(spec: str, args: dict[str, Any], manager: Any = None) -> Model:
-    """Build the model named ``PROVIDER/NAME`` through the provider its plugin registered.
-
-    The call path's own arguments (``max_retries``, ``rpm``, ``tpm``, ... see
-    :class:`harness.callpath.CallArgs`) are taken out first and kept on ``model.call_args``; the
-    backend gets the rest."""
-    from harness.callpath import split_call_args
-    from harness.plugins import get_manager
-
-    manager = manager or get_manager()
-    provider, name = split_spec(spec)
-    cls = manager.registry("models").get(provider)
-    call_args, args = split_call_args(args, spec)
-    if isinstance(cls, type) and issubclass(cls, Model):
-        model = cls.create(name, args)
-    else:  # a plain factory function
-        model = cls(name, **args)
-    if not isinstance(model, Model):
-        raise UserError(f"model provider '{provider}' did not return a harness Model")
-    model.call_args = call_args
-    return model

@@ -260,16 +260,39 @@ class RunFile(_Model):
 
 
 class MetricResult(_Model):
+    """One metric over a run. Records are (sample, epoch) pairs; intervals resample whole
+    samples (all epochs of a sample together), see :mod:`harness.stats`."""
+
     name: str = Field(description="Metric name.")
-    mean: float | None = Field(description="Mean over scored samples and epochs.")
-    n: int = Field(description="Scores that went into the mean.")
-    ci_low: float | None = Field(default=None, description="Bootstrap 95% CI, lower bound.")
-    ci_high: float | None = Field(default=None, description="Bootstrap 95% CI, upper bound.")
+    mean: float | None = Field(
+        description="Mean over every scored record (each sample x epoch counts once)."
+    )
+    n: int = Field(description="Scored records that went into the mean (samples x epochs).")
+    samples: int | None = Field(
+        default=None, description="Distinct samples among the scored records (the clusters)."
+    )
+    ci_low: float | None = Field(
+        default=None, description="Bootstrap 95% CI over samples (epochs kept together), lower."
+    )
+    ci_high: float | None = Field(
+        default=None, description="Bootstrap 95% CI over samples (epochs kept together), upper."
+    )
+    errors: int = Field(
+        default=0, description="Records of the run that ended in an error (never scored)."
+    )
+    error_share: float | None = Field(
+        default=None, description="errors / all records of the run (samples x epochs)."
+    )
     pass_at: dict[str, float] = Field(
         default_factory=dict, description="pass^k for k=1..epochs, for 0/1 metrics run over epochs."
     )
+    pass_at_ci: dict[str, list[float | None]] = Field(
+        default_factory=dict, description="pass^k's bootstrap 95% CI over samples: [low, high]."
+    )
     groups: dict[str, dict[str, float | int | None]] = Field(
-        default_factory=dict, description="'field=value' -> {mean, n} per group of samples."
+        default_factory=dict,
+        description="'field=value' -> {mean, n, samples, ci_low, ci_high, errors, error_share} "
+        "per group of samples.",
     )
 
 

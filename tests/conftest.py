@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from harness.plugins import reset_manager
+from harness.plugins.manager import reset_manager
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from harness.agent import JsonActionProtocol, run_agent
-from harness.backends.scripted import ScriptedModel
+from harness.backends.scripted.model import ScriptedModel
 from harness.environment import Environment, SimulatedUser, StepResult, UserTurn
 from harness.model import ModelHandle, WrappedModel
 from harness.schemas import GenerateConfig, Message, Sample, ToolCall, ToolSpec

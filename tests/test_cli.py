@@ -39,6 +39,22 @@ def test_schema_prints_json_schemas(cli: CLI) -> None:
         jsonschema.Draft202012Validator.check_schema(schema)
 
 
+def test_task_file_schema_is_the_pydantic_model_and_judges_files_alike(cli: CLI) -> None:
+    from harness.plugins.taskfiles import TaskFile
+
+    schema = json.loads(cli("schema", "task-file", check=True).stdout)
+    assert schema["properties"].keys() == TaskFile.model_fields.keys()
+    validator = jsonschema.Draft202012Validator(schema)
+    good = [{"name": "a", "task": "sanity"}, {"name": "b", "suite": ["a"], "format_version": 1}]
+    bad = [{"name": "c"}, {"name": "d", "task": "t", "suite": ["a"]}, {"name": "e", "x": 1}]
+    for doc in good:
+        assert validator.is_valid(doc) and TaskFile.model_validate(doc)
+    for doc in bad:
+        assert not validator.is_valid(doc)
+        with pytest.raises(ValueError):
+            TaskFile.model_validate(doc)
+
+
 def test_run_show_and_score(cli: CLI, tmp_path: Path) -> None:
     proc = cli(
         "run", "sanity", "--limit", "4", "--out", "out", *SCRIPTED, "--epochs", "2", check=True
@@ -126,7 +142,10 @@ def test_task_files_from_tasks_path(cli: CLI, tmp_path: Path) -> None:
     [
         ("name: x\ntask: [unclosed\n", "malformed YAML"),
         ("name: x\n", "exactly one of 'task' or 'suite'"),
-        ("name: x\ntask: sanity\nbogus: 1\n", "bogus"),
+        ("name: x\ntask: sanity\nbogus: 1\n", "unknown field 'bogus'"),
+        ("name: x\nsuite: []\n", "at suite"),
+        ("name: 'bad name'\ntask: sanity\n", "at name"),
+        ("- just\n- a list\n", "invalid task file"),
         ("name: x\ntask: sanity\nparams: {subset: nope}\n", "subset"),
     ],
 )

@@ -12,8 +12,8 @@ import pytest
 from harness.deadline import SampleDeadline, deadline_paused
 from harness.hookspecs import hookimpl
 from harness.model import Model
-from harness.plugins import get_manager
-from harness.runner import Runner
+from harness.plugins.manager import get_manager
+from harness.run.runner import Runner
 from harness.schemas import GenerateConfig, Message, ModelResponse, RunConfig, Sample, ToolSpec
 from harness.task import Task
 
@@ -119,17 +119,13 @@ def test_episodes_queueing_for_their_turn_do_not_time_out(tmp_path: Path) -> Non
     cfg = RunConfig(
         task="test-episodes", model="slowserial/m", max_concurrency=4, sample_timeout=0.6
     )
-    runner = Runner(
-        cfg, tmp_path, manager=manager, progress=False, model_overrides={"slowserial/m": model}
-    )
+    runner = Runner(cfg, tmp_path, manager=manager, model_overrides={"slowserial/m": model})
     run_dir, result = runner.run()
     recs = [json.loads(x) for x in (run_dir / "samples.jsonl").read_text().splitlines()]
     assert [r["status"] for r in recs] == ["ok"] * 4 and result.errors == 0
     # and a sample whose own time is over still times out
     cfg = cfg.model_copy(update={"sample_timeout": 0.2})
-    runner = Runner(
-        cfg, tmp_path, manager=manager, progress=False, model_overrides={"slowserial/m": model}
-    )
+    runner = Runner(cfg, tmp_path, manager=manager, model_overrides={"slowserial/m": model})
     _, result = runner.run()
     assert result.errors == 4
 
@@ -156,7 +152,6 @@ def test_a_timeout_raised_by_the_task_is_not_taken_for_the_sample_timeout(
         cfg,
         tmp_path,
         manager=manager,
-        progress=False,
         model_overrides={"raisestimeout/m": RaisesTimeout("m")},
     )
     run_dir, _ = runner.run()

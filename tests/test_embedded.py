@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from harness.backends.llamacpp import LlamaCppModel, render_chatml, smollm2_path
+from harness.backends.llamacpp.model import LlamaCppModel, render_chatml, smollm2_path
 from harness.errors import ContextOverflowError
-from harness.runner import Runner
+from harness.run.runner import Runner
 from harness.schemas import GenerateConfig, Message, RunConfig, ToolSpec
 
 from .conftest import records
@@ -100,7 +100,7 @@ def test_tool_results_are_in_the_prompt() -> None:
 
 def test_context_overflow_is_a_recorded_sample_error(model: LlamaCppModel, tmp_path: Path) -> None:
     from harness.hookspecs import hookimpl
-    from harness.plugins import get_manager
+    from harness.plugins.manager import get_manager
     from harness.schemas import Sample, SolveOutput
     from harness.task import Task
 
@@ -127,7 +127,7 @@ def test_context_overflow_is_a_recorded_sample_error(model: LlamaCppModel, tmp_p
     manager.collect()
     cfg = RunConfig(task="long", model="llamacpp/smollm2")
     run_dir, _result = Runner(
-        cfg, tmp_path, manager, progress=False, model_overrides={"llamacpp/smollm2": model}
+        cfg, tmp_path, manager, model_overrides={"llamacpp/smollm2": model}
     ).run()
     by_id = {r["sample_id"]: r for r in records(run_dir)}
     assert by_id["long"]["status"] == "error"

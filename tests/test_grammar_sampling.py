@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from harness.backends.llamacpp import smollm2_path
+from harness.backends.llamacpp.model import smollm2_path
 
 pytest.importorskip("llama_cpp", reason="the embedded extra is not installed")
 pytestmark = pytest.mark.slow
@@ -33,7 +33,7 @@ PROMPTS = [
 def engines() -> dict[str, Any]:
     from llama_cpp import Llama
 
-    from harness.backends.llamacpp_sampling import grammar_last_llama
+    from harness.backends.llamacpp.sampling import grammar_last_llama
 
     kw = {"model_path": str(smollm2_path()), "n_ctx": 512, "verbose": False, "seed": 0}
     return {"first": Llama(**kw), "last": grammar_last_llama()(**kw)}
@@ -79,8 +79,8 @@ def test_sampling_keeps_to_the_grammar_and_repeats_with_its_seed(engines: dict[s
 def test_the_stock_sampler_can_be_chosen() -> None:
     from llama_cpp import Llama
 
-    from harness.backends.llamacpp import LlamaCppModel
-    from harness.backends.llamacpp_sampling import grammar_last_llama
+    from harness.backends.llamacpp.model import LlamaCppModel
+    from harness.backends.llamacpp.sampling import grammar_last_llama
 
     stock = LlamaCppModel.create("smollm2", {"grammar_sampling": "first", "n_ctx": 512})
     fast = LlamaCppModel.create("smollm2", {"n_ctx": 512})

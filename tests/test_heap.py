@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from harness.heap import frozen_heap
+from harness.run.heap import frozen_heap
 
 
 def test_the_heap_is_frozen_inside_and_thawed_after_nested_blocks() -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import UserError
-from harness.journal import Journal, read_records, repair_tail
+from harness.run.journal import Journal, read_records, repair_tail
 from harness.schemas import SampleRecord
 
 

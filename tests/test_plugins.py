@@ -10,8 +10,8 @@ import pytest
 
 from harness.errors import UserError
 from harness.hookspecs import hookimpl
-from harness.plugins import PluginManager
-from harness.registry import DuplicateNameError
+from harness.plugins.manager import PluginManager
+from harness.plugins.registry import DuplicateNameError
 
 
 def make_dist(root: Path, dist: str, ep_name: str, module: str, code: str) -> None:
@@ -92,7 +92,7 @@ def test_unknown_names_get_did_you_mean() -> None:
 
 
 def test_catalogue_validates_and_lists_uninstalled_plugins(cli) -> None:
-    from harness.catalogue import load_catalogue
+    from harness.plugins.catalogue import load_catalogue
 
     names = {c["name"] for c in load_catalogue()}
     assert {"sanity", "spectool", "userbench", "apigen-mt", "actionstudio"} <= names
@@ -103,7 +103,7 @@ def test_catalogue_validates_and_lists_uninstalled_plugins(cli) -> None:
 
 
 def test_bad_catalogue_is_a_clear_error(tmp_path: Path) -> None:
-    from harness.catalogue import load_catalogue
+    from harness.plugins.catalogue import load_catalogue
 
     bad = tmp_path / "c.json"
     bad.write_text(json.dumps({"format_version": 1, "plugins": [{"name": "x"}]}))
@@ -191,3 +191,52 @@ def test_generate_and_train_write_their_own_run_directories(tmp_path: Path, cli)
     [tdir] = list((tmp_path / "tout").iterdir())
     assert json.loads((tdir / "run.json").read_text())["kind"] == "train"
     assert (tdir / "checkpoint.txt").read_text() == "ok"
+
+
+WRONG_KIND = """
+from harness.hookspecs import hookimpl
+from harness.metric import Includes
+
+class NotATask:
+    pass
+
+@hookimpl
+def register_metrics(register):
+    register("wrongkind_metric", Includes(), description="fine on its own")
+
+@hookimpl
+def register_tasks(register):
+    register("wrongkind_task", NotATask, description="not a Task")
+"""
+
+
+def test_a_plugin_registering_the_wrong_kind_is_listed_and_skipped_whole(
+    tmp_path: Path, cli
+) -> None:
+    make_dist(tmp_path, "wrong-plugin", "wrong", "wrong_mod", WRONG_KIND)
+    proc = cli("plugins", "--json", env=_env(tmp_path), check=True)
+    data = {p["name"]: p for p in json.loads(proc.stdout)["installed"]}
+    error = data["wrong"]["error"]
+    assert "task 'wrongkind_task' from plugin 'wrong'" in error
+    assert "is NotATask, not a harness.task.Task subclass" in error
+    assert data["wrong"]["registered"] == {}  # its valid metric went with it
+    metrics = cli("list", "metrics", env=_env(tmp_path), check=True).stdout
+    assert "wrongkind_metric" not in metrics and "exact_match" in metrics
+
+
+class _LazyWrongKind:
+    @hookimpl
+    def register_environments(self, register):  # type: ignore[no-untyped-def]
+        register("lazy-env", "harness.metric:ExactMatch", description="a metric, not an env")
+
+
+def test_a_lazy_target_of_the_wrong_kind_is_a_clear_error_when_loaded() -> None:
+    pm = PluginManager()
+    pm.load_entry_points()
+    pm.register_plugin(_LazyWrongKind(), "lazy-plugin")
+    pm.collect()  # a lazy string is not imported at start-up
+    with pytest.raises(UserError) as info:
+        pm.registry("environments").get("lazy-env")
+    message = str(info.value)
+    assert "environment 'lazy-env' from plugin 'lazy-plugin'" in message
+    assert "is ExactMatch, not a harness.environment.Environment subclass" in message

@@ -11,8 +11,8 @@ import pytest
 
 from harness.errors import UserError
 from harness.model import Model
-from harness.plugins import get_manager
-from harness.runner import Runner, derive_seed
+from harness.plugins.manager import get_manager
+from harness.run.runner import Runner, derive_seed
 from harness.schemas import GenerateConfig, Message, ModelResponse, RunConfig, ToolSpec
 
 from .conftest import records
@@ -24,7 +24,7 @@ def _config(**kw: Any) -> RunConfig:
 
 
 def test_run_writes_run_json_journal_and_results(tmp_path: Path) -> None:
-    run_dir, result = Runner(_config(), tmp_path, progress=False).run()
+    run_dir, result = Runner(_config(), tmp_path).run()
     run = json.loads((run_dir / "run.json").read_text())
     assert run["kind"] == "run" and run["format_version"] == 1 and run["n_samples"] == 6
     assert run["config"]["task_params"] == {
@@ -48,7 +48,7 @@ def test_scores_follow_the_model(tmp_path: Path) -> None:
     qs = questions("all", 20, 1234)[:4]
     answers = {q.input: q.target for q in qs[:3]}  # 3 of 4 right
     cfg = _config(model="scripted/oracle", model_args={"answers": answers}, limit=4)
-    _, result = Runner(cfg, tmp_path, progress=False).run()
+    _, result = Runner(cfg, tmp_path).run()
     assert result.metrics[0].mean == 0.75 and result.metrics[0].n == 4
 
 
@@ -78,14 +78,14 @@ def test_a_failing_sample_is_an_error_record_and_resume_retries_only_it(tmp_path
     bad = questions("all", 20, 1234)[2].input
     model.fail = {bad}
     cfg = _config(model="flaky/x")
-    runner = Runner(cfg, tmp_path, progress=False, model_overrides={"flaky/x": model})
+    runner = Runner(cfg, tmp_path, model_overrides={"flaky/x": model})
     run_dir, result = runner.run()
     assert result.errors == 1
     err = next(r for r in records(run_dir) if r["status"] == "error")
     assert "backend down" in err["error"]["message"] and err["error"]["type"] == "RuntimeError"
     model.fail = set()
     model.calls.clear()
-    runner = Runner(cfg, tmp_path, progress=False, model_overrides={"flaky/x": model})
+    runner = Runner(cfg, tmp_path, model_overrides={"flaky/x": model})
     _, result = runner.resume(run_dir)
     assert model.calls == [bad]  # finished samples were not called again
     assert result.errors == 0 and result.records == 6
@@ -109,7 +109,7 @@ def test_concurrency_is_bounded(tmp_path: Path) -> None:
             return ModelResponse(text="0")
 
     cfg = _config(model="slow/x", limit=20, max_concurrency=3)
-    Runner(cfg, tmp_path, progress=False, model_overrides={"slow/x": Slow("x")}).run()
+    Runner(cfg, tmp_path, model_overrides={"slow/x": Slow("x")}).run()
     assert peak == 3
 
 
@@ -124,9 +124,7 @@ def test_sample_timeout_is_recorded(tmp_path: Path) -> None:
             return ModelResponse(text="")
 
     cfg = _config(model="hang/x", limit=2, sample_timeout=0.05)
-    run_dir, result = Runner(
-        cfg, tmp_path, progress=False, model_overrides={"hang/x": Hang("x")}
-    ).run()
+    run_dir, result = Runner(cfg, tmp_path, model_overrides={"hang/x": Hang("x")}).run()
     assert result.errors == 2
     assert {r["error"]["type"] for r in records(run_dir)} == {"timeout"}
 
@@ -144,9 +142,7 @@ def test_the_seed_reaches_the_model_and_is_order_free(tmp_path: Path) -> None:
             return ModelResponse(text="")
 
     cfg = _config(model="seedy/x", limit=3, seed=7, epochs=2)
-    run_dir, _ = Runner(
-        cfg, tmp_path, progress=False, model_overrides={"seedy/x": Seedy("x")}
-    ).run()
+    run_dir, _ = Runner(cfg, tmp_path, model_overrides={"seedy/x": Seedy("x")}).run()
     recs = records(run_dir)
     assert len(recs) == 6
     for r in recs:
@@ -161,17 +157,17 @@ def test_epochs_give_pass_k(tmp_path: Path) -> None:
     cfg = _config(
         model="scripted/a", model_args={"answers": {q.input: q.target}}, limit=2, epochs=3
     )
-    _, result = Runner(cfg, tmp_path, progress=False).run()
+    _, result = Runner(cfg, tmp_path).run()
     m = result.metrics[0]
     assert m.pass_at == {"1": 0.5, "2": 0.5, "3": 0.5}
 
 
 def test_sample_ids_and_limit_select(tmp_path: Path) -> None:
     cfg = _config(sample_ids=["str-003", "arith-001"], limit=None)
-    run_dir, _ = Runner(cfg, tmp_path, progress=False).run()
+    run_dir, _ = Runner(cfg, tmp_path).run()
     assert sorted(r["sample_id"] for r in records(run_dir)) == ["arith-001", "str-003"]
     with pytest.raises(UserError, match=r"Did you mean: .*str-003"):
-        Runner(_config(sample_ids=["str-03"]), tmp_path, progress=False).run()
+        Runner(_config(sample_ids=["str-03"]), tmp_path).run()
 
 
 def test_lifecycle_hooks_fire(tmp_path: Path) -> None:
@@ -194,7 +190,7 @@ def test_lifecycle_hooks_fire(tmp_path: Path) -> None:
 
     manager = get_manager()
     manager.register_plugin(Logger(), "logger")
-    Runner(_config(limit=2), tmp_path, manager, progress=False).run()
+    Runner(_config(limit=2), tmp_path, manager).run()
     assert events[0] == "start" and events[-1] == "end:2" and len(events) == 4
 
 
@@ -203,7 +199,7 @@ def test_scripted_tool_calls_drive_the_agent_loop(tmp_path: Path) -> None:
     cfg = _config(
         task="sanity-tools", model="scripted/t", model_args={"responses": responses}, limit=1
     )
-    run_dir, _ = Runner(cfg, tmp_path, progress=False).run()
+    run_dir, _ = Runner(cfg, tmp_path).run()
     [rec] = records(run_dir)
     msgs = rec["output"]["messages"]
     assert [m["role"] for m in msgs] == ["user", "assistant", "tool", "assistant"]
@@ -236,10 +232,10 @@ def test_roles_default_to_the_model_and_can_be_set_apart(tmp_path: Path) -> None
     manager.register_plugin(Plugin(), "two-roles-plugin")
     manager.collect()
     cfg = RunConfig(task="two-roles", model="scripted/a")
-    run_dir, _ = Runner(cfg, tmp_path, manager, progress=False).run()
+    run_dir, _ = Runner(cfg, tmp_path, manager).run()
     assert records(run_dir)[0]["output"]["completion"] == "scripted/a|scripted/a||"
     cfg = RunConfig(task="two-roles", model="scripted/a", model_roles={"judge": "scripted/b"})
-    run_dir, _ = Runner(cfg, tmp_path, manager, progress=False).run()
+    run_dir, _ = Runner(cfg, tmp_path, manager).run()
     assert records(run_dir)[0]["output"]["completion"] == "scripted/a|scripted/b||"
     # -M key=value is the default model's; -M judge.key=value the judge's own
     cfg = RunConfig(
@@ -249,11 +245,11 @@ def test_roles_default_to_the_model_and_can_be_set_apart(tmp_path: Path) -> None
         model_roles={"judge": "scripted/a"},
         model_role_args={"judge": {"responses": ["J"]}},
     )
-    run_dir, _ = Runner(cfg, tmp_path, manager, progress=False).run()
+    run_dir, _ = Runner(cfg, tmp_path, manager).run()
     assert records(run_dir)[0]["output"]["completion"] == "scripted/a|scripted/a|A|J"
     bad = cfg.model_copy(update={"model_roles": {}})
     with pytest.raises(UserError, match="no --model-role judge"):
-        Runner(bad, tmp_path, manager, progress=False).run()
+        Runner(bad, tmp_path, manager).run()
 
 
 def test_a_sample_waiting_out_a_retry_backoff_gives_its_slot_to_others(tmp_path: Path) -> None:
@@ -298,7 +294,7 @@ def test_a_sample_waiting_out_a_retry_backoff_gives_its_slot_to_others(tmp_path:
     manager.collect()
     cfg = RunConfig(task="sums", model="rl/x", max_concurrency=1)
     run_dir, result = Runner(
-        cfg, tmp_path, manager, progress=False, model_overrides={"rl/x": RateLimitedOnce("x")}
+        cfg, tmp_path, manager, model_overrides={"rl/x": RateLimitedOnce("x")}
     ).run()
     order = [r["sample_id"] for r in records(run_dir)]
     assert result.errors == 0 and len(order) == 6
@@ -329,9 +325,9 @@ def test_runs_and_resumes_keep_the_collector_off_the_heap_they_start_with(tmp_pa
 
     model = FreezeProbe()
     cfg = _config(model="probe/x", limit=2)
-    runner = Runner(cfg, tmp_path, progress=False, model_overrides={"probe/x": model})
+    runner = Runner(cfg, tmp_path, model_overrides={"probe/x": model})
     run_dir, _ = runner.run()
-    runner = Runner(cfg, tmp_path, progress=False, model_overrides={"probe/x": model})
+    runner = Runner(cfg, tmp_path, model_overrides={"probe/x": model})
     (run_dir / "samples.jsonl").write_text("")  # nothing done: resume runs both again
     runner.resume(run_dir)
     assert len(model.frozen) == 4 and min(model.frozen) > 1000

@@ -30,8 +30,20 @@ def test_sample_record_round_trips_and_validates_against_its_json_schema() -> No
 
 
 def test_run_file_rejects_unknown_fields() -> None:
-    with pytest.raises(ValidationError):
-        RunFile.model_validate({"run_id": "x", "bogus": 1})
+    valid = {
+        "run_id": "x",
+        "created": "2026-12-01T00:00:00+00:00",
+        "config": {"task": "sanity", "model": "scripted/echo"},
+        "harness_version": "0.1.0",
+        "python_version": "3.11.7",
+        "data_hash": "0" * 64,
+        "n_samples": 1,
+    }
+    RunFile.model_validate(valid)  # the fixture is complete: only the unknown field can fail
+    with pytest.raises(ValidationError) as info:
+        RunFile.model_validate({**valid, "bogus": 1})
+    [error] = info.value.errors()
+    assert error["type"] == "extra_forbidden" and error["loc"] == ("bogus",)
 
 
 def test_malformed_tool_call_is_kept_verbatim_in_openai_shape() -> None:

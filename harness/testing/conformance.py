@@ -15,10 +15,10 @@ from harness.environment import Environment
 from harness.jobs import Generator, Trainer
 from harness.metric import Metric
 from harness.model import Model
-from harness.plugins import PluginManager
+from harness.plugins.manager import PluginManager
+from harness.plugins.taskfiles import TaskDefinition
 from harness.schemas import RunConfig, RunResult, SampleRecord
 from harness.task import Task
-from harness.taskfiles import TaskDefinition
 
 BASES: dict[str, tuple[type, ...]] = {
     "models": (Model,),
@@ -75,8 +75,8 @@ class Conformance:
     ) -> SmokeResult:
         """Run ``samples`` samples of ``task`` with ``scripted/smoke`` and check the run directory:
         run.json, one journaled record per sample, results.json, every metric scored."""
-        from harness.backends.scripted import ScriptedModel
-        from harness.runner import Runner
+        from harness.backends.scripted.model import ScriptedModel
+        from harness.run.runner import Runner
 
         model = ScriptedModel.create("smoke", {"responses": responses or ["42"]})
         config = RunConfig(
@@ -86,9 +86,7 @@ class Conformance:
             model_args={"responses": responses or ["42"]},
             limit=samples,
         )
-        runner = Runner(
-            config, out_dir, self.manager, progress=False, model_overrides={"scripted/smoke": model}
-        )
+        runner = Runner(config, out_dir, self.manager, model_overrides={"scripted/smoke": model})
         run_dir, result = runner.run()
         assert (run_dir / "run.json").exists()
         lines = (run_dir / "samples.jsonl").read_text().splitlines()

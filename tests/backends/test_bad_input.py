@@ -48,8 +48,8 @@ def test_help_imports_no_remote_library(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, harness.cli; "
-            "from harness.plugins import get_manager; "
+            "import sys, harness.cli.main; "
+            "from harness.plugins.manager import get_manager; "
             "get_manager().registry('models').entries(); "
             "print(sorted(m for m in ('litellm','aiohttp') if m in sys.modules))",
         ],

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.backends.scripted import ScriptedModel
-from harness.cache import CacheWrapper, ResponseCache, cache_key
+from harness.backends.scripted.model import ScriptedModel
 from harness.callpath import CallArgs, default_wrappers
+from harness.callpath.cache import CacheWrapper, ResponseCache, cache_key
 from harness.model import WrappedModel
-from harness.runner import Runner
+from harness.run.runner import Runner
 from harness.schemas import GenerateConfig, Message, ModelResponse, RunConfig, ToolSpec
 
 
@@ -56,16 +56,13 @@ def test_key_covers_model_messages_tools_config_seed_but_not_timeout() -> None:
 def test_second_identical_run_makes_no_model_calls(cache_dir: Path, tmp_path: Path) -> None:
     cfg = RunConfig(task="sanity", model="scripted/echo", limit=5, epochs=2, cache=True)
     first = Counting()
-    run1, _ = Runner(
-        cfg, tmp_path / "runs", progress=False, model_overrides={"scripted/echo": first}
-    ).run()
+    run1, _ = Runner(cfg, tmp_path / "runs", model_overrides={"scripted/echo": first}).run()
     assert first.calls == 10  # two epochs: different seeds, different entries
     second = Counting()
     wrappers = default_wrappers(cfg, None)
     run2, _ = Runner(
         cfg,
         tmp_path / "runs",
-        progress=False,
         wrappers=wrappers,
         model_overrides={"scripted/echo": second},
     ).run()
@@ -82,7 +79,6 @@ def test_second_identical_run_makes_no_model_calls(cache_dir: Path, tmp_path: Pa
     Runner(
         cfg.model_copy(update={"cache": False}),
         tmp_path / "runs",
-        progress=False,
         model_overrides={"scripted/echo": third},
     ).run()
     assert third.calls == 10

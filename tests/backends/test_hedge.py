@@ -1,23 +1,53 @@
 """Hedged requests: when they fire, who wins, that losers are cancelled, arming in auto mode, the
 budget, and that in-process models are never hedged. (The real-server test is in
-tests/servers/test_fault_server.py.)"""
+tests/servers/test_fault_server.py.)
+
+Every test runs on a fast-forwarding event loop (looptime): sleeps, timeouts and the hedge's own
+clock (the loop's) move in loop time, so the tests wait for nothing and their timings are exact."""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
+import looptime
 import pytest
 
 from harness.callpath import CallArgs
+from harness.callpath.hedge import (
+    ALARM,
+    MAX_REQUESTS,
+    MIN_BUCKET,
+    MIN_OBSERVATIONS,
+    Hedge,
+    HedgeState,
+)
+from harness.callpath.retry import CallTimeout, RateLimited
 from harness.errors import ModelError
-from harness.hedge import ALARM, MAX_REQUESTS, MIN_BUCKET, MIN_OBSERVATIONS, Hedge, HedgeState
 from harness.model import Model, WrappedModel
-from harness.retry import CallTimeout, RateLimited
 from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
 
 MSG = [Message(role="user", content="hi")]
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on a loop whose clock jumps to the next timer instead of waiting for it."""
+    with asyncio.Runner(loop_factory=looptime.new_event_loop) as runner:
+        return runner.run(coro)
+
+
+def timed(coro: Coroutine[Any, Any, T]) -> tuple[T, float]:
+    """The coroutine's result and the loop time it took."""
+
+    async def go() -> tuple[T, float]:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        result = await coro
+        return result, loop.time() - t0
+
+    return run(go())
 
 
 class Server(Model):
@@ -58,7 +88,7 @@ def _call(model: Model, hedge: Hedge) -> ModelResponse:
     async def go() -> ModelResponse:
         return await WrappedModel(model, [hedge]).generate(MSG, None, GenerateConfig())
 
-    return asyncio.run(go())
+    return run(go())
 
 
 def test_a_slow_call_is_hedged_the_first_answer_wins_and_the_loser_is_cancelled() -> None:
@@ -97,10 +127,18 @@ def test_a_failed_hedge_gives_up_on_a_hung_original() -> None:
         hedge="on",
         hedge_after=0.05,
     )
-    t0 = time.perf_counter()
-    with pytest.raises(ModelError, match="boom") as info:
-        _call(model, Hedge())
-    assert info.value.retryable and time.perf_counter() - t0 < 1.0  # the retry wrapper's turn
+
+    async def go() -> float:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        with pytest.raises(ModelError, match="boom") as info:
+            await WrappedModel(model, [Hedge()]).generate(MSG, None, GenerateConfig())
+        assert info.value.retryable
+        return loop.time() - t0
+
+    # the hedge fails at once when sent at 0.05 s: the hung original is given up on then (the
+    # retry wrapper's turn), not waited out for 5 s
+    assert run(go()) == pytest.approx(0.05, abs=0.01)
     assert model.cancelled == [1]
 
 
@@ -136,9 +174,9 @@ def test_at_most_four_requests_go_out_then_the_call_waits() -> None:
     plan: dict[int, tuple[float, Any]] = {k: (0.5, f"late {k}") for k in range(1, 6)}
     model = Server(plan, hedge="on", hedge_after=0.05)
     hedge = Hedge()
-    t0 = time.perf_counter()
-    assert _call(model, hedge).text == "late 1"  # nobody answers sooner than the original
-    assert time.perf_counter() - t0 < 0.7
+    response, took = timed(WrappedModel(model, [hedge]).generate(MSG, None, GenerateConfig()))
+    assert response.text == "late 1"  # nobody answers sooner than the original
+    assert took == pytest.approx(0.5, abs=0.01)
     assert model.calls == 4 and hedge.hedges.total() == 3 and sorted(model.cancelled) == [2, 3, 4]
 
 
@@ -155,7 +193,7 @@ def test_cancelling_the_call_cancels_every_request() -> None:
         with pytest.raises(asyncio.CancelledError):
             await task
 
-    asyncio.run(go())
+    run(go())
     assert sorted(model.cancelled) == [1, 2, 3, 4]
 
 
@@ -174,7 +212,7 @@ def test_auto_mode_hedges_only_alarming_calls_until_armed() -> None:
         wrapped = WrappedModel(model, [hedge])
         return [(await wrapped.generate(MSG, None, GenerateConfig())).text for _ in range(3)]
 
-    assert asyncio.run(go()) == ["medium, not hedged", "answer 3", "answer 5"]
+    assert run(go()) == ["medium, not hedged", "answer 3", "answer 5"]
     assert model.cancelled == [2, 4] and hedge.hedges.total() == 2
 
 
@@ -198,7 +236,7 @@ def test_signs_of_trouble_arm_auto_mode(error: ModelError, arms: bool) -> None:
             await wrapped.generate(MSG, None, GenerateConfig())
         return (await wrapped.generate(MSG, None, GenerateConfig())).text
 
-    assert asyncio.run(go()) == ("answer 3" if arms else "medium")
+    assert run(go()) == ("answer 3" if arms else "medium")
     assert model.cancelled == ([2] if arms else [])
 
 
@@ -229,7 +267,7 @@ def test_the_budget_caps_hedges() -> None:
         wrapped = WrappedModel(model, [hedge])
         await asyncio.gather(*(wrapped.generate(MSG, None, GenerateConfig()) for _ in range(calls)))
 
-    asyncio.run(go())
+    run(go())
     assert hedge.hedges.total() == int(MIN_BUCKET)
 
 
@@ -249,9 +287,9 @@ def test_a_call_over_budget_hedges_once_other_calls_refill_the_bucket() -> None:
             await wrapped.generate(MSG, None, GenerateConfig())
         return (await asyncio.wait_for(stuck, 1.0)).text
 
-    t0 = time.perf_counter()
-    assert asyncio.run(go()) == "answer 5"  # calls 2-4 were the others', 5 the hedge
-    assert time.perf_counter() - t0 < 1.0 and hedge.hedges.total() == 1
+    text, took = timed(go())
+    assert text == "answer 5"  # calls 2-4 were the others', 5 the hedge
+    assert took < 0.2 and hedge.hedges.total() == 1  # the hung call did not wait out its 5 s
     assert hedge.over_budget.total() == 1  # counted once per call, however often it looked
 
 
@@ -266,8 +304,8 @@ def test_hedge_off_and_in_process_models_are_never_hedged() -> None:
 
 
 def test_a_hedged_original_gives_back_its_connection_and_run_slots() -> None:
-    from harness.ratelimit import AdaptiveConcurrency
-    from harness.slots import RunSlots, holding_slot
+    from harness.callpath.ratelimit import AdaptiveConcurrency
+    from harness.callpath.slots import RunSlots, holding_slot
 
     plan: dict[int, tuple[float, Any]] = {1: (5.0, "hung"), 2: (0.3, "b"), 3: (0.3, "c")}
     plan[4] = (0.3, "d")
@@ -288,6 +326,6 @@ def test_a_hedged_original_gives_back_its_connection_and_run_slots() -> None:
         seen["free run slots"] = slots.free
         return await task
 
-    assert asyncio.run(main()) == "b"
+    assert run(main()) == "b"
     assert seen == {"connections": 3, "free run slots": 1}  # the hung original holds neither
     assert limits.limiters["fake/server"].in_flight == 0 and slots.free == 1

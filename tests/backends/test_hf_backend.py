@@ -13,9 +13,9 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from harness import plugins
-from harness.backends.hf import HFModel
-from harness.backends.hf_tiny import build_tiny_checkpoint
-from harness.cli import main
+from harness.backends.hf.model import HFModel
+from harness.backends.hf.tiny import build_tiny_checkpoint
+from harness.cli.main import main
 from harness.errors import ContextOverflowError, UserError
 from harness.hookspecs import hookimpl
 from harness.schemas import GenerateConfig, Message, SampleRecord, ToolSpec

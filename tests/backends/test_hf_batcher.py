@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from harness.backends.hf_batcher import MicroBatcher
+from harness.backends.hf.batcher import MicroBatcher
 
 
 class Engine:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from harness.backends.hf_tiny import PLAIN_TEMPLATE, TOOLS_TEMPLATE
-from harness.backends.hf_tools import (
+from harness.backends.hf.tiny import PLAIN_TEMPLATE, TOOLS_TEMPLATE
+from harness.backends.hf.tools import (
     call_json,
     fallback_messages,
     parse_tool_calls,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.backends.openai_format import parse_chat_response, parse_tool_call, request_params
+from harness.backends.openai.format import parse_chat_response, parse_tool_call, request_params
 from harness.errors import ModelError
 from harness.schemas import GenerateConfig, Message, ToolCall, ToolSpec
 

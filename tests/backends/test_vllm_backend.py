@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.backends.vllm_args import (
+from harness.backends.vllm.args import (
     VLLMArgs,
     chat_request_body,
     engine_kwargs,
@@ -20,9 +20,9 @@ from harness.backends.vllm_args import (
     sampling_kwargs,
     serve_command,
 )
-from harness.backends.vllm_backend import VLLMModel, _Request
-from harness.backends.vllm_engine import to_response
-from harness.backends.vllm_server import (
+from harness.backends.vllm.engine import to_response
+from harness.backends.vllm.model import VLLMModel, _Request
+from harness.backends.vllm.server import (
     ManagedServer,
     free_port,
     parse_chat_response,
@@ -149,7 +149,7 @@ def test_openai_response_parsing_keeps_malformed_calls() -> None:
 
 def test_payload_native_and_fallback_tools(tmp_path: Path) -> None:
     pytest.importorskip("transformers")
-    from harness.backends.hf_tiny import build_tiny_checkpoint
+    from harness.backends.hf.tiny import build_tiny_checkpoint
 
     native = VLLMModel.create(str(build_tiny_checkpoint(tmp_path / "n")), {})
     native._prepare()
@@ -293,7 +293,7 @@ def test_managed_server_that_dies_reports_its_log(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not HAS_VLLM, reason="vllm not installed")
 def test_real_offline_engine_batches(tmp_path: Path) -> None:
-    from harness.backends.hf_tiny import build_tiny_checkpoint
+    from harness.backends.hf.tiny import build_tiny_checkpoint
 
     ckpt = build_tiny_checkpoint(tmp_path / "tiny")
     model = VLLMModel.create(

@@ -31,7 +31,7 @@ def fault_server() -> Iterator[type[Server]]:
 
 @pytest.fixture(scope="module")
 def llama_server() -> Iterator[Server]:
-    from harness.backends.llamacpp import smollm2_path
+    from harness.backends.llamacpp.model import smollm2_path
 
     server = start_llama_server(smollm2_path(), lifetime=600)
     try:

@@ -9,10 +9,11 @@ from typing import Any, TypeVar
 
 import pytest
 
-from harness.hedge import Hedge
-from harness.ratelimit import AdaptiveConcurrency
-from harness.retry import Retry
-from harness.runner import Runner, build_wrappers
+from harness.callpath.hedge import Hedge
+from harness.callpath.ratelimit import AdaptiveConcurrency
+from harness.callpath.retry import Retry
+from harness.run.roles import build_wrappers
+from harness.run.runner import Runner
 from harness.schemas import GenerateConfig, RunConfig
 
 pytestmark = pytest.mark.slow
@@ -65,7 +66,7 @@ def test_faults_are_retried_and_no_sample_is_lost_or_duplicated(
     # hedging off: with it a slow answer may be requested twice, and this test counts requests
     cfg = _config(server.base_url, 60, max_concurrency=24, model_args={"hedge": "off"})
     wrappers = build_wrappers(cfg, None)
-    run_dir, result = Runner(cfg, tmp_path, progress=False, wrappers=wrappers).run()
+    run_dir, result = Runner(cfg, tmp_path, wrappers=wrappers).run()
     recs = _records(run_dir)
     _assert_exactly_once(server, recs, 120)
     stats = server.get("/stats")
@@ -90,7 +91,7 @@ def test_hung_requests_are_hedged_and_still_answered_once(
     )
     cfg = cfg.model_copy(update={"generate": GenerateConfig(timeout=10)})
     wrappers = build_wrappers(cfg, None)
-    run_dir, _ = Runner(cfg, tmp_path, progress=False, wrappers=wrappers).run()
+    run_dir, _ = Runner(cfg, tmp_path, wrappers=wrappers).run()
     recs = _records(run_dir)
     stats = server.get("/stats")
     assert len(recs) == 80 and len({(r["sample_id"], r["epoch"]) for r in recs}) == 80
@@ -121,7 +122,7 @@ def test_429s_make_concurrency_back_off_and_climb_back(fault_server: Any, tmp_pa
     server = fault_server.start(latency=0.02, fail_rate=0.25, faults="429", retry_after=0.05)
     cfg = _config(server.base_url, 150, max_concurrency=32)
     wrappers = build_wrappers(cfg, None)
-    run_dir, _ = Runner(cfg, tmp_path, progress=False, wrappers=wrappers).run()
+    run_dir, _ = Runner(cfg, tmp_path, wrappers=wrappers).run()
     _assert_exactly_once(server, _records(run_dir), 300)
     lim = _wrapper(wrappers, AdaptiveConcurrency).limiters["openai-compatible/fault"]
     values = [v for _, v in lim.curve]
@@ -135,13 +136,13 @@ def test_persistent_failure_is_an_error_record_and_resume_finishes(
 ) -> None:
     server = fault_server.start(latency=0.0, fail_rate=1.0, faults="500")
     cfg = _config(server.base_url, 3, model_args={"max_retries": "1"})
-    run_dir, result = Runner(cfg, tmp_path, progress=False).run()
+    run_dir, result = Runner(cfg, tmp_path).run()
     recs = _records(run_dir)
     assert result.errors == 6 and all(r["status"] == "error" for r in recs)
     msg = recs[0]["error"]["message"]
     assert "openai-compatible/fault: gave up after 2 attempts" in msg and "HTTP 500" in msg
     server.post("/reset", {"fail_rate": 0.0})
-    _, again = Runner(cfg, tmp_path, progress=False).resume(run_dir)
+    _, again = Runner(cfg, tmp_path).resume(run_dir)
     assert again.errors == 0 and again.records == 6
     assert len(_records(run_dir)) == 12  # the error lines stay; the new ok lines win
 
@@ -154,7 +155,7 @@ def test_malformed_tool_call_is_kept_in_the_record(fault_server: Any, tmp_path: 
         model="openai-compatible/fault",
         model_args={"base_url": server.base_url},
     )
-    run_dir, _result = Runner(cfg, tmp_path, progress=False).run()
+    run_dir, _result = Runner(cfg, tmp_path).run()
     rec = _records(run_dir)[0]
     assert rec["status"] == "ok"
     calls = [c for m in rec["output"]["messages"] for c in m.get("tool_calls", [])]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from harness_actionstudio.critic import parse_verdict
 
-from harness.cli import main
+from harness.cli.main import main
 
 
 def _run_dir(out: Path) -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.plugins import PluginManager
+from harness.plugins.manager import PluginManager
 from harness.schemas import SampleRecord, Trajectory
 
 HARNESS = [sys.executable, "-m", "harness"]

@@ -147,7 +147,7 @@ def test_lora_merge_round_trip_and_hf_backend_serves_the_training_prompt(
 
     # The core's hf/ backend loads final/ and renders, for every assistant turn, exactly the
     # prompt the trainer trained on (system, tools, the earlier turns, tool call and result).
-    hf = pytest.importorskip("harness.backends.hf")
+    hf = pytest.importorskip("harness.backends.hf.model")
     model = hf.HFModel.create(str(out / "final"), {})
     model.check()
     traj = Trajectory.model_validate_json(short_data.read_text().splitlines()[0])

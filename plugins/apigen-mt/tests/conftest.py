@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from harness.backends.scripted import ScriptedModel
+from harness.backends.scripted.model import ScriptedModel
 from harness.context import Roles
 from harness.jobs import JobContext
 from harness.model import ModelHandle, WrappedModel
-from harness.plugins import PluginManager
+from harness.plugins.manager import PluginManager
 from harness.schemas import GenerateConfig
 
 

@@ -12,13 +12,13 @@ from harness_apigen_mt.environment import RetailEnvironment
 from harness_apigen_mt.episode import compact_tools, run_episode
 from harness_apigen_mt.users import LLMUser
 
-from harness.backends.scripted import ScriptedModel
+from harness.backends.scripted.model import ScriptedModel
 from harness.model import ModelHandle, ModelWrapper, WrappedModel
 from harness.schemas import GenerateConfig
 
 
 def test_auto_budget_follows_the_models() -> None:
-    from harness.backends.llamacpp import LlamaCppModel
+    from harness.backends.llamacpp.model import LlamaCppModel
 
     def handle(model: Any) -> ModelHandle:
         return ModelHandle(WrappedModel(model), GenerateConfig(), "agent")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.runner import Runner
+from harness.run.runner import Runner
 from harness.schemas import RunConfig, SampleRecord
 
 
@@ -21,7 +21,7 @@ def test_real_run_on_the_embedded_model(tmp_path: Path) -> None:
         limit=2,
         max_concurrency=1,
     )
-    run_dir, result = Runner(cfg, tmp_path, progress=False).run()
+    run_dir, result = Runner(cfg, tmp_path).run()
     records = [
         SampleRecord.model_validate_json(x)
         for x in (run_dir / "samples.jsonl").read_text().splitlines()

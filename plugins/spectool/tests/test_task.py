@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from harness_spectool.task import SpecToolOptions, SpecToolTask
 
-from harness.backends.scripted import ScriptedModel
-from harness.cli import main
-from harness.runner import Runner
+from harness.backends.scripted.model import ScriptedModel
+from harness.cli.main import main
+from harness.run.runner import Runner
 from harness.schemas import RunConfig, SampleRecord
 
 # patent-001 is the first sample: its assignee is looked up by get_patent_details
@@ -40,7 +40,7 @@ def _run(
         model_args={"responses": responses},
         limit=limit,
     )
-    run_dir, _ = Runner(cfg, tmp_path, progress=False, model_overrides={spec: model}).run()
+    run_dir, _ = Runner(cfg, tmp_path, model_overrides={spec: model}).run()
     lines = (run_dir / "samples.jsonl").read_text().splitlines()
     return run_dir, [SampleRecord.model_validate_json(x) for x in lines]
 

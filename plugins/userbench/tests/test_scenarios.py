@@ -156,7 +156,7 @@ def test_the_released_format_loads(tmp_path: Path) -> None:
 
 def test_generator_plugin_writes_a_valid_file(tmp_path: Path) -> None:
     from harness.jobs import JobContext
-    from harness.plugins import get_manager
+    from harness.plugins.manager import get_manager
 
     ctx = JobContext(tmp_path, 0, None, get_manager())
     gen = ScenarioGenerator(ScenarioOptions(configs="22,333", per_config=3, data_seed=5))
@@ -168,11 +168,11 @@ def test_generator_plugin_writes_a_valid_file(tmp_path: Path) -> None:
 
 
 def test_paraphrase_uses_the_role_model_and_keeps_templates_on_failure(tmp_path: Path) -> None:
-    from harness.backends.scripted import ScriptedModel
+    from harness.backends.scripted.model import ScriptedModel
     from harness.context import Roles
     from harness.jobs import JobContext
     from harness.model import WrappedModel
-    from harness.plugins import get_manager
+    from harness.plugins.manager import get_manager
 
     def generate(reply: str, out: Path) -> dict[str, Any]:
         model = ScriptedModel.create("p", {"responses": [reply]})

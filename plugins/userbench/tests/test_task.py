@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from harness_userbench.scenario import load_scenarios
 
-from harness.backends.scripted import ScriptedModel
-from harness.runner import Runner
+from harness.backends.scripted.model import ScriptedModel
+from harness.run.runner import Runner
 from harness.schemas import RunConfig, SampleRecord
 
 
@@ -61,7 +61,7 @@ def _run(
         model_roles=roles or {},
         sample_ids=[sample],
     )
-    run_dir, _ = Runner(config, tmp_path, progress=False, model_overrides=models).run()
+    run_dir, _ = Runner(config, tmp_path, model_overrides=models).run()
     [line] = (run_dir / "samples.jsonl").read_text().splitlines()
     return SampleRecord.model_validate(json.loads(line))
 
@@ -107,7 +107,7 @@ def test_real_run_on_the_embedded_model(tmp_path: Path) -> None:
     config = RunConfig(
         task="userbench", task_params={"max_steps": 1}, model="llamacpp/smollm2", limit=1
     )
-    run_dir, result = Runner(config, tmp_path, progress=False).run()
+    run_dir, result = Runner(config, tmp_path).run()
     [line] = (run_dir / "samples.jsonl").read_text().splitlines()
     r = SampleRecord.model_validate(json.loads(line))
     assert r.status == "ok", r.error
@@ -151,9 +151,7 @@ def test_budget_sets_turn_sizes(
         model="scripted/agent",
         sample_ids=["travel22-0000"],
     )
-    run_dir, result = Runner(
-        config, tmp_path, progress=False, model_overrides={"scripted/agent": agent}
-    ).run()
+    run_dir, result = Runner(config, tmp_path, model_overrides={"scripted/agent": agent}).run()
     [line] = (run_dir / "samples.jsonl").read_text().splitlines()
     r = SampleRecord.model_validate(json.loads(line))
     assert r.status == "ok", r.error

@@ -11,7 +11,7 @@ from harness_userbench.gym_env import make_env
 from harness_userbench.scenario import Scenario
 from harness_userbench.users import ModelUser
 
-from harness.backends.scripted import ScriptedModel
+from harness.backends.scripted.model import ScriptedModel
 from harness.model import ModelHandle, WrappedModel
 from harness.schemas import GenerateConfig, Sample, ToolCall
 

@@ -1,0 +1,1 @@
+"""Local transformers checkpoints, micro-batched (``hf/``)."""

@@ -1,0 +1,1 @@
+"""Every provider litellm supports (``litellm/``)."""

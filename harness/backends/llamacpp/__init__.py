@@ -1,0 +1,1 @@
+"""The embedded engine: GGUF models in-process via llama-cpp-python (``llamacpp/``)."""

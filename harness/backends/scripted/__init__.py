@@ -1,0 +1,1 @@
+"""A model answering at once from a script (``scripted/``): tests and benchmarks."""

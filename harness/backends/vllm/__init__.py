@@ -1,0 +1,1 @@
+"""Local GPUs via vllm: offline engine or managed ``vllm serve`` replicas (``vllm/``)."""

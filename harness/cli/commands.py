@@ -1,0 +1,447 @@
+"""The subcommands behind ``harness.cli.main``; each returns the process exit code."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import secrets
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from harness.errors import UserError
+
+
+def _manager(args: argparse.Namespace) -> Any:
+    from harness.plugins.manager import get_manager
+
+    return get_manager(getattr(args, "tasks_path", []) or [])
+
+
+def _roles(values: list[str]) -> dict[str, str]:
+    from harness.model import split_spec
+
+    roles: dict[str, str] = {}
+    for item in values:
+        role, sep, spec = item.partition("=")
+        if not sep or not role.strip() or not spec.strip():
+            raise UserError(f"--model-role expects ROLE=PROVIDER/NAME, got '{item}'")
+        split_spec(spec.strip())
+        roles[role.strip()] = spec.strip()
+    return roles
+
+
+def _model_args(pairs: list[str], roles: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """-M key=value for the default model; -M ROLE.key=value for a role's model."""
+    from harness.options import parse_pairs
+
+    default: dict[str, Any] = {}
+    by_role: dict[str, dict[str, Any]] = {}
+    for key, value in parse_pairs(pairs, "-M").items():
+        role, dot, name = key.partition(".")
+        if dot and name:
+            by_role.setdefault(role, {})[name] = value
+        else:
+            default[key] = value
+    return default, by_role
+
+
+def _generate_config(pairs: list[str]) -> Any:
+    from harness.options import parse_pairs, validate
+    from harness.schemas import GenerateConfig
+
+    return validate(GenerateConfig, parse_pairs(pairs, "-G"), "sampling settings (-G)")
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    from harness.cli.progress import progress_factory
+
+    return progress_factory(False if args.no_progress else None)
+
+
+def _plugin_params(args: argparse.Namespace) -> dict[str, Any]:
+    from harness.options import flag_values, parse_pairs
+
+    return {**parse_pairs(args.task_args, "-T"), **flag_values(args)}
+
+
+# ---------------------------------------------------------------------------- run
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from harness.model import DEFAULT_MODEL
+    from harness.run.results import load_run_file
+    from harness.run.runner import Runner
+    from harness.schemas import RunConfig
+
+    manager = _manager(args)
+    out = Path(args.out or "runs")
+    if args.resume:
+        run_dir = Path(args.resume)
+        run_file = load_run_file(run_dir)
+        if args.name and args.name != run_file.config.task:
+            raise UserError(f"{run_dir} is a run of '{run_file.config.task}', not '{args.name}'")
+        runner = Runner(run_file.config, run_dir.parent, manager, progress=_progress(args))
+        run_dir, result = runner.resume(run_dir)
+        return _finish(run_dir, result)
+    if not args.name:
+        raise UserError("harness run needs a TASK (see `harness list tasks`) or --resume RUN_DIR")
+    from harness.plugins.taskfiles import TaskDefinition
+
+    target = manager.registry("tasks").get(args.name)
+    names = target.suite if isinstance(target, TaskDefinition) and target.suite else [args.name]
+    params = _plugin_params(args)
+    role_specs = _roles(args.model_role)
+    model_args, role_args = _model_args(args.model_args, role_specs)
+    code = 0
+    _check_counts(args)
+    for name in names:
+        config = RunConfig(
+            task=name,
+            task_params=params if name == args.name else {},
+            model=args.model or DEFAULT_MODEL,
+            model_args=model_args,
+            model_roles=role_specs,
+            model_role_args=role_args,
+            generate=_generate_config(args.gen_args),
+            limit=args.limit,
+            sample_ids=args.sample_id,
+            epochs=args.epochs,
+            seed=args.seed,
+            max_concurrency=args.max_concurrency,
+            sample_timeout=args.sample_timeout,
+            cache=args.cache,
+        )
+        runner = Runner(config, out, manager, progress=_progress(args))
+        run_dir, result = runner.run()
+        code = max(code, _finish(run_dir, result))
+    return code
+
+
+def _check_counts(args: argparse.Namespace) -> None:
+    if args.epochs < 1:
+        raise UserError("--epochs must be at least 1")
+    if args.max_concurrency < 1:
+        raise UserError("--max-concurrency must be at least 1")
+    if args.sample_timeout is not None and args.sample_timeout <= 0:
+        raise UserError("--sample-timeout must be positive")
+
+
+def _finish(run_dir: Path, result: Any) -> int:
+    from harness.cli.display import print_result
+
+    print_result(result, run_dir)
+    if result.records and result.errors == result.records:
+        print(
+            f"harness: every sample failed; see `harness show {run_dir} --samples`", file=sys.stderr
+        )
+        return 1
+    print(
+        f"next: `harness show {run_dir} --samples` for every answer and its scores; "
+        f"`harness run {result.task} --model PROVIDER/NAME` for another model "
+        "(`harness list models`)"
+    )
+    return 0
+
+
+# ---------------------------------------------------------------------------- show / score
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from harness.cli.display import print_result, print_sample_reports
+    from harness.run.results import load_run_file
+    from harness.schemas import RunResult
+
+    run_dir = Path(args.run_dir)
+    run_file = load_run_file(run_dir)
+    results_path = run_dir / "results.json"
+    if results_path.exists():
+        result = RunResult.model_validate_json(results_path.read_text(encoding="utf-8"))
+    else:  # an interrupted run: aggregate what the journal holds
+        result = _rescore_from_journal(run_dir, run_file, rescore=False)
+        print(
+            f"(run not finished: {result.records} records so far; "
+            f"finish it with `harness run --resume {run_dir}`)",
+            file=sys.stderr,
+        )
+    if args.json:
+        print(result.model_dump_json(indent=2))
+        return 0
+    print_result(result, run_dir)
+    if args.samples:
+        from harness.plugins.manager import get_manager
+        from harness.plugins.taskfiles import resolve_task
+        from harness.run.journal import read_records
+        from harness.stats import latest_records
+
+        try:
+            task = resolve_task(run_file.config.task, run_file.config.task_params, get_manager())
+        except UserError as exc:
+            print(f"(no per-sample reports: {exc})", file=sys.stderr)
+            task = None
+        records = latest_records(list(read_records(run_dir / "samples.jsonl")))
+        print_sample_reports(records, task)
+    return 0
+
+
+def _rescore_from_journal(run_dir: Path, run_file: Any, rescore: bool) -> Any:
+    from harness.plugins.manager import get_manager
+    from harness.plugins.taskfiles import resolve_task
+    from harness.run.journal import read_records
+    from harness.run.results import build_result
+    from harness.stats import latest_records
+
+    task = resolve_task(run_file.config.task, run_file.config.task_params, get_manager())
+    records = latest_records(list(read_records(run_dir / "samples.jsonl")))
+    if rescore:
+        records = [_rescore(task, r) for r in records]
+    return build_result(run_dir.name, run_file.config, task, records)
+
+
+def _rescore(task: Any, record: Any) -> Any:
+    """Score a saved transcript again. A record whose solving finished but whose scoring failed
+    (an error record that has an output) becomes ok if scoring now succeeds; one whose scoring
+    fails now becomes an error record with the cause."""
+    from harness.schemas import Sample, SampleError
+
+    if record.output is None:
+        return record
+    sample = Sample(
+        id=record.sample_id, input=record.input, target=record.target, metadata=record.metadata
+    )
+    try:
+        scores = task.score(sample, record.output)
+    except Exception as exc:
+        error = SampleError(type=type(exc).__name__, message=f"scoring failed: {exc}")
+        return record.model_copy(update={"status": "error", "error": error, "scores": {}})
+    return record.model_copy(update={"scores": scores, "status": "ok", "error": None})
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from harness.cli.display import print_result
+    from harness.plugins.taskfiles import resolve_task
+    from harness.run.journal import read_records
+    from harness.run.results import build_result, load_run_file
+    from harness.schemas import RunConfig
+    from harness.stats import latest_records
+
+    source = Path(args.source)
+    manager = _manager(args)
+    params = _plugin_params(args)
+    if source.is_dir():
+        run_file = load_run_file(source)
+        config = run_file.config
+        if args.task and args.task != config.task:
+            raise UserError(f"{source} is a run of '{config.task}', not '{args.task}'")
+        journal = source / "samples.jsonl"
+        params = {**config.task_params, **params}
+    else:
+        if not source.exists():
+            raise UserError(f"{source}: no such file or run directory")
+        if not args.task:
+            raise UserError(f"{source} is a bare JSONL: name its task with --task")
+        config = RunConfig(task=args.task, model="(saved transcripts)")
+        journal = source
+    task = resolve_task(config.task, params, manager)
+    records = [_rescore(task, r) for r in latest_records(list(read_records(journal)))]
+    epochs = max((r.epoch for r in records), default=0) + 1
+    result = build_result(source.name, config.model_copy(update={"epochs": epochs}), task, records)
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        print_result(result, None)
+    return 0
+
+
+# ---------------------------------------------------------------------------- listings
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    from harness.plugins.catalogue import load_catalogue
+    from harness.plugins.manager import get_manager
+
+    manager = get_manager()
+    installed = {p.distribution for p in manager.plugins.values() if p.distribution}
+    rows: list[dict[str, Any]] = [
+        {
+            "name": p.name,
+            "distribution": p.distribution,
+            "version": p.version,
+            "hooks": p.hooks,
+            "registered": p.registered,
+            "error": p.error,
+            "skipped": p.skipped,
+        }
+        for p in manager.plugins.values()
+    ]
+    available = []
+    if args.available:
+        available = [c for c in load_catalogue() if c["distribution"] not in installed]
+    if args.json:
+        print(json.dumps({"installed": rows, "available": available}, indent=2))
+        return 0
+    for row in rows:
+        head = f"{row['name']}  ({row['distribution'] or '?'} {row['version'] or ''})".rstrip()
+        print(head)
+        if row["error"]:
+            print(f"  LOAD ERROR: {row['error'].splitlines()[0]}")
+            continue
+        print(f"  hooks: {', '.join(row['hooks']) or '(none)'}")
+        for kind, names in sorted(row["registered"].items()):
+            print(f"  {kind}: {', '.join(sorted(names))}")
+        for note in row["skipped"]:
+            print(f"  skipped {note}")
+    if args.available:
+        print(
+            "\nCatalogued, not installed:"
+            if available
+            else "\nEvery catalogued plugin is installed."
+        )
+        for c in available:
+            print(f"  {c['name']}: {c['description']}\n    install: {c['install']}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    manager = _manager(args)
+    entries = manager.registry(args.kind).entries()
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {"name": e.name, "description": e.description, "plugin": e.plugin}
+                    for e in entries
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    if not entries:
+        print(f"(no {args.kind} registered)")
+    width = max((len(e.name) for e in entries), default=0)
+    for e in entries:
+        print(f"{e.name.ljust(width)}  {e.description}  [{e.plugin}]")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from harness.plugins.catalogue import CATALOGUE_SCHEMA
+    from harness.plugins.taskfiles import task_file_schema
+    from harness.schemas import SCHEMAS
+
+    extra = {"task-file": task_file_schema(), "catalogue": CATALOGUE_SCHEMA}
+    names = sorted([*SCHEMAS, *extra])
+    if not args.name:
+        print("\n".join(names))
+        return 0
+    if args.name in extra:
+        print(json.dumps(extra[args.name], indent=2))
+        return 0
+    if args.name not in SCHEMAS:
+        from harness.errors import unknown
+
+        raise unknown("schema", args.name, names)
+    print(json.dumps(SCHEMAS[args.name].model_json_schema(), indent=2))
+    return 0
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    from harness.callpath import cache
+
+    return cache.command(args)
+
+
+# ---------------------------------------------------------------------------- generate / train
+
+
+def _job(args: argparse.Namespace, kind: Literal["generate", "train"]) -> int:
+    from harness import __version__
+    from harness.jobs import JobContext
+    from harness.model import DEFAULT_MODEL
+    from harness.options import validate
+    from harness.run.results import write_json_atomic
+    from harness.run.roles import build_roles, build_wrappers
+    from harness.schemas import JobFile, RunConfig
+
+    registry_kind = "generators" if kind == "generate" else "trainers"
+    if not args.name:
+        raise UserError(f"harness {kind} needs a name (see `harness list {registry_kind}`)")
+    manager = _manager(args)
+    cls = manager.registry(registry_kind).get(args.name)
+    options = validate(cls.Options, _plugin_params(args), f"options of {args.name}")
+    plugin = cls(options)
+    roles = None
+    models: list[Any] = []
+    model_spec = None
+    role_specs = _roles(args.model_role)
+    gen_cfg = _generate_config(args.gen_args)
+    if cls.needs_model or args.model or role_specs:
+        model_spec = args.model or DEFAULT_MODEL
+        model_args, role_args = _model_args(args.model_args, role_specs)
+        config = RunConfig(
+            task=args.name,
+            model=model_spec,
+            generate=gen_cfg,
+            model_args=model_args,
+            model_roles=role_specs,
+            model_role_args=role_args,
+            seed=args.seed,
+        )
+        roles, models = build_roles(config, build_wrappers(config, None), manager)
+    run_id = (
+        _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{kind}-{args.name}-{secrets.token_hex(3)}"
+    )
+    out_dir = Path(args.out or "runs") / run_id
+    out_dir.mkdir(parents=True)
+    job = JobFile(
+        kind=kind,
+        run_id=run_id,
+        name=args.name,  # type: ignore[arg-type]
+        created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        params=options.model_dump(mode="json"),
+        model=model_spec,
+        model_roles=role_specs,
+        seed=args.seed,
+        harness_version=__version__,
+        plugins=manager.versions(),
+        status="running",
+    )
+    write_json_atomic(out_dir / "run.json", job.model_dump(mode="json"))
+    ctx = JobContext(out_dir, args.seed, roles, manager, gen_cfg)
+    try:
+        if kind == "generate":
+            import asyncio
+
+            summary = asyncio.run(_generate(plugin, ctx, models))
+        else:
+            summary = plugin.train(ctx)
+    except BaseException as exc:
+        job.status = "failed"
+        job.summary = {"error": f"{type(exc).__name__}: {exc}"}
+        write_json_atomic(out_dir / "run.json", job.model_dump(mode="json"))
+        raise
+    finally:
+        ctx.close()
+    job.status = "finished"
+    job.summary = summary or {}
+    write_json_atomic(out_dir / "run.json", job.model_dump(mode="json"))
+    print(json.dumps(job.summary, indent=2, default=str))
+    print(f"\n{kind} run written to {out_dir}")
+    return 0
+
+
+async def _generate(plugin: Any, ctx: Any, models: list[Any]) -> Any:
+    try:
+        return await plugin.generate(ctx)
+    finally:
+        for m in models:
+            await m.aclose()
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    return _job(args, "generate")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    return _job(args, "train")

@@ -1,0 +1,230 @@
+"""The ``harness`` command line. Imports stay inside the commands: ``--help`` must be instant."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from harness import __version__
+from harness.errors import UserError
+
+PLUGIN_COMMANDS = {"run": "tasks", "generate": "generators", "train": "trainers"}
+KIND_CHOICES = ["tasks", "models", "metrics", "environments", "generators", "trainers"]
+
+
+def _add_model_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--model",
+        metavar="PROVIDER/NAME",
+        default=None,
+        help="default model, for every role not set with --model-role "
+        "(default: llamacpp/smollm2, the embedded model)",
+    )
+    p.add_argument(
+        "--model-role",
+        metavar="ROLE=PROVIDER/NAME",
+        action="append",
+        default=[],
+        help="model for one role (user, reviewer, judge, generator, ...); repeatable",
+    )
+    p.add_argument(
+        "-M",
+        dest="model_args",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="model argument (backend-specific); repeatable",
+    )
+    p.add_argument(
+        "-G",
+        dest="gen_args",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="sampling setting: temperature, top_p, max_tokens, ...; repeatable",
+    )
+    p.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
+
+
+def _add_plugin_common(p: argparse.ArgumentParser, cmd: str) -> None:
+    p.add_argument(
+        "-T",
+        dest="task_args",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="plugin option (also settable as --flag, see below); repeatable",
+    )
+    p.add_argument(
+        "--tasks-path",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="extra task files (YAML) or folders of them",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="parent folder of run directories (default: runs)",
+    )
+    _add_model_flags(p)
+    if cmd == "run":
+        p.add_argument(
+            "--resume",
+            metavar="RUN_DIR",
+            default=None,
+            help="finish an interrupted run; finished samples are not run again",
+        )
+        p.add_argument("--limit", type=int, default=None, help="only the first N samples")
+        p.add_argument(
+            "--sample-id",
+            action="append",
+            default=None,
+            metavar="ID",
+            help="only this sample; repeatable",
+        )
+        p.add_argument("--epochs", type=int, default=1, help="repetitions of every sample")
+        p.add_argument(
+            "--max-concurrency",
+            type=int,
+            default=4,
+            metavar="C",
+            help="samples in flight at once (default 4)",
+        )
+        p.add_argument(
+            "--sample-timeout",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            help="give up on a sample after this long of its own time (recorded as an error); "
+            "waiting for its turn on a serial engine or for a run slot does not count",
+        )
+        p.add_argument(
+            "--cache",
+            action=argparse.BooleanOptionalAction,
+            default=False,
+            help="serve repeated model calls from the response cache",
+        )
+        p.add_argument("--no-progress", action="store_true", help="plain progress lines only")
+
+
+def build_parser(plugin_flags: tuple[str, str, Any] | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harness",
+        allow_abbrev=False,
+        description="Evaluate, generate data for, and train tool-using LLM agents. "
+        "Everything (tasks, models, environments, metrics, generators, trainers) "
+        "comes from plugins.",
+    )
+    parser.add_argument("--version", action="version", version=f"harness {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    for cmd, kind in PLUGIN_COMMANDS.items():
+        helps = {
+            "run": "evaluate a model on a task",
+            "generate": "generate a dataset",
+            "train": "train a checkpoint",
+        }
+        p = sub.add_parser(
+            cmd,
+            help=helps[cmd],
+            allow_abbrev=False,
+            description=f"{helps[cmd].capitalize()}. `harness {cmd} NAME --help` "
+            "also lists NAME's own options.",
+        )
+        p.add_argument(
+            "name", nargs="?", metavar=kind[:-1].upper(), help=f"a name from `harness list {kind}`"
+        )
+        _add_plugin_common(p, cmd)
+        if plugin_flags and plugin_flags[0] == cmd and plugin_flags[2] is not None:
+            from harness.options import add_option_flags
+
+            add_option_flags(p, plugin_flags[2], f"options of {plugin_flags[1]}")
+
+    p = sub.add_parser("plugins", help="list installed plugins (and catalogued ones)")
+    p.add_argument(
+        "--available",
+        action="store_true",
+        help="also list catalogued plugins that are not installed",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("list", help="list tasks, models, metrics, environments, ...")
+    p.add_argument("kind", choices=KIND_CHOICES)
+    p.add_argument("--tasks-path", action="append", default=[], metavar="PATH")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("show", help="print a run's metrics with CIs (and per-sample reports)")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--samples", action="store_true", help="per-sample reports and errors")
+    p.add_argument("--json", action="store_true", help="print results.json")
+
+    p = sub.add_parser("score", help="re-score saved transcripts without calling a model")
+    p.add_argument("source", metavar="RUN_DIR|FILE.jsonl")
+    p.add_argument("--task", default=None, help="the task, for a bare JSONL (default: run.json's)")
+    p.add_argument("-T", dest="task_args", metavar="KEY=VALUE", action="append", default=[])
+    p.add_argument("--tasks-path", action="append", default=[], metavar="PATH")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a file the harness writes")
+    p.add_argument("name", nargs="?", help="omit to list the names")
+
+    p = sub.add_parser("cache", help="response cache: stats or clear")
+    p.add_argument("action", choices=["stats", "clear"])
+    p.add_argument(
+        "--older-than",
+        type=float,
+        default=None,
+        metavar="DAYS",
+        help="with clear: only entries older than this",
+    )
+    return parser
+
+
+def _plugin_flags(argv: list[str]) -> tuple[str, str, Any] | None:
+    """For `run|generate|train NAME`, NAME's options model, so its flags join the parser."""
+    if not argv or argv[0] not in PLUGIN_COMMANDS:
+        return None
+    cmd = argv[0]
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    pre.add_argument("name", nargs="?")
+    _add_plugin_common(pre, cmd)
+    known, _ = pre.parse_known_args(argv[1:])
+    if not known.name:
+        return None
+    from harness.plugins.manager import get_manager
+
+    manager = get_manager(known.tasks_path)
+    kind = PLUGIN_COMMANDS[cmd]
+    if kind == "tasks":
+        from harness.plugins.taskfiles import task_options_model
+
+        return cmd, known.name, task_options_model(known.name, manager)
+    return cmd, known.name, getattr(manager.registry(kind).get(known.name), "Options", None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        try:
+            flags = _plugin_flags(argv)
+        except UserError:
+            if "-h" in argv or "--help" in argv:
+                flags = None
+            else:
+                raise
+        args = build_parser(flags).parse_args(argv)
+        if not args.command:
+            build_parser().print_help()
+            return 0
+        from harness.cli import commands
+
+        return int(getattr(commands, f"cmd_{args.command}")(args) or 0)
+    except UserError as exc:
+        print(f"harness: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("harness: interrupted", file=sys.stderr)
+        return 130

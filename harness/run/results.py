@@ -1,0 +1,60 @@
+"""The run's files: run.json read back, results.json built, and JSON written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UserError
+from harness.schemas import RunConfig, RunFile, RunResult, SampleRecord, Usage
+from harness.stats import aggregate
+from harness.task import Task
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def build_result(run_id: str, cfg: RunConfig, task: Task, records: list[SampleRecord]) -> RunResult:
+    usage = Usage()
+    for r in records:
+        usage = usage.add(r.usage)
+    metrics = aggregate(records, cfg.epochs, task.group_by, seed=cfg.seed)
+    extra = task.summarize(records)
+    return RunResult(
+        run_id=run_id,
+        task=cfg.task,
+        model=cfg.model,
+        samples=len({r.sample_id for r in records}),
+        records=len(records),
+        errors=sum(r.status == "error" for r in records),
+        metrics=metrics,
+        usage=usage,
+        extra=extra,
+    )
+
+
+def load_run_file(run_dir: Path) -> RunFile:
+    path = run_dir / "run.json"
+    if not run_dir.is_dir():
+        raise UserError(f"{run_dir}: no such run directory")
+    if not path.exists():
+        raise UserError(f"{run_dir}: not a harness run directory (no run.json)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise UserError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("kind") != "run":
+        raise UserError(
+            f"{path}: not an evaluation run's run.json (kind={data.get('kind')!r})"
+            if isinstance(data, dict)
+            else f"{path}: not a run.json"
+        )
+    try:
+        return RunFile.model_validate(data)
+    except Exception as exc:
+        raise UserError(f"{path}: does not match the run.json schema: {exc}") from None

@@ -1,0 +1,264 @@
+"""The evaluation runner: samples x epochs through a task, journaled, resumable, aggregated."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import hashlib
+import platform
+import secrets
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness.callpath.slots import RunSlots, holding_slot
+from harness.context import Roles, SolveContext
+from harness.deadline import SampleDeadline
+from harness.errors import UserError
+from harness.model import ModelWrapper
+from harness.plugins.manager import PluginManager, get_manager
+from harness.plugins.taskfiles import resolve_task
+from harness.run.heap import frozen_heap
+from harness.run.journal import Journal, read_records
+from harness.run.progress import ProgressFactory, RunProgress, silent_progress
+from harness.run.results import build_result, load_run_file, write_json_atomic
+from harness.run.roles import build_roles, build_wrappers
+from harness.schemas import RunConfig, RunFile, RunResult, Sample, SampleError, SampleRecord, Timing
+from harness.stats import latest_records
+from harness.task import Task
+
+
+def derive_seed(seed: int, sample_id: str, epoch: int) -> int:
+    """A per-sample seed that does not depend on the order samples run in."""
+    digest = hashlib.sha256(f"{seed}:{sample_id}:{epoch}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def select_samples(
+    samples: Sequence[Sample], limit: int | None, sample_ids: Sequence[str] | None
+) -> list[Sample]:
+    seen: set[str] = set()
+    for s in samples:
+        if s.id in seen:
+            raise UserError(f"the task's dataset has two samples with id '{s.id}'")
+        seen.add(s.id)
+    chosen = list(samples)
+    if sample_ids:
+        by_id = {s.id: s for s in chosen}
+        missing = [i for i in sample_ids if i not in by_id]
+        if missing:
+            from harness.errors import did_you_mean
+
+            raise UserError(f"unknown sample id '{missing[0]}'.{did_you_mean(missing[0], by_id)}")
+        chosen = [by_id[i] for i in sample_ids]
+    if limit is not None:
+        if limit < 1:
+            raise UserError("--limit must be at least 1")
+        chosen = chosen[:limit]
+    if not chosen:
+        raise UserError("the task has no samples to run")
+    return chosen
+
+
+def data_hash(samples: Sequence[Sample]) -> str:
+    h = hashlib.sha256()
+    for s in samples:
+        h.update(s.model_dump_json().encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+@dataclass
+class RunContext:
+    """What lifecycle hooks see."""
+
+    run_dir: Path
+    config: RunConfig
+    task: Task
+    samples: list[Sample]
+    manager: PluginManager
+    records: list[SampleRecord] = field(default_factory=list)
+
+
+class Runner:
+    def __init__(
+        self,
+        config: RunConfig,
+        out_dir: Path | str = "runs",
+        manager: PluginManager | None = None,
+        progress: ProgressFactory | None = None,
+        wrappers: Sequence[ModelWrapper] | None = None,
+        model_overrides: dict[str, Any] | None = None,
+    ) -> None:
+        self.config = config
+        self.out_dir = Path(out_dir)
+        self.manager = manager or get_manager()
+        self.progress = progress or silent_progress
+        self._wrappers = wrappers
+        self._model_overrides = model_overrides or {}
+
+    # ------------------------------------------------------------------ setup
+
+    def _task(self) -> Task:
+        return resolve_task(self.config.task, self.config.task_params, self.manager)
+
+    def _models(self, run_dir: Path | None) -> tuple[Roles, list[Any]]:
+        wrappers = (
+            list(self._wrappers)
+            if self._wrappers is not None
+            else build_wrappers(self.config, run_dir)
+        )
+        return build_roles(self.config, wrappers, self.manager, self._model_overrides)
+
+    # ------------------------------------------------------------------ entry points
+
+    def run(self) -> tuple[Path, RunResult]:
+        task = self._task()
+        self.config = self.config.model_copy(
+            update={"task_params": task.options.model_dump(mode="json")}
+        )
+        samples = select_samples(list(task.samples()), self.config.limit, self.config.sample_ids)
+        run_id = (
+            _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            + f"-{_slug(self.config.task)}-{secrets.token_hex(3)}"
+        )
+        run_dir = self.out_dir / run_id
+        roles, models = self._models(run_dir)  # model errors surface before anything is written
+        run_dir.mkdir(parents=True, exist_ok=False)
+        run_file = RunFile(
+            run_id=run_id,
+            created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            config=self.config,
+            harness_version=__version__,
+            python_version=platform.python_version(),
+            plugins=self.manager.versions(),
+            data_hash=data_hash(samples),
+            n_samples=len(samples),
+        )
+        write_json_atomic(run_dir / "run.json", run_file.model_dump(mode="json"))
+        with frozen_heap():
+            result = asyncio.run(self._execute(run_dir, task, samples, roles, models, []))
+        return run_dir, result
+
+    def resume(self, run_dir: Path) -> tuple[Path, RunResult]:
+        run_file = load_run_file(run_dir)
+        task = self._task()
+        samples = select_samples(list(task.samples()), self.config.limit, self.config.sample_ids)
+        if data_hash(samples) != run_file.data_hash:
+            raise UserError(
+                f"{run_dir}: the task's data changed since the run started (data hash differs); "
+                "start a new run instead of resuming"
+            )
+        previous = (
+            list(read_records(run_dir / "samples.jsonl"))
+            if (run_dir / "samples.jsonl").exists()
+            else []
+        )
+        roles, models = self._models(run_dir)
+        with frozen_heap():
+            result = asyncio.run(self._execute(run_dir, task, samples, roles, models, previous))
+        return run_dir, result
+
+    # ------------------------------------------------------------------ execution
+
+    async def _execute(
+        self,
+        run_dir: Path,
+        task: Task,
+        samples: list[Sample],
+        roles: Roles,
+        models: list[Any],
+        previous: list[SampleRecord],
+    ) -> RunResult:
+        cfg = self.config
+        done = {(r.sample_id, r.epoch) for r in latest_records(previous) if r.status == "ok"}
+        todo = [(s, e) for e in range(cfg.epochs) for s in samples if (s.id, e) not in done]
+        ctx = RunContext(run_dir, cfg, task, samples, self.manager, list(previous))
+        self.manager.pm.hook.on_run_start(run=ctx)
+        sample_end = self.manager.pm.hook.on_sample_end
+        notify = bool(sample_end.get_hookimpls())  # skip the hook call when nobody listens
+        journal = Journal(run_dir / "samples.jsonl")
+        progress: RunProgress = self.progress(len(todo) + len(done), len(done), cfg.task)
+        sem = RunSlots(cfg.max_concurrency)
+
+        async def one(sample: Sample, epoch: int) -> None:
+            async with holding_slot(sem):
+                record = await self._solve_one(task, sample, epoch, roles)
+            journal.append(record)
+            ctx.records.append(record)
+            if notify:
+                sample_end(run=ctx, record=record)
+            progress.advance(record.status == "ok")
+
+        try:
+            await asyncio.gather(*(one(s, e) for s, e in todo))
+        finally:
+            journal.close()
+            progress.close()
+            for m in models:
+                await m.aclose()
+        records = latest_records(ctx.records)
+        result = build_result(run_dir.name, cfg, task, records)
+        write_json_atomic(run_dir / "results.json", result.model_dump(mode="json"))
+        self.manager.pm.hook.on_run_end(run=ctx, result=result)
+        return result
+
+    async def _solve_one(
+        self, task: Task, sample: Sample, epoch: int, roles: Roles
+    ) -> SampleRecord:
+        seed = derive_seed(self.config.seed, sample.id, epoch)
+        sctx = SolveContext(sample, roles, self.config.generate, seed, epoch, self.manager)
+        started = time.time()
+        t0 = time.perf_counter()
+        output = None
+        scores = {}
+        error = None
+        deadline = SampleDeadline(self.config.sample_timeout)
+        try:
+            async with deadline:
+                output = await task.solve(sample, sctx)
+            scores = task.score(sample, output)
+        except TimeoutError as exc:
+            error = (
+                SampleError(
+                    type="timeout",
+                    message=f"sample took over {self.config.sample_timeout} s of its own time",
+                )
+                if deadline.expired()
+                else SampleError(  # a timeout inside the task's own code, not --sample-timeout
+                    type=type(exc).__name__,
+                    message=str(exc) or "a timeout in the task",
+                    traceback=traceback.format_exc(limit=8),
+                )
+            )
+        except Exception as exc:
+            error = SampleError(
+                type=type(exc).__name__,
+                message=str(exc) or type(exc).__name__,
+                traceback=traceback.format_exc(limit=8),
+            )
+        return SampleRecord(
+            sample_id=sample.id,
+            epoch=epoch,
+            status="error" if error else "ok",
+            error=error,
+            input=sample.input,
+            target=sample.target,
+            metadata=sample.metadata,
+            output=output,
+            scores=scores,
+            usage=sctx.usage,
+            model_calls=sctx.model_calls,
+            timing=Timing(
+                started=started, total=time.perf_counter() - t0, model=sctx.model_seconds
+            ),
+            seed=seed,
+        )
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text)[:40]

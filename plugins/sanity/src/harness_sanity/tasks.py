@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from harness.agent import run_agent
 from harness.context import SolveContext
-from harness.metric import ExactMatch, Metric, normalize_text
+from harness.metric import AnswerMatch, ExactMatch, Metric, normalize_text
 from harness.schemas import Message, Sample, Score, SolveOutput
 from harness.task import Task
 from harness_sanity.questions import questions
@@ -72,7 +72,10 @@ class SanityTask(Task):
     """Arithmetic and string questions answered in one reply."""
 
     name = "sanity"
-    description = "Arithmetic and string questions answered in one reply (exact match)."
+    description = (
+        "Arithmetic and string questions answered in one reply (exact match, and the answer "
+        "extracted from the reply)."
+    )
     Options = SanityOptions
     group_by = ["category"]
 
@@ -89,7 +92,7 @@ class SanityTask(Task):
         return SolveOutput(completion=response.text, messages=[*messages, response.message()])
 
     def metrics(self) -> list[Metric]:
-        return [FinalAnswer()]
+        return [FinalAnswer(), AnswerMatch()]
 
 
 class SanityToolsOptions(SanityOptions):
@@ -121,7 +124,7 @@ class SanityToolsTask(SanityTask):
         )
 
     def metrics(self) -> list[Metric]:
-        return [FinalAnswer(), ToolUse()]
+        return [FinalAnswer(), AnswerMatch(), ToolUse()]
 
     def report(self, record: Any) -> str | None:
         if record.output is None:

@@ -19,7 +19,9 @@ from __future__ import annotations
 import fcntl
 import math
 import os
+import signal
 import tempfile
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -36,6 +38,8 @@ UID_SLOTS = 4096
 class UidSlot:
     """A uid no other live sandbox uses, held by an flock'd file until closed."""
 
+    _next = 0
+
     def __init__(self) -> None:
         self.uid: int | None = None
         self._fd: int | None = None
@@ -43,7 +47,8 @@ class UidSlot:
     def __enter__(self) -> UidSlot:
         lock_dir = Path(tempfile.gettempdir()) / "harness-sandbox-uids"
         lock_dir.mkdir(mode=0o700, exist_ok=True)
-        start = os.getpid() % UID_SLOTS
+        UidSlot._next += 1  # rotate, so a just-freed uid is not the next one handed out
+        start = (os.getpid() * 7 + UidSlot._next) % UID_SLOTS
         for i in range(UID_SLOTS):
             slot = (start + i) % UID_SLOTS
             fd = os.open(lock_dir / f"{slot}.lock", os.O_CREAT | os.O_RDWR, 0o600)
@@ -60,8 +65,34 @@ class UidSlot:
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self._fd is not None:
+            assert self.uid is not None
+            reap_uid(self.uid)
             os.close(self._fd)
             self._fd = None
+
+
+def reap_uid(uid: int, timeout: float = 2.0) -> None:
+    """Kill every process of ``uid`` and wait until they are gone, so the next holder of the slot
+    starts with a process count of zero (the kernel counts RLIMIT_NPROC per uid, and a killed
+    tree takes a moment to exit)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = []
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    if os.stat(f"/proc/{name}").st_uid == uid:
+                        pids.append(int(name))
+                except OSError:
+                    continue
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.005)
 
 
 def rlimit_args(caps: Capabilities, limits: SandboxLimits, uid: int | None) -> list[str]:

@@ -37,6 +37,7 @@ from harness.sandbox.toolchains import child_env, find_tool, seed_go_cache
 POLL_SECONDS = 0.01
 Files = dict[str, str | bytes]
 _FORK_FAILED = re.compile(rb"Resource temporarily unavailable|fork: retry|[Cc]annot fork")
+_FILE_TOO_LARGE = re.compile(rb"File too large|File size limit exceeded")
 _RESULT_FILE = "_harness_result.json"
 
 
@@ -228,7 +229,7 @@ def _file_at_limit(workdir: Path, limit: int) -> bool:
 
 def _classify(
     watch: _Watch, sig: int | None, code: int | None, stderr: bytes, limits: SandboxLimits,
-    workdir: Path,
+    workdir: Path, nproc_enforced: bool,
 ) -> LimitName | None:  # fmt: skip
     """Which limit stopped the child: our own kill, else the kernel's signal or error."""
     if watch.kill_reason:
@@ -236,11 +237,16 @@ def _classify(
     if sig == signal.SIGXCPU or (sig == signal.SIGKILL and watch.cpu >= limits.cpu_seconds):
         return "cpu_time"
     failed = sig is not None or code != 0
-    if sig == signal.SIGXFSZ or (
-        failed and (b"File too large" in stderr or _file_at_limit(workdir, limits.file_size_bytes))
+    if (
+        sig == signal.SIGXFSZ
+        or (failed and _FILE_TOO_LARGE.search(stderr))
+        or _file_at_limit(workdir, limits.file_size_bytes)  # a writer stopped at the cap
     ):
         return "file_size"
-    if failed and _FORK_FAILED.search(stderr) and watch.max_tasks >= limits.processes // 2:
+    # A fork refused with EAGAIN: under our private uid that is RLIMIT_NPROC. A fork bomb can
+    # rise and collapse between two polls, so the poller's count is only a hint without it.
+    near = watch.max_tasks * 4 >= limits.processes * 3
+    if _FORK_FAILED.search(stderr) and (nproc_enforced or near):
         return "processes"
     return None
 
@@ -346,7 +352,9 @@ def _run_in(
                     stream.close()
     code, sig = _decode_status(watch.status, mode)
     stderr = bytes(out[1].data)
-    limit_hit = _classify(watch, sig, code, stderr, limits, workdir)
+    limit_hit = _classify(
+        watch, sig, code, stderr, limits, workdir, uid is not None and caps.prlimit is not None
+    )
     ru = watch.rusage
     result = SandboxResult(
         exit_code=code,

@@ -100,7 +100,9 @@ def test_bad_file_names_and_modes_are_user_errors() -> None:
 
 
 def test_fork_bomb_is_stopped_by_the_process_limit(mode: str) -> None:
-    r = run_command("bomb() { bomb | bomb & }; bomb; sleep 1", limits=small(processes=32), mode=mode)
+    r = run_command(
+        "bomb() { bomb | bomb & }; bomb; sleep 1", limits=small(processes=32), mode=mode
+    )
     assert r.limit_hit == "processes", r
     assert r.wall_seconds < 5
 
@@ -194,9 +196,7 @@ def test_connection_to_a_server_outside_is_refused(mode: str) -> None:
     assert len(accepted) == 1
 
 
-def test_parent_secrets_are_absent_in_the_child(
-    mode: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_parent_secrets_are_absent_in_the_child(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
     secrets = {
         "OPENAI_API_KEY": "sk-test-parent-secret",
         "HF_TOKEN": "hf_parent_secret",
@@ -240,9 +240,7 @@ def test_python_function_with_arguments(mode: str) -> None:
 
 
 def test_stdin_keep_workdir_and_async(mode: str) -> None:
-    r = run_command(
-        "cat > copy.txt; wc -c < copy.txt", stdin="hello", keep_workdir=True, mode=mode
-    )
+    r = run_command("cat > copy.txt; wc -c < copy.txt", stdin="hello", keep_workdir=True, mode=mode)
     try:
         assert r.stdout.strip() == "5" and r.workdir
         assert (Path(r.workdir) / "copy.txt").read_text() == "hello"
@@ -311,7 +309,7 @@ JAVA_PROJECT = {
     "  public static void main(String[] a) { System.out.println(Util.add(20, 22)); }\n}\n",
     "test/app/UtilTest.java": "package app;\npublic class UtilTest {\n"
     "  public static void main(String[] a) {\n"
-    "    if (Util.add(2, 3) != 5) throw new AssertionError(\"add\");\n"
+    '    if (Util.add(2, 3) != 5) throw new AssertionError("add");\n'
     '    System.out.println("1 passed");\n  }\n}\n',
 }
 
@@ -357,7 +355,7 @@ def test_rust_project(mode: str) -> None:
     if mode != "bwrap" and capabilities().root and not _reachable(find_tool("rustc")):
         pytest.skip("rustc lives under a directory the sandbox uid cannot enter (no bwrap binds)")
     files = {
-        "main.rs": "mod util;\nfn main() { assert_eq!(util::triple(2), 6); println!(\"ok\"); }\n",
+        "main.rs": 'mod util;\nfn main() { assert_eq!(util::triple(2), 6); println!("ok"); }\n',
         "util.rs": "pub fn triple(x: i32) -> i32 { 3 * x }\n",
     }
     r = run_command(

@@ -16,6 +16,7 @@ Python between fork and exec (``preexec_fn`` is unsafe in a threaded, asyncio pr
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import math
 import os
@@ -88,10 +89,8 @@ def reap_uid(uid: int, timeout: float = 2.0) -> None:
         if not pids:
             return
         for pid in pids:
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         time.sleep(0.005)
 
 
@@ -144,5 +143,8 @@ def wrap(
         depth = 1
     if uid is not None and caps.setpriv:
         out += [caps.setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
-        out += ["--no-new-privs", "--bounding-set=-all", "--inh-caps=-all", "--"]
+        # A uid change clears the parent-death signal, so set it again after the drop: under
+        # unshare this process is the namespace's pid 1, and its death ends every process in it.
+        out += ["--no-new-privs", "--bounding-set=-all", "--inh-caps=-all"]
+        out += ["--pdeathsig=KILL", "--"]
     return out + argv, depth

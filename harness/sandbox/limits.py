@@ -35,7 +35,9 @@ class SandboxLimits(BaseModel):
     )
     open_files: int = Field(default=1024, gt=0, description="Open file descriptors per process.")
     output_bytes: int = Field(
-        default=1 * MiB, gt=0, description="Bytes of stdout and of stderr kept; the rest is counted."
+        default=1 * MiB,
+        gt=0,
+        description="Bytes of stdout and of stderr kept; the rest is counted.",
     )
 
     def __init__(self, **data: Any) -> None:

@@ -28,7 +28,7 @@ class TreeUsage:
     tasks: int = 0
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     out: list[int] = []
     try:
         tids = os.listdir(f"/proc/{pid}/task")
@@ -77,7 +77,7 @@ def sample_tree(root: int, wrapper_depth: int) -> TreeUsage:
             usage.rss_bytes += rss
             if depth >= wrapper_depth:
                 usage.tasks += threads
-            nxt.extend(_children(pid))
+            nxt.extend(children(pid))
         level = nxt
         depth += 1
     return usage

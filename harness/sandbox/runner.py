@@ -10,7 +10,7 @@ network and filesystem are the namespaces' (isolation.py).
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
 import os
 import re
@@ -30,7 +30,7 @@ from harness.errors import UserError
 from harness.sandbox.capabilities import capabilities, report_once
 from harness.sandbox.isolation import UidSlot, wrap
 from harness.sandbox.limits import SandboxLimits
-from harness.sandbox.monitor import sample_tree
+from harness.sandbox.monitor import children, sample_tree
 from harness.sandbox.result import LimitName, Mode, SandboxResult
 from harness.sandbox.toolchains import child_env, find_tool, seed_go_cache
 
@@ -85,7 +85,9 @@ def _write_files(workdir: Path, files: Files | None) -> None:
     for name, content in (files or {}).items():
         rel = PurePosixPath(name)
         if not name or rel.is_absolute() or ".." in rel.parts:
-            raise UserError(f"sandbox file name {name!r} must be a relative path inside the work dir")
+            raise UserError(
+                f"sandbox file name {name!r} must be a relative path inside the work dir"
+            )
         path = workdir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content.encode() if isinstance(content, str) else content)
@@ -136,10 +138,20 @@ def _remove_tree(root: Path) -> None:
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
     for kill in (os.kill, os.killpg):
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             kill(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+
+
+def _kill_inside(proc: subprocess.Popen[bytes], depth: int) -> None:
+    """Kill the namespace's first process, so the kernel ends every process in it and the
+    wrapper (bwrap, unshare) reaps them and exits; killing the wrapper first would orphan them
+    as zombies of the host's init, still counting against the uid's process limit."""
+    if depth == 0:
+        _kill(proc)
+        return
+    for child in children(proc.pid):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(child, signal.SIGKILL)
 
 
 def _over_limit(watch: _Watch, limits: SandboxLimits, started: float) -> LimitName | None:
@@ -165,7 +177,7 @@ def _supervise(
         assert stream is not None
         os.set_blocking(stream.fileno(), False)
         sel.register(stream, selectors.EVENT_READ, capture)
-    next_sample = started
+    next_sample = hard_kill_at = started
     while True:
         for key, _ in sel.select(timeout=POLL_SECONDS):
             chunk = os.read(key.fd, 1 << 16)
@@ -185,6 +197,9 @@ def _supervise(
             watch.max_tasks = max(watch.max_tasks, usage.tasks)
             if watch.kill_reason is None and (reason := _over_limit(watch, limits, started)):
                 watch.kill_reason = reason
+                hard_kill_at = time.monotonic() + 0.2
+                _kill_inside(proc, depth)
+            elif watch.kill_reason and time.monotonic() > hard_kill_at:
                 _kill(proc)
     watch.wall = time.monotonic() - started
     proc.returncode = -1  # reaped by wait4 above; keeps Popen from waiting again
@@ -481,9 +496,13 @@ def _read_result(result: SandboxResult, path: Path, limit: int) -> None:
 
 async def arun_command(command: list[str] | str, **kwargs: Any) -> SandboxResult:
     """:func:`run_command` for asyncio code: runs in a worker thread, the loop stays free."""
+    import asyncio
+
     return await asyncio.to_thread(run_command, command, **kwargs)
 
 
 async def arun_python(source: str, *args: Any, **kwargs: Any) -> SandboxResult:
     """:func:`run_python` for asyncio code."""
+    import asyncio
+
     return await asyncio.to_thread(run_python, source, *args, **kwargs)

@@ -177,9 +177,13 @@ def _supervise(
         assert stream is not None
         os.set_blocking(stream.fileno(), False)
         sel.register(stream, selectors.EVENT_READ, capture)
+    exited = os.pidfd_open(proc.pid)  # readable when the child exits: no poll latency
+    sel.register(exited, selectors.EVENT_READ, None)
     next_sample = hard_kill_at = started
     while True:
         for key, _ in sel.select(timeout=POLL_SECONDS):
+            if key.data is None:
+                continue
             chunk = os.read(key.fd, 1 << 16)
             if chunk:
                 key.data.add(chunk)
@@ -202,6 +206,8 @@ def _supervise(
             elif watch.kill_reason and time.monotonic() > hard_kill_at:
                 _kill(proc)
     watch.wall = time.monotonic() - started
+    sel.unregister(exited)
+    os.close(exited)
     proc.returncode = -1  # reaped by wait4 above; keeps Popen from waiting again
     _kill(proc)  # stragglers in the process group (mode "none")
     _drain(sel)

@@ -40,7 +40,7 @@ def test_schema_prints_json_schemas(cli: CLI) -> None:
 
 
 def test_task_file_schema_is_the_pydantic_model_and_judges_files_alike(cli: CLI) -> None:
-    from harness.plugins.taskfiles import TaskFile
+    from harness.plugins.taskfile_model import TaskFile
 
     schema = json.loads(cli("schema", "task-file", check=True).stdout)
     assert schema["properties"].keys() == TaskFile.model_fields.keys()

@@ -90,6 +90,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from harness.plugins.taskfiles import TaskDefinition
 
     target = manager.registry("tasks").get(args.name)
+    if isinstance(target, TaskDefinition):
+        target.check()
     names = target.suite if isinstance(target, TaskDefinition) and target.suite else [args.name]
     params = _plugin_params(args)
     role_specs = _roles(args.model_role)

@@ -131,7 +131,7 @@ class PluginManager:
                 "user-tasks", PluginInfo("user-tasks", None, None, str(path))
             )
             for f in files:
-                register_task_file(self._register_callback("tasks", info), f)
+                register_task_file(self._register_callback("tasks", info), f, strict=True)
         drop_incomplete_suites(self)
 
     def _skip(self, info: PluginInfo, error: str) -> None:
@@ -160,7 +160,7 @@ class PluginManager:
             if task_file is not None:
                 from harness.plugins.taskfiles import register_task_file
 
-                register_task_file(register, Path(task_file))
+                register_task_file(register, Path(task_file), strict=False)
                 return
             if not name or target is None:
                 raise ValueError(f"register() for {kind} needs a name and a target")

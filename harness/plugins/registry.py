@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -29,42 +30,58 @@ class WrongKindError(UserError):
     """A plugin registered something that is not of the kind's base class."""
 
 
+#: kind -> (classes a registered class must subclass, classes a registered object may be an
+#: instance of, what the error says they should be); each as "module:attribute"
+KIND_BASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "models": (
+        ("harness.model:Model",),
+        (),
+        "a harness.model.Model subclass or a factory function",
+    ),
+    "tasks": (
+        ("harness.task:Task",),
+        ("harness.plugins.taskfiles:TaskDefinition",),
+        "a harness.task.Task subclass",
+    ),
+    "environments": (
+        ("harness.environment:Environment",),
+        (),
+        "a harness.environment.Environment subclass",
+    ),
+    "metrics": (
+        ("harness.metric:Metric",),
+        ("harness.metric:Metric",),
+        "a harness.metric.Metric subclass or instance",
+    ),
+    "generators": (("harness.jobs:Generator",), (), "a harness.jobs.Generator subclass"),
+    "trainers": (("harness.jobs:Trainer",), (), "a harness.jobs.Trainer subclass"),
+}
+
+
+def _loaded_class(ref: str) -> type | None:
+    """The class ``module:attribute`` if its module is imported already, else None: an object
+    can only be an instance or subclass of a class whose module is loaded, so the check never
+    imports anything (``harness plugins`` stays fast)."""
+    module, _, attr = ref.partition(":")
+    loaded = sys.modules.get(module)
+    cls = getattr(loaded, attr, None) if loaded is not None else None
+    return cls if isinstance(cls, type) else None
+
+
 def kind_problem(kind: str, target: Any) -> str | None:
-    """Why ``target`` cannot be registered as a ``kind``, or None when it can.
-
-    The base classes are imported here, not at module level: a plugin that registers objects
-    has imported them already, and lazy string targets are checked when first loaded."""
-    from harness.environment import Environment
-    from harness.jobs import Generator, Trainer
-    from harness.metric import Metric
-    from harness.model import Model
-    from harness.plugins.taskfiles import TaskDefinition
-    from harness.task import Task
-
-    def subclass(base: type) -> bool:
-        return isinstance(target, type) and issubclass(target, base)
-
-    if kind == "models":
-        ok = subclass(Model) or (callable(target) and not isinstance(target, type))
-        want = "a harness.model.Model subclass or a factory function"
-    elif kind == "tasks":
-        ok = subclass(Task) or isinstance(target, TaskDefinition)
-        want = "a harness.task.Task subclass"
-    elif kind == "environments":
-        ok, want = subclass(Environment), "a harness.environment.Environment subclass"
-    elif kind == "metrics":
-        ok = subclass(Metric) or isinstance(target, Metric)
-        want = "a harness.metric.Metric subclass or instance"
-    elif kind == "generators":
-        ok, want = subclass(Generator), "a harness.jobs.Generator subclass"
-    elif kind == "trainers":
-        ok, want = subclass(Trainer), "a harness.jobs.Trainer subclass"
-    else:
+    """Why ``target`` cannot be registered as a ``kind``, or None when it can."""
+    if kind not in KIND_BASES:
         return f"'{kind}' is not a kind of plugin registration"
-    if ok:
-        return None
-    got = target.__name__ if isinstance(target, type) else type(target).__name__
-    return f"is {got}, not {want}"
+    class_refs, instance_refs, want = KIND_BASES[kind]
+    if isinstance(target, type):
+        bases = tuple(c for c in map(_loaded_class, class_refs) if c is not None)
+        if bases and issubclass(target, bases):
+            return None
+        return f"is {target.__name__}, not {want}"
+    kinds = tuple(c for c in map(_loaded_class, instance_refs) if c is not None)
+    if (kinds and isinstance(target, kinds)) or (kind == "models" and callable(target)):
+        return None  # a task file's definition, a metric instance, a model factory function
+    return f"is {type(target).__name__}, not {want}"
 
 
 @dataclass

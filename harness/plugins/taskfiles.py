@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import UserError
 
@@ -15,53 +13,14 @@ if TYPE_CHECKING:
     from harness.plugins.manager import PluginManager
     from harness.task import Task
 
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
-
-
-class TaskFile(BaseModel):
-    """A task file (YAML): a registered task bound to parameters, or a suite of task names."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        title="harness task file",
-        json_schema_extra={
-            "oneOf": [
-                {"required": ["task"], "not": {"required": ["suite"]}},
-                {"required": ["suite"], "not": {"required": ["task"]}},
-            ]
-        },
-    )
-
-    format_version: Literal[1] = Field(default=1, description="Schema version of the task file.")
-    name: str = Field(pattern=NAME_PATTERN, description="The name `harness run` takes.")
-    description: str = Field(default="", description="One line for `harness list tasks`.")
-    task: str | None = Field(default=None, description="The registered task this file configures.")
-    params: dict[str, Any] = Field(
-        default_factory=dict, description="Task options (as -T would give them)."
-    )
-    suite: list[str] | None = Field(
-        default=None,
-        min_length=1,
-        description="Task names run one after another, each in its own run dir.",
-    )
-
-    @model_validator(mode="after")
-    def _task_or_suite(self) -> TaskFile:
-        if (self.task is None) == (self.suite is None):
-            raise ValueError("a task file needs exactly one of 'task' or 'suite'")
-        return self
-
-
-def task_file_schema() -> dict[str, Any]:
-    """The JSON Schema of a task file (``harness schema task-file``)."""
-    schema = TaskFile.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema
-
 
 @dataclass
 class TaskDefinition:
-    """A loaded task file, as registered under its name."""
+    """A loaded task file, as registered under its name.
+
+    A plugin's own task files are read at every start-up, so they get only a shape check then and
+    the full validation (:class:`harness.plugins.taskfile_model.TaskFile`) on first use
+    (:meth:`check`); a user's ``--tasks-path`` files are validated at once."""
 
     name: str
     description: str
@@ -69,10 +28,44 @@ class TaskDefinition:
     task: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     suite: list[str] = field(default_factory=list)
+    raw: Any = None
+    checked: bool = False
+
+    def check(self) -> None:
+        """Validate the file against the task-file model (once); a :class:`UserError` if bad."""
+        if not self.checked:
+            _validate(self.path, self.raw)
+            self.checked = True
 
 
-def load_task_file(path: Path) -> TaskDefinition:
-    """Read and validate a task file; every problem is a :class:`UserError` naming the file."""
+def task_file_schema() -> dict[str, Any]:
+    """The JSON Schema of a task file (``harness schema task-file``), derived from the model."""
+    from harness.plugins.taskfile_model import TaskFile
+
+    schema = TaskFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+def _validate(path: Path, data: Any) -> None:
+    from pydantic import ValidationError
+
+    from harness.plugins.taskfile_model import TaskFile
+
+    try:
+        TaskFile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = "/".join(str(p) for p in err["loc"]) or "(top level)"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = f"unknown field '{err['loc'][-1]}'"
+        raise UserError(f"{path}: invalid task file at {where}: {message}") from None
+
+
+def load_task_file(path: Path, strict: bool = True) -> TaskDefinition:
+    """Read a task file; ``strict`` validates it fully now, else after a shape check only (see
+    :class:`TaskDefinition`). Every problem is a :class:`UserError` naming the file."""
     import yaml
 
     try:
@@ -83,30 +76,28 @@ def load_task_file(path: Path) -> TaskDefinition:
         raise UserError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: malformed YAML: {exc}") from None
-    try:
-        parsed = TaskFile.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = "/".join(str(p) for p in err["loc"]) or "(top level)"
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = f"unknown field '{err['loc'][-1]}'"
-        raise UserError(f"{path}: invalid task file at {where}: {message}") from None
+    if strict:
+        _validate(path, data)
+    elif not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        raise UserError(f"{path}: invalid task file: it needs a 'name'")
+    suite = data.get("suite")
     return TaskDefinition(
-        name=parsed.name,
-        description=parsed.description,
+        name=data["name"],
+        description=str(data.get("description") or ""),
         path=path,
-        task=parsed.task,
-        params=parsed.params,
-        suite=list(parsed.suite or []),
+        task=data.get("task"),
+        params=dict(data.get("params") or {}),
+        suite=list(suite) if isinstance(suite, list) else [],
+        raw=data,
+        checked=strict,
     )
 
 
-def register_task_file(register: Register, path: Path) -> None:
+def register_task_file(register: Register, path: Path, strict: bool) -> None:
     """Register a task file's definition. A bad file raises :class:`UserError`: from a user's
     ``--tasks-path`` it stops the command; from a plugin's ``register(task_file=...)`` it skips
     that plugin with the reason (shown by ``harness plugins``)."""
-    definition = load_task_file(path)
+    definition = load_task_file(path, strict)
     register(
         definition.name,
         definition,
@@ -128,6 +119,7 @@ def resolve_task(name: str, params: dict[str, Any], manager: PluginManager) -> T
     seen = {name}
     merged: dict[str, Any] = {}
     while isinstance(target, TaskDefinition):
+        target.check()
         if target.suite:
             raise UserError(f"'{name}' is a suite; run it with `harness run {name}`")
         merged = {**target.params, **merged}
@@ -147,6 +139,7 @@ def task_options_model(name: str, manager: PluginManager) -> Any:
     """The Options model behind a task name (following task files), or None for a suite."""
     target = manager.registry("tasks").get(name)
     while isinstance(target, TaskDefinition):
+        target.check()
         if target.suite or target.task is None:
             return None
         target = manager.registry("tasks").get(target.task)

@@ -6,6 +6,12 @@ Layer: imports the plugin-facing API, the call path and the backends' names (nev
 
 from __future__ import annotations
 
-from harness.plugins.manager import PluginInfo, PluginManager, get_manager, reset_manager
+from harness.plugins.manager import (
+    PluginInfo,
+    PluginManager,
+    get_manager,
+    reset_manager,
+    set_manager,
+)
 
-__all__ = ["PluginInfo", "PluginManager", "get_manager", "reset_manager"]
+__all__ = ["PluginInfo", "PluginManager", "get_manager", "reset_manager", "set_manager"]

@@ -218,6 +218,12 @@ def get_manager(extra_task_paths: Iterable[str | Path] = ()) -> PluginManager:
     return _MANAGER
 
 
+def set_manager(manager: PluginManager) -> None:
+    """Make ``manager`` the process-wide one (tests that register extra plugins in-process)."""
+    global _MANAGER
+    _MANAGER = manager
+
+
 def reset_manager() -> None:
     global _MANAGER
     _MANAGER = None

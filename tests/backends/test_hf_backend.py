@@ -51,7 +51,7 @@ def manager() -> Any:
     manager.load_entry_points()
     manager.register_plugin(_Plugin(), "hf-test")
     manager.collect()
-    plugins._MANAGER = manager
+    plugins.set_manager(manager)
     RecordingHF.instances.clear()
     yield manager
     plugins.reset_manager()

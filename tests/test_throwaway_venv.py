@@ -35,9 +35,10 @@ def _dependency_dir(target: Path) -> Path:
     """Symlinks to the installed third-party dependencies of the core (never the core itself or
     any plugin), so a throwaway venv can import them without a network."""
     target.mkdir()
-    # old setuptools in a fresh venv needs wheel and packaging to build; pytest runs the template's
-    # own tests there
-    names: set[str] = {"wheel", "packaging", "pytest"}
+    # the projects need setuptools >= 77 (PEP 639 licence strings), newer than the one a fresh
+    # venv brings, so the test environment's own comes along (with wheel and packaging); pytest
+    # runs the template's own tests there
+    names: set[str] = {"setuptools", "wheel", "packaging", "pytest"}
     for root in ("agentharness", "pytest"):
         _requirements(root, names)
     for name in names:
@@ -69,6 +70,8 @@ def test_template_and_sanity_plugins_install_run_and_uninstall(tmp_path: Path) -
             [str(py), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]
         ).stdout.strip()
     )
+    # the venv's bundled setuptools is too old for the projects: use the test environment's
+    _run([str(py), "-m", "pip", "uninstall", "-y", "-q", "setuptools"])
     deps = _dependency_dir(tmp_path / "deps")
     (site / "zz_harness_test_deps.pth").write_text(str(deps) + "\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}

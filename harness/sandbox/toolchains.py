@@ -32,6 +32,7 @@ SECRET_NAME = re.compile(
 )
 SYSTEM_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
 HIDDEN_ROOTS = ["/root", "/home"]
+PRIVATE_TMP = ["/tmp", "/dev/shm"]
 TOOLS = ["python3", "gcc", "g++", "javac", "java", "node", "go", "rustc", "cargo", "php"]
 
 
@@ -76,7 +77,10 @@ def toolchain_dirs() -> tuple[list[str], list[str]]:
         binds.add(where)
         binds.add(os.path.dirname(os.path.dirname(os.path.realpath(found))))
     binds.update(_rust_homes().values())
-    hidden = [b for b in binds if any(_under(b, r) for r in HIDDEN_ROOTS) and os.path.isdir(b)]
+    # what the sandbox masks (home directories, and /tmp and /dev/shm, which get a private tmpfs)
+    # must be bound back: a venv in /tmp (CI's) holds the interpreter run_python uses
+    masked = [*HIDDEN_ROOTS, *PRIVATE_TMP]
+    hidden = [b for b in binds if any(_under(b, r) for r in masked) and os.path.isdir(b)]
     minimal = [b for b in sorted(hidden) if not any(_under(b, o) and b != o for o in hidden)]
     return path, minimal
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 SegmentId = str | int
 Answer = str | int | list[Any] | None
@@ -126,6 +126,6 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     return {
         "social_graph": SocialGraph.model_json_schema(),
         "person_documents": PersonDocuments.model_json_schema(),
-        "eval_info_all": {"type": "array", "items": PersonQuestions.model_json_schema()},
-        "qa_gt_context": {"type": "array", "items": GroundTruth.model_json_schema()},
+        "eval_info_all": TypeAdapter(list[PersonQuestions]).json_schema(),
+        "qa_gt_context": TypeAdapter(list[GroundTruth]).json_schema(),
     }

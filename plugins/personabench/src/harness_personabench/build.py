@@ -245,7 +245,9 @@ def _plant_music(p: Person, rng: random.Random, ids: _Ids, rels: list[tuple[str,
 def _plant_social(p: Person, ids: _Ids, rels: list[tuple[str, str]]) -> None:
     rng = random.Random(p.name)
     for rel, other in rels:
-        s = Session("conversation_data", rng.randrange(700), ids.new(), other, facts=[other])
+        s = Session(
+            "conversation_data", rng.randrange(700), ids.new(), other, facts=[rel, _first(other)]
+        )
         s.turns = [
             (other, f"Hi {_first(p.name)}, it's {_first(other)}. As your {rel}, I had to call."),
             (p.name, f"I'm glad you did, {_first(other)}. Let's meet on Sunday."),

@@ -10,7 +10,7 @@ import pytest
 from harness_personabench.build import community_files, plant
 from harness_personabench.data import BUNDLED, NOISE_LEVELS, load_community
 from harness_personabench.generator import write_files
-from harness_personabench.schemas import json_schemas
+from harness_personabench.schemas import json_schemas, write_schema_files
 
 from harness.errors import UserError
 
@@ -154,3 +154,8 @@ def test_bundled_data_validates_against_the_published_schemas() -> None:
     )
     gt = json.loads((root / "eval_info/qa_gt_context_all_noise_0.3.json").read_text())
     jsonschema.validate(gt, schemas["qa_gt_context"])
+
+
+def test_published_schema_files_are_current(tmp_path: Path) -> None:
+    for path in write_schema_files(tmp_path):
+        assert path.read_text() == (BUNDLED / "schemas" / path.name).read_text(), path.name

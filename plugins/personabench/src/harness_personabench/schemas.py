@@ -5,6 +5,8 @@ loader reads both. ``json_schemas()`` publishes them as JSON Schema."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -129,3 +131,14 @@ def json_schemas() -> dict[str, dict[str, Any]]:
         "eval_info_all": TypeAdapter(list[PersonQuestions]).json_schema(),
         "qa_gt_context": TypeAdapter(list[GroundTruth]).json_schema(),
     }
+
+
+def write_schema_files(folder: Path) -> list[Path]:
+    """Write ``<name>.schema.json`` for every schema (bundled in data/schemas; tested current)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name, schema in json_schemas().items():
+        path = folder / f"{name}.schema.json"
+        path.write_text(json.dumps(schema, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        out.append(path)
+    return out

@@ -87,10 +87,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _finish(run_dir, result)
     if not args.name:
         raise UserError("harness run needs a TASK (see `harness list tasks`) or --resume RUN_DIR")
-    from harness.plugins.taskfiles import TaskDefinition
+    from harness.plugins.taskfiles import suite_members
 
-    target = manager.registry("tasks").get(args.name)
-    names = target.suite if isinstance(target, TaskDefinition) and target.suite else [args.name]
+    names = suite_members(args.name, manager)
     params = _plugin_params(args)
     role_specs = _roles(args.model_role)
     model_args, role_args = _model_args(args.model_args, role_specs)

@@ -49,6 +49,7 @@ class PluginManager:
         self.pm.add_hookspecs(hookspecs)
         self.registries: dict[str, Registry[Any]] = {k: Registry(k) for k in KINDS}
         self.plugins: dict[str, PluginInfo] = {}
+        self.dropped_suites: dict[str, str] = {}  # suite name -> why it is not available
         self._extra_task_paths = [Path(p) for p in extra_task_paths]
 
     # ------------------------------------------------------------------ loading

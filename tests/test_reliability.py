@@ -1,0 +1,93 @@
+"""Issue 27: every bad input a clear error, no hang, no duplicated work, no secret on disk.
+
+Each test here failed on the code before its fix (the issue's defect number is in its name)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import CLI
+
+SCRIPTED = ["--model", "scripted/echo", "--no-progress"]
+
+
+def _files(folder: Path, files: dict[str, str]) -> None:
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+
+
+def _one_error(proc: object, *needles: str) -> str:
+    stderr: str = proc.stderr  # type: ignore[attr-defined]
+    assert proc.returncode == 2, stderr  # type: ignore[attr-defined]
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("harness: error: "), stderr
+    for needle in needles:
+        assert needle in stderr, stderr
+    return stderr
+
+
+# ---------------------------------------------------------------------------- defect 1: cycles
+
+
+@pytest.mark.parametrize(
+    "files,cycle",
+    [
+        ({"a.yaml": "name: a\ntask: b\n", "b.yaml": "name: b\ntask: a\n"}, "a -> b -> a"),
+        ({"a.yaml": "name: a\ntask: a\n"}, "a -> a"),
+        (
+            {"s.yaml": "name: s\nsuite: [sanity, t]\n", "t.yaml": "name: t\nsuite: [s]\n"},
+            "s -> t -> s",
+        ),
+        ({"s.yaml": "name: s\nsuite: [sanity, s]\n"}, "s -> s"),
+    ],
+)
+def test_defect1_a_cycle_of_task_files_is_one_error_naming_it(
+    cli: CLI, tmp_path: Path, files: dict[str, str], cycle: str
+) -> None:
+    _files(tmp_path / "mine", files)
+    first = sorted(files)[0].removesuffix(".yaml")
+    proc = cli("run", first, "--tasks-path", "mine", *SCRIPTED, timeout=20)  # was: a hang
+    _one_error(proc, "cycle", cycle)
+    assert not (tmp_path / "runs").exists()
+
+
+# ---------------------------------------------------------------------------- defect 6: suites
+
+
+def test_defect6_a_users_suite_naming_an_unknown_task_names_suite_and_member(
+    cli: CLI, tmp_path: Path
+) -> None:
+    _files(tmp_path / "mine", {"s.yaml": "name: s\nsuite: [sanity, sanity-tool]\n"})
+    proc = cli("run", "s", "--tasks-path", "mine", *SCRIPTED, timeout=60)
+    _one_error(proc, "suite 's'", "unknown task 'sanity-tool'", "s.yaml", "sanity-tools")
+    proc = cli("list", "tasks", "--tasks-path", "mine", timeout=60)
+    _one_error(proc, "suite 's'", "sanity-tool")
+
+
+def test_defect6_a_nested_suite_runs_its_members(cli: CLI, tmp_path: Path) -> None:
+    _files(tmp_path / "mine", {"outer.yaml": "name: outer\nsuite: [sanity-suite]\n"})
+    proc = cli("run", "outer", "--tasks-path", "mine", "--limit", "1", "--out", "out", *SCRIPTED)
+    assert proc.returncode == 0, proc.stderr
+    assert len(list((tmp_path / "out").iterdir())) == 2
+
+
+def test_defect6_two_task_files_with_one_name_is_an_error_naming_both(
+    cli: CLI, tmp_path: Path
+) -> None:
+    _files(
+        tmp_path / "mine",
+        {"one.yaml": "name: x\ntask: sanity\n", "two.yaml": "name: x\ntask: sanity-tools\n"},
+    )
+    proc = cli("run", "x", "--tasks-path", "mine", *SCRIPTED, timeout=60)
+    _one_error(proc, "one.yaml", "two.yaml", "'x'")
+
+
+def test_defect6_a_plugin_suite_with_a_missing_member_names_it(cli: CLI) -> None:
+    proc = cli("run", "sanity-suite", *SCRIPTED, env={"HARNESS_DISABLE_PLUGINS": "sanity"})
+    if "unknown task 'sanity-suite'" not in proc.stderr:
+        pytest.skip("sanity-suite is not a core suite needing the sanity plugin here")
+    _one_error(proc, "suite 'sanity-suite'", "needs sanity")

@@ -4,11 +4,16 @@ Each test here failed on the code before its fix (the issue's defect number is i
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .conftest import CLI
+from .conftest import CLI, records
 
 SCRIPTED = ["--model", "scripted/echo", "--no-progress"]
 
@@ -91,3 +96,60 @@ def test_defect6_a_plugin_suite_with_a_missing_member_names_it(cli: CLI) -> None
     if "unknown task 'sanity-suite'" not in proc.stderr:
         pytest.skip("sanity-suite is not a core suite needing the sanity plugin here")
     _one_error(proc, "suite 'sanity-suite'", "needs sanity")
+
+
+# ---------------------------------------------------------------------------- defect 2: one writer
+
+
+def _harness(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "harness", *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(predicate: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _lines(journal: Path) -> int:
+    return len(journal.read_text().splitlines()) if journal.exists() else 0
+
+
+def test_defect2_a_second_writer_is_refused_and_kill_9_does_not_leave_the_lock(
+    cli: CLI, tmp_path: Path
+) -> None:
+    slow = ["--model", "scripted/echo", "-M", "delay=0.3", "--max-concurrency", "1"]
+    first = _harness(
+        tmp_path, "run", "sanity", "--limit", "12", "--out", "out", *slow, "--no-progress"
+    )
+    _wait_for(
+        lambda: any(_lines(j) >= 1 for j in (tmp_path / "out").glob("*/samples.jsonl")), "a record"
+    )
+    run_dir = next((tmp_path / "out").iterdir())
+    # a resume while the run is being written: refused, naming the writer
+    _one_error(
+        cli("run", "--resume", str(run_dir), "--no-progress"), f"being written by pid {first.pid}"
+    )
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    # the kernel dropped the dead writer's lock: a resume takes it at once
+    second = _harness(tmp_path, "run", "--resume", str(run_dir), "--no-progress")
+    journal = run_dir / "samples.jsonl"
+    before = _lines(journal)
+    _wait_for(lambda: _lines(journal) > before, "the resume to write")
+    # two resumes at once: the second is refused, so nothing runs twice
+    _one_error(
+        cli("run", "--resume", str(run_dir), "--no-progress"), f"being written by pid {second.pid}"
+    )
+    _, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    recs = records(run_dir)
+    assert len(recs) == 12 and len({r["sample_id"] for r in recs}) == 12

@@ -24,6 +24,7 @@ from harness.plugins.manager import PluginManager, get_manager
 from harness.plugins.taskfiles import resolve_task
 from harness.run.heap import frozen_heap
 from harness.run.journal import Journal, read_records
+from harness.run.lock import RunLock
 from harness.run.progress import ProgressFactory, RunProgress, silent_progress
 from harness.run.results import build_result, load_run_file, write_json_atomic
 from harness.run.roles import build_roles, build_wrappers
@@ -129,6 +130,18 @@ class Runner:
         run_dir = self.out_dir / run_id
         roles, models = self._models(run_dir)  # model errors surface before anything is written
         run_dir.mkdir(parents=True, exist_ok=False)
+        with RunLock(run_dir):
+            return run_dir, self._start(run_dir, run_id, task, samples, roles, models)
+
+    def _start(
+        self,
+        run_dir: Path,
+        run_id: str,
+        task: Task,
+        samples: list[Sample],
+        roles: Roles,
+        models: list[Any],
+    ) -> RunResult:
         run_file = RunFile(
             run_id=run_id,
             created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -141,10 +154,16 @@ class Runner:
         )
         write_json_atomic(run_dir / "run.json", run_file.model_dump(mode="json"))
         with frozen_heap():
-            result = asyncio.run(self._execute(run_dir, task, samples, roles, models, []))
-        return run_dir, result
+            return asyncio.run(self._execute(run_dir, task, samples, roles, models, []))
 
     def resume(self, run_dir: Path) -> tuple[Path, RunResult]:
+        """Finish an interrupted run. The run directory's lock is held throughout: a second
+        writer is refused, so no sample is run (or journaled) twice."""
+        load_run_file(run_dir)
+        with RunLock(run_dir):
+            return run_dir, self._resume(run_dir)
+
+    def _resume(self, run_dir: Path) -> RunResult:
         run_file = load_run_file(run_dir)
         task = self._task()
         samples = select_samples(list(task.samples()), self.config.limit, self.config.sample_ids)
@@ -160,8 +179,7 @@ class Runner:
         )
         roles, models = self._models(run_dir)
         with frozen_heap():
-            result = asyncio.run(self._execute(run_dir, task, samples, roles, models, previous))
-        return run_dir, result
+            return asyncio.run(self._execute(run_dir, task, samples, roles, models, previous))
 
     # ------------------------------------------------------------------ execution
 

@@ -29,6 +29,9 @@ class ScriptedArgs(BaseModel):
         default_factory=dict, description="First user message -> reply."
     )
     fail: str | None = Field(default=None, description="Raise this error on every call.")
+    delay: float = Field(
+        default=0.0, ge=0, description="Seconds each reply takes (tests of interrupts, locks)."
+    )
 
 
 class ScriptedModel(Model):
@@ -41,6 +44,11 @@ class ScriptedModel(Model):
     async def generate(
         self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
     ) -> ModelResponse:
+        delay = self.args.delay  # type: ignore[attr-defined]
+        if delay:
+            import asyncio
+
+            await asyncio.sleep(delay)
         return self.reply(messages)
 
     def reply(self, messages: list[Message]) -> ModelResponse:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 FORMAT_VERSION = 1
 
@@ -242,6 +242,14 @@ class RunConfig(_Model):
         "do not count).",
     )
     cache: bool = Field(default=False, description="Serve repeated model calls from the cache.")
+
+    @field_serializer("model_args", "model_role_args")
+    def _no_secrets(self, value: dict[str, Any]) -> dict[str, Any]:
+        """``run.json`` never holds a key: ``-M api_key=...`` is written as ``***`` (give it
+        again to ``--resume``)."""
+        from harness.secrets import redact
+
+        return redact(value)  # type: ignore[no-any-return]
 
 
 class RunFile(_Model):

@@ -35,10 +35,13 @@ def _roles(values: list[str]) -> dict[str, str]:
 def _model_args(pairs: list[str], roles: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """-M key=value for the default model; -M ROLE.key=value for a role's model."""
     from harness.options import parse_pairs
+    from harness.secrets import redact
 
     default: dict[str, Any] = {}
     by_role: dict[str, dict[str, Any]] = {}
-    for key, value in parse_pairs(pairs, "-M").items():
+    parsed = parse_pairs(pairs, "-M")
+    redact(parsed)  # secret values remembered: no message or file will show them
+    for key, value in parsed.items():
         role, dot, name = key.partition(".")
         if dot and name:
             by_role.setdefault(role, {})[name] = value
@@ -82,7 +85,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         run_file = load_run_file(run_dir)
         if args.name and args.name != run_file.config.task:
             raise UserError(f"{run_dir} is a run of '{run_file.config.task}', not '{args.name}'")
-        runner = Runner(run_file.config, run_dir.parent, manager, progress=_progress(args))
+        config = _restore_secrets(run_file.config, args.model_args, run_dir)
+        runner = Runner(config, run_dir.parent, manager, progress=_progress(args))
         run_dir, result = runner.resume(run_dir)
         return _finish(run_dir, result)
     if not args.name:
@@ -116,6 +120,29 @@ def cmd_run(args: argparse.Namespace) -> int:
         run_dir, result = runner.run()
         code = max(code, _finish(run_dir, result))
     return code
+
+
+def _restore_secrets(config: Any, pairs: list[str], run_dir: Path) -> Any:
+    """run.json holds ``***`` for a secret ``-M`` argument; ``--resume`` takes it again from -M
+    (the same KEY=VALUE or ROLE.KEY=VALUE as the run was started with)."""
+    from harness.secrets import REDACTED
+
+    default, by_role = _model_args(pairs, dict(config.model_roles))
+    model_args = dict(config.model_args)
+    role_args = {role: dict(a) for role, a in config.model_role_args.items()}
+    places = [("", model_args, default)]
+    places += [(f"{role}.", a, by_role.get(role, {})) for role, a in role_args.items()]
+    for prefix, stored, given in places:
+        for key, value in stored.items():
+            if value == REDACTED:
+                if key not in given:
+                    raise UserError(
+                        f"{run_dir} was started with a secret -M {prefix}{key}, which is not "
+                        f"stored: give it again, `harness run --resume {run_dir} "
+                        f"-M {prefix}{key}=...`"
+                    )
+                stored[key] = given[key]
+    return config.model_copy(update={"model_args": model_args, "model_role_args": role_args})
 
 
 def _check_counts(args: argparse.Namespace) -> None:

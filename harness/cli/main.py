@@ -223,7 +223,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return int(getattr(commands, f"cmd_{args.command}")(args) or 0)
     except UserError as exc:
-        print(f"harness: error: {exc}", file=sys.stderr)
+        from harness.secrets import scrub
+
+        print(f"harness: error: {scrub(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("harness: interrupted", file=sys.stderr)

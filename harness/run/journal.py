@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from harness.errors import UserError
 from harness.schemas import SampleRecord
+from harness.secrets import scrub
 
 
 class Journal:
@@ -24,7 +25,7 @@ class Journal:
         self._fh: IO[str] = path.open("a", encoding="utf-8")
 
     def append(self, record: SampleRecord) -> None:
-        self._fh.write(record.model_dump_json() + "\n")
+        self._fh.write(scrub(record.model_dump_json()) + "\n")  # an echoed key is cut out
         self._fh.flush()
 
     def close(self) -> None:

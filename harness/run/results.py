@@ -9,13 +9,15 @@ from typing import Any
 
 from harness.errors import UserError
 from harness.schemas import RunConfig, RunFile, RunResult, SampleRecord, Usage
+from harness.secrets import scrub
 from harness.stats import aggregate
 from harness.task import Task
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    text = scrub(json.dumps(data, indent=2, default=str))  # no secret reaches a file
+    tmp.write_text(text + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 

@@ -153,3 +153,45 @@ def test_defect2_a_second_writer_is_refused_and_kill_9_does_not_leave_the_lock(
     assert second.returncode == 0, err
     recs = records(run_dir)
     assert len(recs) == 12 and len({r["sample_id"] for r in recs}) == 12
+
+
+# ---------------------------------------------------------------------------- defect 5: typos
+
+
+@pytest.mark.parametrize(
+    "args,env,needles",
+    [
+        (["-G", "tempreature=0"], {}, ["-G tempreature", "Did you mean: temperature"]),
+        (["-G", "max_tokens=-5"], {}, ["max_tokens"]),
+        (["-G", "top_p=7"], {}, ["top_p"]),
+        ([], {"HARNESS_PLUGINS": "sanityy"}, ["HARNESS_PLUGINS", "'sanityy'", "sanity"]),
+        ([], {"HARNESS_DISABLE_PLUGINS": "nosuch"}, ["HARNESS_DISABLE_PLUGINS", "'nosuch'"]),
+        (["--model", "scripted/ecoh"], {}, ["scripted model 'ecoh'", "Did you mean: echo"]),
+        (["--limt", "3"], {}, ["unknown option --limt", "Did you mean: --limit"]),
+        (["--subsett", "arith"], {}, ["unknown option --subsett", "--subset"]),
+    ],
+)
+def test_defect5_typos_are_one_error_with_a_hint(
+    cli: CLI, tmp_path: Path, args: list[str], env: dict[str, str], needles: list[str]
+) -> None:
+    base = ["run", "sanity", "--limit", "1", "--no-progress"]
+    model = [] if "--model" in args else ["--model", "scripted/echo"]
+    _one_error(cli(*base, *model, *args, env=env, timeout=60), *needles)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_defect5_a_model_role_nothing_asks_for_is_reported(cli: CLI, tmp_path: Path) -> None:
+    proc = cli(
+        "run", "sanity", "--limit", "1", "--out", "out", *SCRIPTED,
+        "--model-role", "usr=scripted/echo",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "--model-role usr=... was not used" in proc.stderr, proc.stderr
+
+
+def test_defect5_resume_names_the_flags_it_would_ignore(cli: CLI, tmp_path: Path) -> None:
+    cli("run", "sanity", "--limit", "2", "--out", "out", *SCRIPTED, check=True)
+    run_dir = next((tmp_path / "out").iterdir())
+    proc = cli("run", "--resume", str(run_dir), "--limit", "5", "--seed", "3", "-M", "x=1")
+    _one_error(proc, "--limit", "--seed", "-M x", "does not take")
+    cli("run", "--resume", str(run_dir), "--no-progress", check=True)

@@ -51,10 +51,21 @@ def _model_args(pairs: list[str], roles: dict[str, str]) -> tuple[dict[str, Any]
 
 
 def _generate_config(pairs: list[str]) -> Any:
-    from harness.options import parse_pairs, validate
-    from harness.schemas import GenerateConfig
+    import difflib
 
-    return validate(GenerateConfig, parse_pairs(pairs, "-G"), "sampling settings (-G)")
+    from harness.options import parse_pairs, validate
+    from harness.schemas import BACKEND_SETTINGS, GenerateConfig
+
+    values = parse_pairs(pairs, "-G")
+    known = list(GenerateConfig.model_fields)
+    for key in values:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+        if key not in known and key not in BACKEND_SETTINGS and close:
+            raise UserError(
+                f"unknown sampling setting -G {key}. Did you mean: {close[0]}? "
+                f"(known: {', '.join(known)}; other keys go to the backend as they are)"
+            )
+    return validate(GenerateConfig, values, "sampling settings (-G)")
 
 
 def _progress(args: argparse.Namespace) -> Any:
@@ -85,6 +96,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         run_file = load_run_file(run_dir)
         if args.name and args.name != run_file.config.task:
             raise UserError(f"{run_dir} is a run of '{run_file.config.task}', not '{args.name}'")
+        _refuse_ignored_flags(args, run_file.config, run_dir)
         config = _restore_secrets(run_file.config, args.model_args, run_dir)
         runner = Runner(config, run_dir.parent, manager, progress=_progress(args))
         run_dir, result = runner.resume(run_dir)
@@ -118,8 +130,62 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         runner = Runner(config, out, manager, progress=_progress(args))
         run_dir, result = runner.run()
+        _warn_unused_roles(runner, name)
         code = max(code, _finish(run_dir, result))
     return code
+
+
+#: run flags --resume does not take (the run's own settings are in run.json)
+_RESUME_IGNORES = {
+    "task_args": "-T",
+    "out": "--out",
+    "model": "--model",
+    "model_role": "--model-role",
+    "gen_args": "-G",
+    "seed": "--seed",
+    "limit": "--limit",
+    "sample_id": "--sample-id",
+    "epochs": "--epochs",
+    "max_concurrency": "--max-concurrency",
+    "sample_timeout": "--sample-timeout",
+    "cache": "--cache",
+}
+
+
+def _refuse_ignored_flags(args: argparse.Namespace, config: Any, run_dir: Path) -> None:
+    """--resume finishes the run as it was started; a flag it would ignore is an error that
+    names it, not a silent surprise. -M is taken only for a secret the run needs again."""
+    from harness.cli.main import build_parser
+    from harness.options import flag_values
+    from harness.secrets import REDACTED
+
+    defaults = build_parser().parse_args(["run"])
+    ignored = [f for d, f in _RESUME_IGNORES.items() if getattr(args, d) != getattr(defaults, d)]
+    ignored += [f"--{k.replace('_', '-')}" for k in flag_values(args)]
+    default, by_role = _model_args(args.model_args, dict(config.model_roles))
+    stored = [("", config.model_args, default)]
+    stored += [(f"{r}.", config.model_role_args.get(r, {}), a) for r, a in by_role.items()]
+    for prefix, saved, given in stored:
+        ignored += [f"-M {prefix}{k}" for k in given if saved.get(k) != REDACTED]
+    if ignored:
+        raise UserError(
+            f"--resume finishes {run_dir} with the settings in its run.json; it does not take "
+            f"{', '.join(dict.fromkeys(ignored))} (start a new run to change them)"
+        )
+
+
+def _warn_unused_roles(runner: Any, task: str) -> None:
+    """A --model-role nothing asked for is a typo or the wrong task: say so, with the roles the
+    task did ask for (roles are asked for as samples run, so this is known only afterwards)."""
+    from harness.errors import did_you_mean
+
+    for role in runner.unused_roles:
+        asked = sorted(runner.roles_asked)
+        print(
+            f"harness: warning: --model-role {role}=... was not used: task '{task}' asked for "
+            f"{', '.join(asked) or 'no role'}.{did_you_mean(role, asked)}",
+            file=sys.stderr,
+        )
 
 
 def _restore_secrets(config: Any, pairs: list[str], run_dir: Path) -> Any:

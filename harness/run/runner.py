@@ -101,6 +101,8 @@ class Runner:
         self.progress = progress or silent_progress
         self._wrappers = wrappers
         self._model_overrides = model_overrides or {}
+        self.roles_asked: set[str] = set()  # after a run: the roles the task asked for
+        self.unused_roles: list[str] = []  # after a run: --model-role names nothing asked for
 
     # ------------------------------------------------------------------ setup
 
@@ -214,6 +216,8 @@ class Runner:
 
         try:
             await asyncio.gather(*(one(s, e) for s, e in todo))
+            if todo:
+                self.roles_asked, self.unused_roles = set(roles.asked), roles.unused()
         finally:
             journal.close()
             progress.close()

@@ -195,3 +195,76 @@ def test_defect5_resume_names_the_flags_it_would_ignore(cli: CLI, tmp_path: Path
     proc = cli("run", "--resume", str(run_dir), "--limit", "5", "--seed", "3", "-M", "x=1")
     _one_error(proc, "--limit", "--seed", "-M x", "does not take")
     cli("run", "--resume", str(run_dir), "--no-progress", check=True)
+
+
+# ------------------------------------------------------------------------ defect 4: no traceback
+
+
+def _finished_run(cli: CLI, tmp_path: Path, n: int = 3) -> Path:
+    cli("run", "sanity", "--limit", str(n), "--out", "out", *SCRIPTED, check=True)
+    return next((tmp_path / "out").iterdir())
+
+
+def test_defect4_a_non_utf8_task_file_names_file_and_line(cli: CLI, tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_bytes(b"name: x\ntask: sanity\ndescription: caf\xe9\n")
+    _one_error(cli("run", "x", "--tasks-path", "bad.yaml", *SCRIPTED), "bad.yaml, line 3", "UTF-8")
+
+
+def test_defect4_a_non_utf8_journal_line_names_file_and_line(cli: CLI, tmp_path: Path) -> None:
+    run_dir = _finished_run(cli, tmp_path)
+    journal = run_dir / "samples.jsonl"
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(lines[0] + b'{"sample_id": "\xff"}\n' + b"".join(lines[1:]))
+    (run_dir / "results.json").unlink()
+    for args in (["score", str(run_dir)], ["run", "--resume", str(run_dir), "--no-progress"]):
+        _one_error(cli(*args), "samples.jsonl, line 2", "UTF-8")
+
+
+def test_defect4_a_damaged_results_file_says_how_to_rebuild_it(cli: CLI, tmp_path: Path) -> None:
+    run_dir = _finished_run(cli, tmp_path)
+    (run_dir / "results.json").write_text('{"bad')
+    _one_error(cli("show", str(run_dir)), "results.json", "--resume")
+
+
+def test_defect4_out_under_or_at_a_regular_file(cli: CLI, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    for out in ("afile", "afile/sub"):
+        _one_error(cli("run", "sanity", "--limit", "1", "--out", out, *SCRIPTED), "--out")
+
+
+def _in_process(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from harness.cli.main import main
+
+    code = main(argv)
+    return code, capsys.readouterr().err
+
+
+def test_defect4_a_read_only_filesystem_and_a_full_disk_are_one_error_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+    import os
+
+    from harness.run import journal, lock
+
+    monkeypatch.chdir(tmp_path)
+    real_open = os.open
+
+    def read_only(path: object, *args: object, **kw: object) -> int:
+        if str(path).startswith(str(tmp_path)) or not str(path).startswith("/"):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, *args, **kw)  # type: ignore[arg-type]
+
+    def full(self: object, record: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "samples.jsonl")
+
+    monkeypatch.setattr(journal.Journal, "append", full)
+    code, err = _in_process(["run", "sanity", "--limit", "2", "--out", "out", *SCRIPTED], capsys)
+    run_dir = next((tmp_path / "out").iterdir())
+    assert code == 2 and "No space left on device" in err and "--resume" in err, err
+    assert not (run_dir / "results.json").exists()  # nothing half-written
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(lock.os, "open", read_only)
+    code, err = _in_process(["run", "--resume", str(run_dir), "--no-progress"], capsys)
+    assert code == 2 and "Read-only file system" in err and "Traceback" not in err, err

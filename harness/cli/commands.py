@@ -242,15 +242,12 @@ def _finish(run_dir: Path, result: Any) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from harness.cli.display import print_result, print_sample_reports
-    from harness.run.results import load_run_file
-    from harness.schemas import RunResult
+    from harness.run.results import load_results, load_run_file
 
     run_dir = Path(args.run_dir)
     run_file = load_run_file(run_dir)
-    results_path = run_dir / "results.json"
-    if results_path.exists():
-        result = RunResult.model_validate_json(results_path.read_text(encoding="utf-8"))
-    else:  # an interrupted run: aggregate what the journal holds
+    result = load_results(run_dir)
+    if result is None:  # an interrupted run: aggregate what the journal holds
         result = _rescore_from_journal(run_dir, run_file, rescore=False)
         print(
             f"(run not finished: {result.records} records so far; "
@@ -485,7 +482,12 @@ def _job(args: argparse.Namespace, kind: Literal["generate", "train"]) -> int:
         _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{kind}-{args.name}-{secrets.token_hex(3)}"
     )
     out_dir = Path(args.out or "runs") / run_id
-    out_dir.mkdir(parents=True)
+    try:
+        out_dir.mkdir(parents=True)
+    except OSError as exc:
+        raise UserError(
+            f"--out {out_dir.parent}: cannot create a run directory there ({exc.strerror})"
+        ) from None
     job = JobFile(
         kind=kind,
         run_id=run_id,

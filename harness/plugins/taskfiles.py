@@ -76,11 +76,17 @@ def load_task_file(path: Path) -> TaskDefinition:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        data = yaml.safe_load(raw.decode("utf-8"))
     except OSError as exc:
         raise UserError(f"{path}: cannot read task file ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise UserError(
+            f"{path}, line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column "
+            f"{column}); save the file as UTF-8"
+        ) from None
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: malformed YAML: {exc}") from None
     try:

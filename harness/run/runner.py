@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as _dt
 import hashlib
 import platform
 import secrets
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,8 +132,13 @@ class Runner:
         )
         run_dir = self.out_dir / run_id
         roles, models = self._models(run_dir)  # model errors surface before anything is written
-        run_dir.mkdir(parents=True, exist_ok=False)
-        with RunLock(run_dir):
+        try:
+            run_dir.mkdir(parents=True, exist_ok=False)
+        except OSError as exc:
+            raise UserError(
+                f"--out {self.out_dir}: cannot create a run directory there ({exc.strerror})"
+            ) from None
+        with RunLock(run_dir), disk_errors(run_dir):
             return run_dir, self._start(run_dir, run_id, task, samples, roles, models)
 
     def _start(
@@ -162,7 +168,7 @@ class Runner:
         """Finish an interrupted run. The run directory's lock is held throughout: a second
         writer is refused, so no sample is run (or journaled) twice."""
         load_run_file(run_dir)
-        with RunLock(run_dir):
+        with RunLock(run_dir), disk_errors(run_dir):
             return run_dir, self._resume(run_dir)
 
     def _resume(self, run_dir: Path) -> RunResult:
@@ -280,6 +286,21 @@ class Runner:
             ),
             seed=seed,
         )
+
+
+@contextlib.contextmanager
+def disk_errors(run_dir: Path) -> Iterator[None]:
+    """A write that fails mid-run (full disk, read-only filesystem) is one error that says how to
+    continue: every record written so far is kept (each was flushed whole), so a resume after
+    the cause is fixed runs only what is missing."""
+    try:
+        yield
+    except OSError as exc:
+        what = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+        raise UserError(
+            f"{run_dir}: cannot write ({what}). The records written so far are kept; free space "
+            f"(or fix the cause), then finish with `harness run --resume {run_dir}`"
+        ) from None
 
 
 def _slug(text: str) -> str:

@@ -4,6 +4,7 @@ Each test here failed on the code before its fix (the issue's defect number is i
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -268,3 +269,38 @@ def test_defect4_a_read_only_filesystem_and_a_full_disk_are_one_error_each(
     monkeypatch.setattr(lock.os, "open", read_only)
     code, err = _in_process(["run", "--resume", str(run_dir), "--no-progress"], capsys)
     assert code == 2 and "Read-only file system" in err and "Traceback" not in err, err
+
+
+# --------------------------------------------------------------------------- defect 8: the journal
+
+
+def _with_old_error(run_dir: Path) -> None:
+    """The journal of a run whose first sample failed, then succeeded on --resume."""
+    journal = run_dir / "samples.jsonl"
+    lines = journal.read_text().splitlines(keepends=True)
+    old = json.loads(lines[0])
+    old.update(status="error", scores={}, error={"type": "ModelError", "message": "HTTP 500"})
+    journal.write_text(json.dumps(old) + "\n" + "".join(lines))
+
+
+def test_defect8_a_finished_resume_leaves_one_record_per_sample_and_epoch(
+    cli: CLI, tmp_path: Path
+) -> None:
+    run_dir = _finished_run(cli, tmp_path)
+    _with_old_error(run_dir)
+    (run_dir / "results.json").unlink()
+    cli("run", "--resume", str(run_dir), "--no-progress", check=True)
+    recs = records(run_dir)
+    assert len(recs) == 3 and all(r["status"] == "ok" for r in recs)
+
+
+def test_defect8_score_says_which_lines_it_skipped_and_why(cli: CLI, tmp_path: Path) -> None:
+    run_dir = _finished_run(cli, tmp_path)
+    _with_old_error(run_dir)
+    with (run_dir / "samples.jsonl").open("a") as fh:
+        fh.write('{"sample_id": "torn')
+    proc = cli("score", str(run_dir), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["records"] == 3
+    assert "2 lines skipped" in proc.stderr, proc.stderr
+    assert "1 superseded" in proc.stderr and "line 5: an incomplete last line" in proc.stderr

@@ -240,6 +240,32 @@ def _finish(run_dir: Path, result: Any) -> int:
 # ---------------------------------------------------------------------------- show / score
 
 
+def journal_records(path: Path) -> list[Any]:
+    """The last record per sample and epoch of a journal; lines not used are counted, with why,
+    on stderr (a superseded record of a resumed sample, an incomplete last line)."""
+    from harness.run.journal import read_records
+    from harness.stats import latest_records
+
+    skipped: list[str] = []
+    every = list(read_records(path, skipped=skipped))
+    latest = latest_records(every)
+    superseded = len(every) - len(latest)
+    reasons = list(skipped)
+    if superseded:
+        reasons.insert(
+            0,
+            f"{superseded} superseded by a later record of the same sample and epoch "
+            "(the last record wins: a resumed sample's earlier error)",
+        )
+    if reasons:
+        total = superseded + len(skipped)
+        print(
+            f"({path}: {total} line{'s' * (total != 1)} skipped: {'; '.join(reasons)})",
+            file=sys.stderr,
+        )
+    return latest
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     from harness.cli.display import print_result, print_sample_reports
     from harness.run.results import load_results, load_run_file
@@ -261,28 +287,23 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.samples:
         from harness.plugins.manager import get_manager
         from harness.plugins.taskfiles import resolve_task
-        from harness.run.journal import read_records
-        from harness.stats import latest_records
 
         try:
             task = resolve_task(run_file.config.task, run_file.config.task_params, get_manager())
         except UserError as exc:
             print(f"(no per-sample reports: {exc})", file=sys.stderr)
             task = None
-        records = latest_records(list(read_records(run_dir / "samples.jsonl")))
-        print_sample_reports(records, task)
+        print_sample_reports(journal_records(run_dir / "samples.jsonl"), task)
     return 0
 
 
 def _rescore_from_journal(run_dir: Path, run_file: Any, rescore: bool) -> Any:
     from harness.plugins.manager import get_manager
     from harness.plugins.taskfiles import resolve_task
-    from harness.run.journal import read_records
     from harness.run.results import build_result
-    from harness.stats import latest_records
 
     task = resolve_task(run_file.config.task, run_file.config.task_params, get_manager())
-    records = latest_records(list(read_records(run_dir / "samples.jsonl")))
+    records = journal_records(run_dir / "samples.jsonl")
     if rescore:
         records = [_rescore(task, r) for r in records]
     return build_result(run_dir.name, run_file.config, task, records)
@@ -310,10 +331,8 @@ def _rescore(task: Any, record: Any) -> Any:
 def cmd_score(args: argparse.Namespace) -> int:
     from harness.cli.display import print_result
     from harness.plugins.taskfiles import resolve_task
-    from harness.run.journal import read_records
     from harness.run.results import build_result, load_run_file
     from harness.schemas import RunConfig
-    from harness.stats import latest_records
 
     source = Path(args.source)
     manager = _manager(args)
@@ -333,7 +352,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         config = RunConfig(task=args.task, model="(saved transcripts)")
         journal = source
     task = resolve_task(config.task, params, manager)
-    records = [_rescore(task, r) for r in latest_records(list(read_records(journal)))]
+    records = [_rescore(task, r) for r in journal_records(journal)]
     epochs = max((r.epoch for r in records), default=0) + 1
     result = build_result(source.name, config.model_copy(update={"epochs": epochs}), task, records)
     if args.json:

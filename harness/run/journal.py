@@ -35,6 +35,27 @@ class Journal:
             self._fh.close()
 
 
+def compact(path: Path, records: list[SampleRecord]) -> None:
+    """Rewrite the journal as ``records`` (one per sample and epoch) when it holds more lines, so
+    a finished run keeps its promise: a resumed sample's old error line is dropped. Atomic: a kill
+    during the rewrite leaves the old journal, whose last record per sample still wins."""
+    with path.open("rb") as fh:
+        lines = sum(1 for line in fh if line.strip())
+    if lines <= len(records):
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as out:
+            for record in records:
+                out.write(scrub(record.model_dump_json()) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def repair_tail(path: Path) -> bool:
     """Truncate an unterminated or unparsable last line; True if something was cut."""
     if not path.exists() or path.stat().st_size == 0:

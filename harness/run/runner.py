@@ -24,7 +24,7 @@ from harness.model import ModelWrapper
 from harness.plugins.manager import PluginManager, get_manager
 from harness.plugins.taskfiles import resolve_task
 from harness.run.heap import frozen_heap
-from harness.run.journal import Journal, read_records
+from harness.run.journal import Journal, compact, read_records
 from harness.run.lock import RunLock
 from harness.run.progress import ProgressFactory, RunProgress, silent_progress
 from harness.run.results import build_result, load_run_file, write_json_atomic
@@ -230,6 +230,7 @@ class Runner:
             for m in models:
                 await m.aclose()
         records = latest_records(ctx.records)
+        compact(run_dir / "samples.jsonl", records)  # one record per sample and epoch
         result = build_result(run_dir.name, cfg, task, records)
         write_json_atomic(run_dir / "results.json", result.model_dump(mode="json"))
         self.manager.pm.hook.on_run_end(run=ctx, result=result)

@@ -304,3 +304,27 @@ def test_defect8_score_says_which_lines_it_skipped_and_why(cli: CLI, tmp_path: P
     assert json.loads(proc.stdout)["records"] == 3
     assert "2 lines skipped" in proc.stderr, proc.stderr
     assert "1 superseded" in proc.stderr and "line 5: an incomplete last line" in proc.stderr
+
+
+# ---------------------------------------------------------------------------- interrupts
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_an_interrupt_loses_nothing_and_resume_runs_only_what_is_missing(
+    cli: CLI, tmp_path: Path, sig: signal.Signals
+) -> None:
+    """Ctrl-C, SIGTERM and kill -9 mid-run: every record written is whole, the lock is gone,
+    and --resume finishes with one record per sample."""
+    slow = ["--model", "scripted/echo", "-M", "delay=0.2", "--max-concurrency", "2"]
+    proc = _harness(tmp_path, "run", "sanity", "--limit", "16", "--out", "out", *slow)
+    out = tmp_path / "out"
+    _wait_for(lambda: any(_lines(j) >= 3 for j in out.glob("*/samples.jsonl")), "records")
+    proc.send_signal(sig)
+    proc.communicate(timeout=60)
+    run_dir = next((tmp_path / "out").iterdir())
+    assert not (run_dir / "results.json").exists()
+    before = {r["sample_id"] for r in records(run_dir)}
+    assert 3 <= len(before) < 16
+    cli("run", "--resume", str(run_dir), "--no-progress", check=True)
+    recs = records(run_dir)
+    assert len(recs) == 16 and len({r["sample_id"] for r in recs}) == 16

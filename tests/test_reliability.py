@@ -328,3 +328,8 @@ def test_an_interrupt_loses_nothing_and_resume_runs_only_what_is_missing(
     cli("run", "--resume", str(run_dir), "--no-progress", check=True)
     recs = records(run_dir)
     assert len(recs) == 16 and len({r["sample_id"] for r in recs}) == 16
+
+
+def test_defect5_a_misspelt_command_or_choice_gets_a_hint(cli: CLI) -> None:
+    _one_error(cli("rn", "sanity"), "invalid choice: 'rn'", "Did you mean: run")
+    _one_error(cli("list", "tsks"), "Did you mean: tasks")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any
 
@@ -29,6 +30,12 @@ class Parser(argparse.ArgumentParser):
                     close = difflib.get_close_matches(name, options, n=3, cutoff=0.7)
                     hint = f" Did you mean: {', '.join(close)}?" if close else ""
                     raise UserError(f"{where}unknown option {name}.{hint} See --help.")
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice:
+            from harness.errors import did_you_mean
+
+            choices = re.findall(r"'([^']*)'", choice.group(2))
+            message += did_you_mean(choice.group(1), choices).replace(" Did", ". Did", 1)
         raise UserError(f"{where}{message}")
 
 

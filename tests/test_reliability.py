@@ -333,3 +333,14 @@ def test_an_interrupt_loses_nothing_and_resume_runs_only_what_is_missing(
 def test_defect5_a_misspelt_command_or_choice_gets_a_hint(cli: CLI) -> None:
     _one_error(cli("rn", "sanity"), "invalid choice: 'rn'", "Did you mean: run")
     _one_error(cli("list", "tsks"), "Did you mean: tasks")
+
+
+def test_resume_knows_the_defaults_of_the_flags_it_refuses() -> None:
+    """--resume compares each flag with its default; the table must match the parser's."""
+    from harness.cli.commands import _RESUME_IGNORES
+    from harness.cli.main import build_parser
+
+    defaults = build_parser().parse_args(["run"])
+    assert {d: v for d, (_, v) in _RESUME_IGNORES.items()} == {
+        d: getattr(defaults, d) for d in _RESUME_IGNORES
+    }

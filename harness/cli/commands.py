@@ -135,32 +135,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     return code
 
 
-#: run flags --resume does not take (the run's own settings are in run.json)
-_RESUME_IGNORES = {
-    "task_args": "-T",
-    "out": "--out",
-    "model": "--model",
-    "model_role": "--model-role",
-    "gen_args": "-G",
-    "seed": "--seed",
-    "limit": "--limit",
-    "sample_id": "--sample-id",
-    "epochs": "--epochs",
-    "max_concurrency": "--max-concurrency",
-    "sample_timeout": "--sample-timeout",
-    "cache": "--cache",
+#: run flags --resume does not take (the run's own settings are in run.json), with their defaults
+#: as harness.cli.main declares them (not imported from there: commands must not import main)
+_RESUME_IGNORES: dict[str, tuple[str, Any]] = {
+    "task_args": ("-T", []),
+    "out": ("--out", None),
+    "model": ("--model", None),
+    "model_role": ("--model-role", []),
+    "gen_args": ("-G", []),
+    "seed": ("--seed", 0),
+    "limit": ("--limit", None),
+    "sample_id": ("--sample-id", None),
+    "epochs": ("--epochs", 1),
+    "max_concurrency": ("--max-concurrency", 4),
+    "sample_timeout": ("--sample-timeout", None),
+    "cache": ("--cache", False),
 }
 
 
 def _refuse_ignored_flags(args: argparse.Namespace, config: Any, run_dir: Path) -> None:
     """--resume finishes the run as it was started; a flag it would ignore is an error that
     names it, not a silent surprise. -M is taken only for a secret the run needs again."""
-    from harness.cli.main import build_parser
     from harness.options import flag_values
     from harness.secrets import REDACTED
 
-    defaults = build_parser().parse_args(["run"])
-    ignored = [f for d, f in _RESUME_IGNORES.items() if getattr(args, d) != getattr(defaults, d)]
+    ignored = [f for d, (f, default) in _RESUME_IGNORES.items() if getattr(args, d) != default]
     ignored += [f"--{k.replace('_', '-')}" for k in flag_values(args)]
     default, by_role = _model_args(args.model_args, dict(config.model_roles))
     stored = [("", config.model_args, default)]

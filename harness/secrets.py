@@ -34,12 +34,15 @@ _SECRET_WORDS = frozenset(
 )
 # free-text shapes of credentials, for text where no name tells (a header echoed in an error)
 _SECRET_TEXT = re.compile(r"(?i)(\bbearer\s+|\bbasic\s+)[A-Za-z0-9._~+/=-]{8,}")
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 _KNOWN: set[str] = set()
 
 
 def is_secret_name(name: str) -> bool:
     """True for names that hold credentials: ``api_key``, ``x-api-key``, ``auth_token``,
     ``Authorization``. Not ``api_key_env`` (the *name* of a variable) nor ``max_tokens``."""
+    if not _IDENTIFIER.match(name):  # a dict key that is data (a question text), not a name
+        return False
     parts = [p for p in re.split(r"[^a-z0-9]+", name.lower()) if p]
     if not parts or parts[-1] == "env":
         return False

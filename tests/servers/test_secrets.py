@@ -88,3 +88,12 @@ def test_defect3_an_echoed_key_is_scrubbed_from_the_journal_and_messages(tmp_pat
     journal.close()
     assert PLANTED not in (tmp_path / "samples.jsonl").read_text()
     assert scrub("Authorization: Bearer abcdefgh12345678") == "Authorization: Bearer ***"
+
+
+def test_secret_names_are_names_not_data() -> None:
+    from harness.secrets import is_secret_name
+
+    for name in ("api_key", "x-api-key", "Authorization", "hf_token", "password", "AUTH"):
+        assert is_secret_name(name), name
+    for name in ("api_key_env", "max_tokens", "tokenizer", "What is the secret password?"):
+        assert not is_secret_name(name), name

@@ -7,9 +7,14 @@
    client CPU per request;
 2. 20% injected 500s and timeouts (client timeout 0.5 s), without and with hedging: nothing lost
    or duplicated, throughput vs fault-free;
-3. 20% injected 429s with Retry-After: nothing lost or duplicated, and the adaptive concurrency
+3. 30% injected 500s, and a 5-second outage (every request a 500) at the start of a run: errors
+   and throughput vs fault-free (issue 27: the retry budget rides an outage out);
+4. 20% injected 429s with Retry-After: nothing lost or duplicated, and the adaptive concurrency
    curve backing off and climbing back;
-4. the ``litellm/openai/...`` path on the same server (its ceiling, CPU per call), last.
+5. the ``litellm/openai/...`` path on the same server (its ceiling, CPU per call), last.
+
+Every fault run uses the call path's *default* settings (``harness/callpath/args.py``) except for
+what its line names; the settings are printed in full at the start.
 
 Each harness run freezes the heap it starts with (``harness/heap.py``). Without that, importing
 litellm (~265,000 more objects) slows every later run in the process, since the collector's full
@@ -159,6 +164,36 @@ def bulk(run: dict[str, Any]) -> float:
     return 0.99 * run["n"] / run["q99"]
 
 
+def settings_text(model_args: dict[str, Any]) -> str:
+    """Every call-path setting a run uses: the defaults, with what ``model_args`` overrides."""
+    from harness.callpath.args import CallArgs, split_call_args
+
+    call, _ = split_call_args(model_args, "bench")
+    defaults = CallArgs()
+    return ", ".join(
+        f"{k}={v}" + ("" if getattr(defaults, k) == v else " (not default)")
+        for k, v in call.model_dump().items()
+    )
+
+
+def outage_run(
+    server: Server, compat: dict[str, Any], n: int, c: int, out: Path, seconds: float
+) -> dict[str, Any]:
+    """A run whose first ``seconds`` are a total outage (every request a 500), then none."""
+    import threading
+
+    server.post("/reset", {"fail_rate": 1.0, "faults": "500"})
+    timer = threading.Timer(seconds, lambda: server.post("/set", {"fail_rate": 0.0}))
+    timer.start()
+    try:
+        run = harness_run("openai-compatible/fault", compat, n, c, out)
+    finally:
+        timer.cancel()
+    run["check"] = check_exactly_once(server, run)
+    del run["records"]
+    return run
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--samples", type=int, default=2000)
@@ -177,6 +212,8 @@ def main() -> int:
         print(
             f"fault server {server.base_url}: {opts.latency * 1000:.0f} ms latency; "
             f"{n} samples at concurrency {c}\n"
+            f"call-path settings of every run (defaults unless a line says otherwise):\n"
+            f"  {settings_text(compat)}\n"
         )
         # warm-up (imports, connection set-up) outside the measurements
         asyncio.run(bare_client(server.base_url, 200, c))
@@ -210,7 +247,7 @@ def main() -> int:
             f"[lost {lost}, duplicated {dup}, errors {err}]"
         )
 
-        fault_args = {**compat, "retry_base": "0.05", "max_retries": "12"}
+        fault_args = compat  # the defaults: what a user gets
         # A hung request holds its sample until the client's timeout fires (0.5 s here). Without
         # hedging the ceiling is set by timeout/latency, not by the harness: with 10% hangs and 10%
         # 500s a sample costs about 1.25 requests of 0.9 x latency + 0.1 x timeout each, i.e. at
@@ -252,6 +289,31 @@ def main() -> int:
                 f"\n    all rounds: lost {lost}, duplicated {dup}, errors {err}; samples the "
                 f"server answered twice (a timed-out or hedged request answered too): {twice}"
             )
+
+        runs = []
+        for _ in range(opts.fault_rounds):
+            server.post("/reset", {"fail_rate": 0.3, "faults": "500"})
+            faulty = harness_run("openai-compatible/fault", fault_args, n, c, out)
+            faulty["check"] = check_exactly_once(server, faulty)
+            del faulty["records"]
+            runs.append(faulty)
+        runs.sort(key=rate)
+        median = runs[len(runs) // 2]
+        lost, dup, err, _ = (sum(r["check"][i] for r in runs) for i in range(4))
+        print(
+            f"\n30% 500s, default settings: median {rate(median):5.0f} samples/s -> "
+            f"{rate(median) / rate(clean):.0%} of fault-free (rounds: "
+            f"{', '.join(f'{rate(r) / rate(clean):.0%}' for r in runs)}); all rounds: "
+            f"lost {lost}, duplicated {dup}, errors {err}"
+        )
+        outage = outage_run(server, fault_args, n, c, out, 5.0)
+        lost, dup, err, _ = outage["check"]
+        print(
+            f"5 s outage (every request a 500) at the start, default settings: "
+            f"{outage['n']} samples in {outage['wall']:.1f} s, retries "
+            f"{wrapper(outage, Retry).retries.total()}  [lost {lost}, duplicated {dup}, "
+            f"errors {err}]\n"
+        )
 
         server.post("/reset", {"fail_rate": 0.2, "faults": "429", "retry_after": 0.2})
         limited = harness_run("openai-compatible/fault", fault_args, n, c, out)

@@ -24,9 +24,15 @@ class Roles:
     def __init__(self, default: WrappedModel, by_role: dict[str, WrappedModel] | None = None):
         self.default = default
         self.by_role = dict(by_role or {})
+        self.asked: set[str] = set()  # roles the task asked for: a --model-role typo shows
 
     def get(self, role: str) -> WrappedModel:
+        self.asked.add(role)
         return self.by_role.get(role, self.default)
+
+    def unused(self) -> list[str]:
+        """Roles given with --model-role that nothing asked for (a typo, or the wrong task)."""
+        return sorted(set(self.by_role) - self.asked)
 
 
 class SolveContext:
@@ -51,6 +57,7 @@ class SolveContext:
     def has_role(self, name: str) -> bool:
         """Whether the user set this role's model (``--model-role NAME=...``), rather than it
         falling back to the default model."""
+        self._roles.asked.add(name)
         return name in self._roles.by_role
 
     def role(self, name: str) -> ModelHandle:

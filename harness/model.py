@@ -51,7 +51,11 @@ class Model(ABC):
 
     @classmethod
     def create(cls, name: str, raw_args: dict[str, Any]) -> Model:
+        from harness.secrets import redact, redact_args
+
+        redact(raw_args)  # remembered before validation can echo a value in an error
         args = validate(cls.Args, raw_args, f"model arguments (-M) for {cls.provider}/{name}")
+        redact_args(args)  # the fields the backend marks secret, remembered for scrubbing
         return cls(name, args)
 
     def check(self) -> None:
@@ -71,7 +75,9 @@ class Model(ABC):
 
     def cache_key_fields(self) -> dict[str, Any]:
         """What, besides the request, decides the answer (used by the response cache)."""
-        return {"model": self.spec, "args": self.args.model_dump(mode="json")}
+        from harness.secrets import redact_args
+
+        return {"model": self.spec, "args": redact_args(self.args)}  # a key does not answer
 
 
 class ModelWrapper(ABC):

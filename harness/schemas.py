@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 FORMAT_VERSION = 1
 
@@ -100,14 +100,34 @@ class ToolSpec(_Model):
         }
 
 
+#: settings some backends take beyond GenerateConfig's; -G passes them through as they are
+BACKEND_SETTINGS = frozenset(
+    {
+        "top_k",
+        "min_p",
+        "typical_p",
+        "repetition_penalty",
+        "presence_penalty",
+        "frequency_penalty",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "n",
+        "user",
+        "response_format",
+        "reasoning_effort",
+    }
+)
+
+
 class GenerateConfig(_Model):
     """Sampling settings for one model call. ``None`` means: the backend's default."""
 
     model_config = ConfigDict(extra="allow")
 
-    temperature: float | None = Field(default=0.0, description="Sampling temperature.")
-    top_p: float | None = Field(default=None, description="Nucleus sampling mass.")
-    max_tokens: int | None = Field(default=512, description="Most tokens to generate.")
+    temperature: float | None = Field(default=0.0, ge=0, description="Sampling temperature.")
+    top_p: float | None = Field(default=None, gt=0, le=1, description="Nucleus sampling mass.")
+    max_tokens: int | None = Field(default=512, ge=1, description="Most tokens to generate.")
     stop: list[str] | None = Field(default=None, description="Stop sequences.")
     seed: int | None = Field(default=None, description="Sampling seed handed to the backend.")
     json_schema: dict[str, Any] | None = Field(
@@ -116,7 +136,9 @@ class GenerateConfig(_Model):
     tool_choice: str | None = Field(
         default=None, description="'auto', 'none', 'required' or a tool name; None = auto."
     )
-    timeout: float | None = Field(default=None, description="Seconds before one call gives up.")
+    timeout: float | None = Field(
+        default=None, gt=0, description="Seconds before one call gives up."
+    )
 
 
 class Usage(_Model):
@@ -242,6 +264,14 @@ class RunConfig(_Model):
         "do not count).",
     )
     cache: bool = Field(default=False, description="Serve repeated model calls from the cache.")
+
+    @field_serializer("model_args", "model_role_args")
+    def _no_secrets(self, value: dict[str, Any]) -> dict[str, Any]:
+        """``run.json`` never holds a key: ``-M api_key=...`` is written as ``***`` (give it
+        again to ``--resume``)."""
+        from harness.secrets import redact
+
+        return redact(value)  # type: ignore[no-any-return]
 
 
 class RunFile(_Model):

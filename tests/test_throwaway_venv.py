@@ -169,6 +169,7 @@ def test_template_and_sanity_plugins_install_run_and_uninstall(tmp_path: Path) -
         cwd=tmp_path,
     )
     assert proc.returncode == 2 and "unknown task 'sanity-suite'" in proc.stderr
+    assert "suite 'sanity-suite' of plugin 'core' needs sanity, sanity-tools" in proc.stderr
     _run([str(py), "-m", "pip", "uninstall", "-y", "-q", "harness-myplugin"], env=env)
     listing = json.loads(_run([*harness, "plugins", "--json"], env=env, cwd=tmp_path).stdout)
     assert {p["name"] for p in listing["installed"]} == {"core"}

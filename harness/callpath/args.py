@@ -19,11 +19,22 @@ class CallArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_retries: int = Field(
-        default=6, ge=0, description="Retries of a failed call (429/5xx/timeout)."
+    max_retries: int | None = Field(
+        default=None,
+        ge=0,
+        description="Most retries of a failed call (429/5xx/timeout); default: no count, the "
+        "retry_budget bounds them.",
+    )
+    retry_budget: float = Field(
+        default=30.0,
+        ge=0,
+        description="Seconds a failing call keeps being retried, from its first failure: an "
+        "outage shorter than this is ridden out, however the jittered backoffs fall.",
     )
     retry_base: float = Field(
-        default=1.0, gt=0, description="First backoff in seconds; doubles each retry (jittered)."
+        default=0.05,
+        gt=0,
+        description="First backoff in seconds; doubles each retry (jittered).",
     )
     retry_max_wait: float = Field(default=60.0, gt=0, description="Longest backoff in seconds.")
     rpm: float | None = Field(default=None, gt=0, description="Requests per minute to this model.")

@@ -24,6 +24,7 @@ from harness.callpath.args import call_args_of
 from harness.errors import UserError
 from harness.model import CallNext, Model, ModelWrapper
 from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
+from harness.secrets import redact
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -48,7 +49,7 @@ def cache_key(
     config: GenerateConfig,
 ) -> str:
     payload = {
-        "model": model_fields,
+        "model": redact(model_fields),  # a key never decides an answer, nor enters the cache
         "messages": [m.model_dump(mode="json") for m in messages],
         "tools": [t.model_dump(mode="json") for t in tools or []],
         "config": config.model_dump(mode="json", exclude={"timeout"}),

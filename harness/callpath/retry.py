@@ -70,8 +70,9 @@ def backoff_delay(
 
 
 class Retry(ModelWrapper):
-    """Retries retryable :class:`ModelError` s per the model's ``max_retries`` / ``retry_base`` /
-    ``retry_max_wait`` (``-M`` arguments). Counts retries per model in ``self.retries``."""
+    """Retries retryable :class:`ModelError` s per the model's ``retry_budget`` (seconds from the
+    first failure), ``max_retries`` (an optional count), ``retry_base`` and ``retry_max_wait``
+    (``-M`` arguments). Counts retries per model in ``self.retries``."""
 
     def __init__(self, seed: int | None = None) -> None:
         self.rng = random.Random(seed)
@@ -104,10 +105,20 @@ class Retry(ModelWrapper):
         exc: ModelError,
     ) -> ModelResponse:
         args = call_args_of(model)
-        for attempt in range(args.max_retries):
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        attempt = 0
+        while args.max_retries is None or attempt < args.max_retries:
+            left = args.retry_budget - (loop.time() - start)
+            if left <= 0:
+                break
             delay = backoff_delay(
                 attempt, args.retry_base, args.retry_max_wait, exc.retry_after, self.rng
             )
+            # the last retry lands at the budget's end, so any outage shorter than the budget
+            # is ridden out: full-jitter backoffs alone can add up to very little
+            delay = min(delay, left)
+            attempt += 1
             self.retries[model.spec] += 1
             async with released_slot():  # a backoff does no work: let other samples run
                 await asyncio.sleep(delay)
@@ -119,6 +130,7 @@ class Retry(ModelWrapper):
                 exc = again
         self.gave_up[model.spec] += 1
         raise ModelError(
-            f"{model.spec}: gave up after {args.max_retries + 1} attempts; last error: {exc} "
-            "(raise -M max_retries=N, or finish later with `harness run --resume RUN_DIR`)"
+            f"{model.spec}: gave up after {attempt + 1} attempts in "
+            f"{loop.time() - start:.1f} s; last error: {exc} (raise -M retry_budget=SECONDS "
+            "or -M max_retries=N, or finish later with `harness run --resume RUN_DIR`)"
         ) from exc

@@ -35,10 +35,13 @@ def _roles(values: list[str]) -> dict[str, str]:
 def _model_args(pairs: list[str], roles: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """-M key=value for the default model; -M ROLE.key=value for a role's model."""
     from harness.options import parse_pairs
+    from harness.secrets import redact
 
     default: dict[str, Any] = {}
     by_role: dict[str, dict[str, Any]] = {}
-    for key, value in parse_pairs(pairs, "-M").items():
+    parsed = parse_pairs(pairs, "-M")
+    redact(parsed)  # secret values remembered: no message or file will show them
+    for key, value in parsed.items():
         role, dot, name = key.partition(".")
         if dot and name:
             by_role.setdefault(role, {})[name] = value
@@ -48,10 +51,21 @@ def _model_args(pairs: list[str], roles: dict[str, str]) -> tuple[dict[str, Any]
 
 
 def _generate_config(pairs: list[str]) -> Any:
-    from harness.options import parse_pairs, validate
-    from harness.schemas import GenerateConfig
+    import difflib
 
-    return validate(GenerateConfig, parse_pairs(pairs, "-G"), "sampling settings (-G)")
+    from harness.options import parse_pairs, validate
+    from harness.schemas import BACKEND_SETTINGS, GenerateConfig
+
+    values = parse_pairs(pairs, "-G")
+    known = list(GenerateConfig.model_fields)
+    for key in values:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+        if key not in known and key not in BACKEND_SETTINGS and close:
+            raise UserError(
+                f"unknown sampling setting -G {key}. Did you mean: {close[0]}? "
+                f"(known: {', '.join(known)}; other keys go to the backend as they are)"
+            )
+    return validate(GenerateConfig, values, "sampling settings (-G)")
 
 
 def _progress(args: argparse.Namespace) -> Any:
@@ -82,17 +96,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         run_file = load_run_file(run_dir)
         if args.name and args.name != run_file.config.task:
             raise UserError(f"{run_dir} is a run of '{run_file.config.task}', not '{args.name}'")
-        runner = Runner(run_file.config, run_dir.parent, manager, progress=_progress(args))
+        _refuse_ignored_flags(args, run_file.config, run_dir)
+        config = _restore_secrets(run_file.config, args.model_args, run_dir)
+        runner = Runner(config, run_dir.parent, manager, progress=_progress(args))
         run_dir, result = runner.resume(run_dir)
         return _finish(run_dir, result)
     if not args.name:
         raise UserError("harness run needs a TASK (see `harness list tasks`) or --resume RUN_DIR")
-    from harness.plugins.taskfiles import TaskDefinition
+    from harness.plugins.taskfiles import suite_members
 
-    target = manager.registry("tasks").get(args.name)
-    if isinstance(target, TaskDefinition):
-        target.check()
-    names = target.suite if isinstance(target, TaskDefinition) and target.suite else [args.name]
+    names = suite_members(args.name, manager)
     params = _plugin_params(args)
     role_specs = _roles(args.model_role)
     model_args, role_args = _model_args(args.model_args, role_specs)
@@ -117,8 +130,84 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         runner = Runner(config, out, manager, progress=_progress(args))
         run_dir, result = runner.run()
+        _warn_unused_roles(runner, name)
         code = max(code, _finish(run_dir, result))
     return code
+
+
+#: run flags --resume does not take (the run's own settings are in run.json), with their defaults
+#: as harness.cli.main declares them (not imported from there: commands must not import main)
+_RESUME_IGNORES: dict[str, tuple[str, Any]] = {
+    "task_args": ("-T", []),
+    "out": ("--out", None),
+    "model": ("--model", None),
+    "model_role": ("--model-role", []),
+    "gen_args": ("-G", []),
+    "seed": ("--seed", 0),
+    "limit": ("--limit", None),
+    "sample_id": ("--sample-id", None),
+    "epochs": ("--epochs", 1),
+    "max_concurrency": ("--max-concurrency", 4),
+    "sample_timeout": ("--sample-timeout", None),
+    "cache": ("--cache", False),
+}
+
+
+def _refuse_ignored_flags(args: argparse.Namespace, config: Any, run_dir: Path) -> None:
+    """--resume finishes the run as it was started; a flag it would ignore is an error that
+    names it, not a silent surprise. -M is taken only for a secret the run needs again."""
+    from harness.options import flag_values
+    from harness.secrets import REDACTED
+
+    ignored = [f for d, (f, default) in _RESUME_IGNORES.items() if getattr(args, d) != default]
+    ignored += [f"--{k.replace('_', '-')}" for k in flag_values(args)]
+    default, by_role = _model_args(args.model_args, dict(config.model_roles))
+    stored = [("", config.model_args, default)]
+    stored += [(f"{r}.", config.model_role_args.get(r, {}), a) for r, a in by_role.items()]
+    for prefix, saved, given in stored:
+        ignored += [f"-M {prefix}{k}" for k in given if saved.get(k) != REDACTED]
+    if ignored:
+        raise UserError(
+            f"--resume finishes {run_dir} with the settings in its run.json; it does not take "
+            f"{', '.join(dict.fromkeys(ignored))} (start a new run to change them)"
+        )
+
+
+def _warn_unused_roles(runner: Any, task: str) -> None:
+    """A --model-role nothing asked for is a typo or the wrong task: say so, with the roles the
+    task did ask for (roles are asked for as samples run, so this is known only afterwards)."""
+    from harness.errors import did_you_mean
+
+    for role in runner.unused_roles:
+        asked = sorted(runner.roles_asked)
+        print(
+            f"harness: warning: --model-role {role}=... was not used: task '{task}' asked for "
+            f"{', '.join(asked) or 'no role'}.{did_you_mean(role, asked)}",
+            file=sys.stderr,
+        )
+
+
+def _restore_secrets(config: Any, pairs: list[str], run_dir: Path) -> Any:
+    """run.json holds ``***`` for a secret ``-M`` argument; ``--resume`` takes it again from -M
+    (the same KEY=VALUE or ROLE.KEY=VALUE as the run was started with)."""
+    from harness.secrets import REDACTED
+
+    default, by_role = _model_args(pairs, dict(config.model_roles))
+    model_args = dict(config.model_args)
+    role_args = {role: dict(a) for role, a in config.model_role_args.items()}
+    places = [("", model_args, default)]
+    places += [(f"{role}.", a, by_role.get(role, {})) for role, a in role_args.items()]
+    for prefix, stored, given in places:
+        for key, value in stored.items():
+            if value == REDACTED:
+                if key not in given:
+                    raise UserError(
+                        f"{run_dir} was started with a secret -M {prefix}{key}, which is not "
+                        f"stored: give it again, `harness run --resume {run_dir} "
+                        f"-M {prefix}{key}=...`"
+                    )
+                stored[key] = given[key]
+    return config.model_copy(update={"model_args": model_args, "model_role_args": role_args})
 
 
 def _check_counts(args: argparse.Namespace) -> None:
@@ -150,17 +239,40 @@ def _finish(run_dir: Path, result: Any) -> int:
 # ---------------------------------------------------------------------------- show / score
 
 
+def journal_records(path: Path) -> list[Any]:
+    """The last record per sample and epoch of a journal; lines not used are counted, with why,
+    on stderr (a superseded record of a resumed sample, an incomplete last line)."""
+    from harness.run.journal import read_records
+    from harness.stats import latest_records
+
+    skipped: list[str] = []
+    every = list(read_records(path, skipped=skipped))
+    latest = latest_records(every)
+    superseded = len(every) - len(latest)
+    reasons = list(skipped)
+    if superseded:
+        reasons.insert(
+            0,
+            f"{superseded} superseded by a later record of the same sample and epoch "
+            "(the last record wins: a resumed sample's earlier error)",
+        )
+    if reasons:
+        total = superseded + len(skipped)
+        print(
+            f"({path}: {total} line{'s' * (total != 1)} skipped: {'; '.join(reasons)})",
+            file=sys.stderr,
+        )
+    return latest
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     from harness.cli.display import print_result, print_sample_reports
-    from harness.run.results import load_run_file
-    from harness.schemas import RunResult
+    from harness.run.results import load_results, load_run_file
 
     run_dir = Path(args.run_dir)
     run_file = load_run_file(run_dir)
-    results_path = run_dir / "results.json"
-    if results_path.exists():
-        result = RunResult.model_validate_json(results_path.read_text(encoding="utf-8"))
-    else:  # an interrupted run: aggregate what the journal holds
+    result = load_results(run_dir)
+    if result is None:  # an interrupted run: aggregate what the journal holds
         result = _rescore_from_journal(run_dir, run_file, rescore=False)
         print(
             f"(run not finished: {result.records} records so far; "
@@ -174,28 +286,23 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.samples:
         from harness.plugins.manager import get_manager
         from harness.plugins.taskfiles import resolve_task
-        from harness.run.journal import read_records
-        from harness.stats import latest_records
 
         try:
             task = resolve_task(run_file.config.task, run_file.config.task_params, get_manager())
         except UserError as exc:
             print(f"(no per-sample reports: {exc})", file=sys.stderr)
             task = None
-        records = latest_records(list(read_records(run_dir / "samples.jsonl")))
-        print_sample_reports(records, task)
+        print_sample_reports(journal_records(run_dir / "samples.jsonl"), task)
     return 0
 
 
 def _rescore_from_journal(run_dir: Path, run_file: Any, rescore: bool) -> Any:
     from harness.plugins.manager import get_manager
     from harness.plugins.taskfiles import resolve_task
-    from harness.run.journal import read_records
     from harness.run.results import build_result
-    from harness.stats import latest_records
 
     task = resolve_task(run_file.config.task, run_file.config.task_params, get_manager())
-    records = latest_records(list(read_records(run_dir / "samples.jsonl")))
+    records = journal_records(run_dir / "samples.jsonl")
     if rescore:
         records = [_rescore(task, r) for r in records]
     return build_result(run_dir.name, run_file.config, task, records)
@@ -223,10 +330,8 @@ def _rescore(task: Any, record: Any) -> Any:
 def cmd_score(args: argparse.Namespace) -> int:
     from harness.cli.display import print_result
     from harness.plugins.taskfiles import resolve_task
-    from harness.run.journal import read_records
     from harness.run.results import build_result, load_run_file
     from harness.schemas import RunConfig
-    from harness.stats import latest_records
 
     source = Path(args.source)
     manager = _manager(args)
@@ -246,7 +351,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         config = RunConfig(task=args.task, model="(saved transcripts)")
         journal = source
     task = resolve_task(config.task, params, manager)
-    records = [_rescore(task, r) for r in latest_records(list(read_records(journal)))]
+    records = [_rescore(task, r) for r in journal_records(journal)]
     epochs = max((r.epoch for r in records), default=0) + 1
     result = build_result(source.name, config.model_copy(update={"epochs": epochs}), task, records)
     if args.json:
@@ -395,7 +500,12 @@ def _job(args: argparse.Namespace, kind: Literal["generate", "train"]) -> int:
         _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{kind}-{args.name}-{secrets.token_hex(3)}"
     )
     out_dir = Path(args.out or "runs") / run_id
-    out_dir.mkdir(parents=True)
+    try:
+        out_dir.mkdir(parents=True)
+    except OSError as exc:
+        raise UserError(
+            f"--out {out_dir.parent}: cannot create a run directory there ({exc.strerror})"
+        ) from None
     job = JobFile(
         kind=kind,
         run_id=run_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any
 
@@ -11,6 +12,42 @@ from harness.errors import UserError
 
 PLUGIN_COMMANDS = {"run": "tasks", "generate": "generators", "train": "trainers"}
 KIND_CHOICES = ["tasks", "models", "metrics", "environments", "generators", "trainers"]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one ``harness: error:`` line and "did you mean" for a
+    misspelt option (as for task names)."""
+
+    def error(self, message: str) -> Any:
+        where = "" if self.prog == "harness" else f"{self.prog}: "
+        if message.startswith("unrecognized arguments:"):
+            import difflib
+
+            options = _option_strings(self)
+            for word in message.split(":", 1)[1].split():
+                name = word.split("=", 1)[0]
+                if name.startswith("--") and name not in options:
+                    close = difflib.get_close_matches(name, options, n=3, cutoff=0.7)
+                    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+                    raise UserError(f"{where}unknown option {name}.{hint} See --help.")
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice:
+            from harness.errors import did_you_mean
+
+            choices = re.findall(r"'([^']*)'", choice.group(2))
+            message += did_you_mean(choice.group(1), choices).replace(" Did", ". Did", 1)
+        raise UserError(f"{where}{message}")
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every long option of ``parser`` and of its subcommands."""
+    out: list[str] = []
+    for action in parser._actions:
+        out += [o for o in action.option_strings if o.startswith("--")]
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                out += _option_strings(sub)
+    return sorted(set(out))
 
 
 def _add_model_flags(p: argparse.ArgumentParser) -> None:
@@ -111,7 +148,7 @@ def _add_plugin_common(p: argparse.ArgumentParser, cmd: str) -> None:
 
 
 def build_parser(plugin_flags: tuple[str, str, Any] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="harness",
         allow_abbrev=False,
         description="Evaluate, generate data for, and train tool-using LLM agents. "
@@ -188,7 +225,7 @@ def _plugin_flags(argv: list[str]) -> tuple[str, str, Any] | None:
     if not argv or argv[0] not in PLUGIN_COMMANDS:
         return None
     cmd = argv[0]
-    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    pre = Parser(prog=f"harness {cmd}", add_help=False, allow_abbrev=False)
     pre.add_argument("name", nargs="?")
     _add_plugin_common(pre, cmd)
     known, _ = pre.parse_known_args(argv[1:])
@@ -223,7 +260,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return int(getattr(commands, f"cmd_{args.command}")(args) or 0)
     except UserError as exc:
-        print(f"harness: error: {exc}", file=sys.stderr)
+        from harness.secrets import scrub
+
+        print(f"harness: error: {scrub(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("harness: interrupted", file=sys.stderr)

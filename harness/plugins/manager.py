@@ -49,6 +49,7 @@ class PluginManager:
         self.pm.add_hookspecs(hookspecs)
         self.registries: dict[str, Registry[Any]] = {k: Registry(k) for k in KINDS}
         self.plugins: dict[str, PluginInfo] = {}
+        self.dropped_suites: dict[str, str] = {}  # suite name -> why it is not available
         self._extra_task_paths = [Path(p) for p in extra_task_paths]
 
     # ------------------------------------------------------------------ loading
@@ -56,8 +57,10 @@ class PluginManager:
     def load_entry_points(self) -> None:
         only = _env_list("HARNESS_PLUGINS")
         skip = _env_list("HARNESS_DISABLE_PLUGINS")
+        entry_points = metadata.entry_points(group=GROUP)
+        _check_plugin_names(only | skip, {ep.name for ep in entry_points})
         seen: set[str] = set()
-        for ep in metadata.entry_points(group=GROUP):
+        for ep in entry_points:
             if ep.name in seen or ep.name in skip:
                 continue
             if only and ep.name not in only and ep.name != "core":
@@ -197,6 +200,20 @@ def _describe(target: Any) -> str:
         return ""
     doc = getattr(target, "description", None) or getattr(target, "__doc__", None) or ""
     return str(doc).strip()
+
+
+def _check_plugin_names(named: set[str], installed: set[str]) -> None:
+    """HARNESS_PLUGINS / HARNESS_DISABLE_PLUGINS naming no installed plugin is a typo: say so,
+    rather than load (or skip) other plugins than the user meant."""
+    from harness.errors import did_you_mean
+
+    for name in sorted(named - installed):
+        only = name in _env_list("HARNESS_PLUGINS")
+        var = "HARNESS_PLUGINS" if only else "HARNESS_DISABLE_PLUGINS"
+        raise UserError(
+            f"{var} names '{name}', which is no installed plugin.{did_you_mean(name, installed)} "
+            f"Installed: {', '.join(sorted(installed))} (see `harness plugins`)"
+        )
 
 
 def _env_list(var: str) -> set[str]:

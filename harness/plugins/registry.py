@@ -135,6 +135,12 @@ class Registry(Generic[T]):
                     f"{SINGULAR[self.kind]} '{entry.name}' from plugin '{entry.plugin}' {problem}"
                 )
         old = self._entries.get(entry.name)
+        old_path, new_path = (e.extra.get("path") if e else None for e in (old, entry))
+        if old_path and new_path and old_path != new_path:
+            raise DuplicateNameError(
+                f"two task files are named '{entry.name}': {old_path} and {new_path}. "
+                "Rename one (the 'name' field)."
+            )
         if old is not None and old.plugin != entry.plugin:
             raise DuplicateNameError(
                 f"{SINGULAR[self.kind]} '{entry.name}' is registered by two plugins: "

@@ -68,12 +68,19 @@ def load_task_file(path: Path, strict: bool = True) -> TaskDefinition:
     :class:`TaskDefinition`). Every problem is a :class:`UserError` naming the file."""
     import yaml
 
+    raw = b""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        data = yaml.safe_load(raw.decode("utf-8"))
     except OSError as exc:
         raise UserError(f"{path}: cannot read task file ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise UserError(
+            f"{path}, line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column "
+            f"{column}); save the file as UTF-8"
+        ) from None
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: malformed YAML: {exc}") from None
     if strict:
@@ -107,7 +114,77 @@ def register_task_file(register: Register, path: Path, strict: bool) -> None:
             if definition.suite
             else f"{definition.task} with {definition.params}"
         ),
+        path=str(path),
     )
+
+
+def _cycle_error(chain: list[str], manager: PluginManager) -> UserError:
+    """One error naming every task file of a cycle, so the user sees where to cut it."""
+    loop = " -> ".join(chain)
+    files = []
+    for name in dict.fromkeys(chain):
+        target = manager.registry("tasks").get(name)
+        if isinstance(target, TaskDefinition):
+            files.append(str(target.path))
+    return UserError(f"task files refer to each other in a cycle: {loop} ({', '.join(files)})")
+
+
+def _get(name: str, manager: PluginManager, referrer: TaskDefinition | None) -> Any:
+    """The registered target of ``name``; an unknown name names the file that asked for it."""
+    registry = manager.registry("tasks")
+    if name not in registry:
+        if referrer is not None:
+            from harness.errors import did_you_mean
+
+            kind = "suite" if referrer.suite else "task file"
+            raise UserError(
+                f"{referrer.path}: {kind} '{referrer.name}' names unknown task '{name}'."
+                f"{did_you_mean(name, registry.names())}"
+            )
+        dropped = manager.dropped_suites.get(name)
+        if dropped:
+            raise UserError(f"unknown task '{name}': {dropped}")
+    target = registry.get(name)
+    if isinstance(target, TaskDefinition):
+        target.check()  # a plugin's own task file is validated on first use
+    return target
+
+
+def follow_task(name: str, manager: PluginManager) -> tuple[Any, dict[str, Any]]:
+    """(the Task class or suite definition ``name`` leads to, the task files' merged params).
+
+    A task file names another task; following the names stops at a Task class or a suite, and a
+    name met twice is a cycle: one :class:`UserError` naming it (not an endless loop)."""
+    chain = [name]
+    merged: dict[str, Any] = {}
+    target = _get(name, manager, None)
+    while isinstance(target, TaskDefinition) and not target.suite:
+        assert target.task is not None
+        merged = {**target.params, **merged}
+        chain.append(target.task)
+        if target.task in chain[:-1]:
+            raise _cycle_error(chain, manager)
+        target = _get(target.task, manager, target)
+    return target, merged
+
+
+def suite_members(name: str, manager: PluginManager) -> list[str]:
+    """The tasks ``harness run name`` runs: ``[name]`` for a task, a suite's members in order,
+    nested suites flattened. A suite that contains itself, directly or not, is a cycle error."""
+
+    def expand(current: str, stack: list[str]) -> list[str]:
+        target, _ = follow_task(current, manager)
+        if not (isinstance(target, TaskDefinition) and target.suite):
+            return [current]
+        out: list[str] = []
+        for member in target.suite:
+            if member in stack:
+                raise _cycle_error([*stack, member], manager)
+            _get(member, manager, target)
+            out.extend(expand(member, [*stack, member]))
+        return out
+
+    return expand(name, [name])
 
 
 def resolve_task(name: str, params: dict[str, Any], manager: PluginManager) -> Task:
@@ -115,19 +192,10 @@ def resolve_task(name: str, params: dict[str, Any], manager: PluginManager) -> T
     from harness.options import validate
     from harness.task import Task
 
-    target = manager.registry("tasks").get(name)
-    seen = {name}
-    merged: dict[str, Any] = {}
-    while isinstance(target, TaskDefinition):
-        target.check()
-        if target.suite:
-            raise UserError(f"'{name}' is a suite; run it with `harness run {name}`")
-        merged = {**target.params, **merged}
-        assert target.task is not None
-        if target.task in seen:
-            raise UserError(f"task file {target.path} refers to itself through '{target.task}'")
-        seen.add(target.task)
-        target = manager.registry("tasks").get(target.task)
+    target, merged = follow_task(name, manager)
+    if isinstance(target, TaskDefinition):
+        members = ", ".join(suite_members(name, manager))
+        raise UserError(f"'{name}' is a suite (of {members}), not a single task")
     merged.update(params)
     if not (isinstance(target, type) and issubclass(target, Task)):
         raise UserError(f"task '{name}' is registered with something that is not a harness Task")
@@ -137,25 +205,37 @@ def resolve_task(name: str, params: dict[str, Any], manager: PluginManager) -> T
 
 def task_options_model(name: str, manager: PluginManager) -> Any:
     """The Options model behind a task name (following task files), or None for a suite."""
-    target = manager.registry("tasks").get(name)
-    while isinstance(target, TaskDefinition):
-        target.check()
-        if target.suite or target.task is None:
-            return None
-        target = manager.registry("tasks").get(target.task)
+    target, _ = follow_task(name, manager)
+    if isinstance(target, TaskDefinition):
+        suite_members(name, manager)  # a cycle among suites is reported before anything runs
+        return None
     return getattr(target, "Options", None)
 
 
 def drop_incomplete_suites(manager: PluginManager) -> None:
-    """A suite naming a task that no installed plugin provides is not listed (its plugin was
-    uninstalled); ``harness plugins`` says which suite was skipped and why."""
+    """A plugin's suite naming a task that no installed plugin provides is not listed (its plugin
+    was uninstalled); ``harness plugins`` says which suite was skipped and why, and ``harness run
+    SUITE`` names the missing members. A user's own suite (``--tasks-path``) naming an unknown
+    task is an error naming the suite and the member: a typo, not an uninstalled plugin."""
+    from harness.errors import did_you_mean
+
     registry = manager.registry("tasks")
     for entry in registry.entries():
         target = entry.target
         if isinstance(target, TaskDefinition) and target.suite:
             missing = [t for t in target.suite if t not in registry]
-            if missing:
-                registry.remove(entry.name)
-                info = manager.plugins[entry.plugin]
-                info.registered["tasks"].remove(entry.name)
-                info.skipped.append(f"suite {entry.name}: needs {', '.join(missing)}")
+            if not missing:
+                continue
+            if entry.plugin == "user-tasks":
+                raise UserError(
+                    f"{target.path}: suite '{entry.name}' names unknown task '{missing[0]}'."
+                    f"{did_you_mean(missing[0], registry.names())}"
+                )
+            registry.remove(entry.name)
+            info = manager.plugins[entry.plugin]
+            info.registered["tasks"].remove(entry.name)
+            info.skipped.append(f"suite {entry.name}: needs {', '.join(missing)}")
+            manager.dropped_suites[entry.name] = (
+                f"suite '{entry.name}' of plugin '{entry.plugin}' needs "
+                f"{', '.join(missing)}, which no installed plugin provides"
+            )

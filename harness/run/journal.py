@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from harness.errors import UserError
 from harness.schemas import SampleRecord
+from harness.secrets import scrub
 
 
 class Journal:
@@ -24,7 +25,7 @@ class Journal:
         self._fh: IO[str] = path.open("a", encoding="utf-8")
 
     def append(self, record: SampleRecord) -> None:
-        self._fh.write(record.model_dump_json() + "\n")
+        self._fh.write(scrub(record.model_dump_json()) + "\n")  # an echoed key is cut out
         self._fh.flush()
 
     def close(self) -> None:
@@ -32,6 +33,27 @@ class Journal:
             self._fh.flush()
             os.fsync(self._fh.fileno())
             self._fh.close()
+
+
+def compact(path: Path, records: list[SampleRecord]) -> None:
+    """Rewrite the journal as ``records`` (one per sample and epoch) when it holds more lines, so
+    a finished run keeps its promise: a resumed sample's old error line is dropped. Atomic: a kill
+    during the rewrite leaves the old journal, whose last record per sample still wins."""
+    with path.open("rb") as fh:
+        lines = sum(1 for line in fh if line.strip())
+    if lines <= len(records):
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as out:
+            for record in records:
+                out.write(scrub(record.model_dump_json()) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def repair_tail(path: Path) -> bool:
@@ -54,36 +76,54 @@ def repair_tail(path: Path) -> bool:
         return True
 
 
-def read_records(path: Path, strict: bool = True) -> Iterator[SampleRecord]:
-    """Stream the records of a journal. A torn last line is skipped; a bad line elsewhere is an
-    error naming the line (``strict``) or skipped."""
+def read_records(
+    path: Path, strict: bool = True, skipped: list[str] | None = None
+) -> Iterator[SampleRecord]:
+    """Stream the records of a journal. A torn last line is skipped (and noted in ``skipped``);
+    a bad line elsewhere (not JSON, not UTF-8, not a record) is an error naming the file and the
+    line (``strict``), or skipped and noted."""
     if not path.exists():
         raise UserError(f"{path}: no such journal")
-    with path.open("r", encoding="utf-8") as fh:
-        pending: tuple[int, str] | None = None
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the journal ({exc.strerror})") from None
+    with fh:
+        pending: tuple[int, bytes] | None = None
         for lineno, line in enumerate(fh, 1):
             if pending is not None:
-                rec = _parse(*pending, strict=strict)
+                rec = _parse(path, *pending, strict=strict, skipped=skipped)
                 if rec is not None:
                     yield rec
             pending = (lineno, line)
         if pending is not None:
             # the last line may be torn by a kill: keep it only if it is a complete record
-            rec = _parse(*pending, strict=False)
+            rec = _parse(path, *pending, strict=False, skipped=skipped, torn=True)
             if rec is not None:
                 yield rec
 
 
-def _parse(lineno: int, line: str, strict: bool) -> SampleRecord | None:
-    if not line.strip():
+def _parse(
+    path: Path,
+    lineno: int,
+    raw: bytes,
+    strict: bool,
+    skipped: list[str] | None,
+    torn: bool = False,
+) -> SampleRecord | None:
+    if not raw.strip():
         return None
     try:
-        return SampleRecord.model_validate_json(line)
+        return SampleRecord.model_validate_json(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        why = f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
     except ValidationError as exc:
-        if strict and "json_invalid" not in str(exc):
-            raise UserError(
-                f"line {lineno} is not a sample record: {exc.errors()[0]['msg']}"
-            ) from None
-        if strict:
-            raise UserError(f"line {lineno} is not valid JSON") from None
-        return None
+        invalid = "json_invalid" in str(exc)
+        why = "not valid JSON" if invalid else f"not a sample record: {exc.errors()[0]['msg']}"
+    if torn:
+        why = f"an incomplete last line ({why}; the run was interrupted while writing it)"
+    if strict:
+        raise UserError(f"{path}, line {lineno}: {why}")
+    if skipped is not None:
+        skipped.append(f"line {lineno}: {why}")
+    return None

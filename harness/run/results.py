@@ -9,14 +9,44 @@ from typing import Any
 
 from harness.errors import UserError
 from harness.schemas import RunConfig, RunFile, RunResult, SampleRecord, Usage
+from harness.secrets import scrub
 from harness.stats import aggregate
 from harness.task import Task
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``path`` whole or not at all (a full disk leaves the old file, never half a new
+    one)."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    text = scrub(json.dumps(data, indent=2, default=str))  # no secret reaches a file
+    try:
+        tmp.write_text(text + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def load_results(run_dir: Path) -> RunResult | None:
+    """``results.json`` read back (None for an unfinished run); a damaged one is an error naming
+    the file and how to rebuild it."""
+    path = run_dir / "results.json"
+    if not path.exists():
+        return None
+    try:
+        return RunResult.model_validate_json(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        errors = getattr(exc, "errors", None)
+        where = ""
+        why = str(getattr(exc, "strerror", None) or exc)
+        if errors:
+            err = errors()[0]
+            why = err["msg"]
+            where = " at " + "/".join(str(p) for p in err["loc"]) if err["loc"] else ""
+        raise UserError(
+            f"{path}: damaged results file{where} ({why}); delete it and run "
+            f"`harness run --resume {run_dir}` to rebuild it from the journal"
+        ) from None
 
 
 def build_result(run_id: str, cfg: RunConfig, task: Task, records: list[SampleRecord]) -> RunResult:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as _dt
 import hashlib
 import platform
 import secrets
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ from harness.model import ModelWrapper
 from harness.plugins.manager import PluginManager, get_manager
 from harness.plugins.taskfiles import resolve_task
 from harness.run.heap import frozen_heap
-from harness.run.journal import Journal, read_records
+from harness.run.journal import Journal, compact, read_records
+from harness.run.lock import RunLock
 from harness.run.progress import ProgressFactory, RunProgress, silent_progress
 from harness.run.results import build_result, load_run_file, write_json_atomic
 from harness.run.roles import build_roles, build_wrappers
@@ -100,6 +102,8 @@ class Runner:
         self.progress = progress or silent_progress
         self._wrappers = wrappers
         self._model_overrides = model_overrides or {}
+        self.roles_asked: set[str] = set()  # after a run: the roles the task asked for
+        self.unused_roles: list[str] = []  # after a run: --model-role names nothing asked for
 
     # ------------------------------------------------------------------ setup
 
@@ -128,7 +132,24 @@ class Runner:
         )
         run_dir = self.out_dir / run_id
         roles, models = self._models(run_dir)  # model errors surface before anything is written
-        run_dir.mkdir(parents=True, exist_ok=False)
+        try:
+            run_dir.mkdir(parents=True, exist_ok=False)
+        except OSError as exc:
+            raise UserError(
+                f"--out {self.out_dir}: cannot create a run directory there ({exc.strerror})"
+            ) from None
+        with RunLock(run_dir), disk_errors(run_dir):
+            return run_dir, self._start(run_dir, run_id, task, samples, roles, models)
+
+    def _start(
+        self,
+        run_dir: Path,
+        run_id: str,
+        task: Task,
+        samples: list[Sample],
+        roles: Roles,
+        models: list[Any],
+    ) -> RunResult:
         run_file = RunFile(
             run_id=run_id,
             created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -141,10 +162,16 @@ class Runner:
         )
         write_json_atomic(run_dir / "run.json", run_file.model_dump(mode="json"))
         with frozen_heap():
-            result = asyncio.run(self._execute(run_dir, task, samples, roles, models, []))
-        return run_dir, result
+            return asyncio.run(self._execute(run_dir, task, samples, roles, models, []))
 
     def resume(self, run_dir: Path) -> tuple[Path, RunResult]:
+        """Finish an interrupted run. The run directory's lock is held throughout: a second
+        writer is refused, so no sample is run (or journaled) twice."""
+        load_run_file(run_dir)
+        with RunLock(run_dir), disk_errors(run_dir):
+            return run_dir, self._resume(run_dir)
+
+    def _resume(self, run_dir: Path) -> RunResult:
         run_file = load_run_file(run_dir)
         task = self._task()
         samples = select_samples(list(task.samples()), self.config.limit, self.config.sample_ids)
@@ -160,8 +187,7 @@ class Runner:
         )
         roles, models = self._models(run_dir)
         with frozen_heap():
-            result = asyncio.run(self._execute(run_dir, task, samples, roles, models, previous))
-        return run_dir, result
+            return asyncio.run(self._execute(run_dir, task, samples, roles, models, previous))
 
     # ------------------------------------------------------------------ execution
 
@@ -196,12 +222,15 @@ class Runner:
 
         try:
             await asyncio.gather(*(one(s, e) for s, e in todo))
+            if todo:
+                self.roles_asked, self.unused_roles = set(roles.asked), roles.unused()
         finally:
             journal.close()
             progress.close()
             for m in models:
                 await m.aclose()
         records = latest_records(ctx.records)
+        compact(run_dir / "samples.jsonl", records)  # one record per sample and epoch
         result = build_result(run_dir.name, cfg, task, records)
         write_json_atomic(run_dir / "results.json", result.model_dump(mode="json"))
         self.manager.pm.hook.on_run_end(run=ctx, result=result)
@@ -258,6 +287,21 @@ class Runner:
             ),
             seed=seed,
         )
+
+
+@contextlib.contextmanager
+def disk_errors(run_dir: Path) -> Iterator[None]:
+    """A write that fails mid-run (full disk, read-only filesystem) is one error that says how to
+    continue: every record written so far is kept (each was flushed whole), so a resume after
+    the cause is fixed runs only what is missing."""
+    try:
+        yield
+    except OSError as exc:
+        what = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+        raise UserError(
+            f"{run_dir}: cannot write ({what}). The records written so far are kept; free space "
+            f"(or fix the cause), then finish with `harness run --resume {run_dir}`"
+        ) from None
 
 
 def _slug(text: str) -> str:

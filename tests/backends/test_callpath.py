@@ -203,3 +203,52 @@ def test_a_call_that_exhausts_its_retries_is_an_error_record(tmp_path: Path) -> 
         "gave up after 3 attempts" in r["error"]["message"] and "HTTP 503" in r["error"]["message"]
         for r in recs
     )
+
+
+class Outage(Flaky):
+    """Fails every call (HTTP 503) for ``seconds`` after its first call, then answers."""
+
+    def __init__(self, seconds: float, **call: Any) -> None:
+        super().__init__(0, None, **call)
+        self.seconds = seconds
+        self.first: float | None = None
+
+    async def generate(
+        self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+    ) -> ModelResponse:
+        self.calls += 1
+        now = time.monotonic()
+        self.first = self.first if self.first is not None else now
+        if now - self.first < self.seconds:
+            raise ModelError("HTTP 503: down", retryable=True)
+        return ModelResponse(text="42")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_issue27_defect7_an_outage_shorter_than_the_retry_budget_is_ridden_out(seed: int) -> None:
+    """Seven full-jitter backoffs can add up to very little: the budget, not the count, bounds
+    retries, so a call survives an outage of any length under ``retry_budget``."""
+    model = Outage(1.5, retry_base=0.01)  # every other setting at its default
+    assert asyncio.run(_wrapped_call(model, [Retry(seed=seed)])).text == "42"
+    assert model.calls > 2
+
+
+def test_issue27_defect7_the_retry_budget_bounds_a_dead_model_in_time() -> None:
+    model = Outage(99, retry_base=0.01, retry_budget=0.4)
+    t0 = time.monotonic()
+    with pytest.raises(ModelError, match=r"gave up after \d+ attempts in 0\.\d s.*retry_budget"):
+        asyncio.run(_wrapped_call(model, [Retry(seed=0)]))
+    assert 0.4 <= time.monotonic() - t0 < 1.0
+
+
+def test_issue27_defect7_defaults_are_the_measured_ones_and_documented() -> None:
+    """The README's fault figures were measured with retry_base=0.05 and a time budget; the
+    defaults are those settings, and docs/remote-backends.md's table shows them."""
+    defaults = CallArgs()
+    assert defaults.retry_base == 0.05 and defaults.retry_budget == 30
+    assert defaults.max_retries is None
+    table = (Path(__file__).parents[2] / "docs" / "remote-backends.md").read_text()
+    assert (
+        "| `retry_budget` | 30 |" in table
+        and "| `retry_base`, `retry_max_wait` | 0.05, 60 |" in table
+    )

@@ -131,14 +131,23 @@ async def stats(request: web.Request) -> web.Response:
     )
 
 
-async def reset(request: web.Request) -> web.Response:
-    st: State = request.app["state"]
-    body = await request.json() if request.can_read_body else {}
+async def configure(request: web.Request) -> web.Response:
+    """Change the fault settings mid-run, counts kept (``POST /set``: an outage that ends)."""
+    _apply(request.app["state"], await request.json() if request.can_read_body else {})
+    return web.json_response({"ok": True})
+
+
+def _apply(st: State, body: dict[str, Any]) -> None:
     for key in ("latency", "fail_rate", "retry_after", "hang"):
         if key in body:
             setattr(st.opts, key, float(body[key]))
     if "faults" in body:
         st.faults = [f for f in str(body["faults"]).split(",") if f]
+
+
+async def reset(request: web.Request) -> web.Response:
+    st: State = request.app["state"]
+    _apply(st, await request.json() if request.can_read_body else {})
     st.requests.clear()
     st.ok.clear()
     st.injected.clear()
@@ -168,6 +177,7 @@ def make_app(opts: argparse.Namespace) -> web.Application:
     app.router.add_get("/v1/models", models)
     app.router.add_get("/stats", stats)
     app.router.add_post("/reset", reset)
+    app.router.add_post("/set", configure)
     app.cleanup_ctx.append(sampler)
     return app
 

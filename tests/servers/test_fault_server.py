@@ -144,7 +144,7 @@ def test_persistent_failure_is_an_error_record_and_resume_finishes(
     server.post("/reset", {"fail_rate": 0.0})
     _, again = Runner(cfg, tmp_path).resume(run_dir)
     assert again.errors == 0 and again.records == 6
-    assert len(_records(run_dir)) == 12  # the error lines stay; the new ok lines win
+    assert len(_records(run_dir)) == 6  # compacted on finish: the old error lines are gone
 
 
 def test_malformed_tool_call_is_kept_in_the_record(fault_server: Any, tmp_path: Path) -> None:

@@ -47,7 +47,9 @@ class LiteLLMArgs(BaseModel):
 
     api_base: str | None = Field(default=None, description="Override the provider's endpoint.")
     api_key: str | None = Field(
-        default=None, description="The key (default: the provider's environment variable)."
+        default=None,
+        description="The key (default: the provider's environment variable); never written.",
+        json_schema_extra={"secret": True},
     )
     api_version: str | None = Field(default=None, description="API version (Azure).")
     timeout: float = Field(default=600.0, gt=0, description="Seconds per call (-G timeout wins).")

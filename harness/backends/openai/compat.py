@@ -39,7 +39,11 @@ class OpenAICompatArgs(BaseModel):
     base_url: str | None = Field(
         default=None, description="The server's OpenAI API root, e.g. http://127.0.0.1:8000/v1."
     )
-    api_key: str | None = Field(default=None, description="Bearer token (default: $api_key_env).")
+    api_key: str | None = Field(
+        default=None,
+        description="Bearer token (default: $api_key_env); never written to disk.",
+        json_schema_extra={"secret": True},
+    )
     api_key_env: str = Field(
         default="OPENAI_API_KEY", description="Environment variable holding the key, if any."
     )

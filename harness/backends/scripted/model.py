@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.errors import UserError
 from harness.model import Model
 from harness.schemas import GenerateConfig, Message, ModelResponse, ToolCall, ToolSpec, Usage
 
@@ -29,6 +30,9 @@ class ScriptedArgs(BaseModel):
         default_factory=dict, description="First user message -> reply."
     )
     fail: str | None = Field(default=None, description="Raise this error on every call.")
+    delay: float = Field(
+        default=0.0, ge=0, description="Seconds each reply takes (tests of interrupts, locks)."
+    )
 
 
 class ScriptedModel(Model):
@@ -38,9 +42,27 @@ class ScriptedModel(Model):
     description = "Answers from a script at once: scripted/echo, or -M responses=[...]."
     Args = ScriptedArgs
 
+    def check(self) -> None:
+        """``scripted/ecoh`` with no script would answer "" to everything: a typo of echo."""
+        import difflib
+
+        a: ScriptedArgs = self.args  # type: ignore[assignment]
+        if self.name == "echo" or a.responses or a.answers or a.fail:
+            return
+        if difflib.get_close_matches(self.name.lower(), ["echo"], cutoff=0.6):
+            raise UserError(
+                f"unknown scripted model '{self.name}'. Did you mean: echo? (any other name "
+                "plays a script: -M responses=[...] or -M answers={...})"
+            )
+
     async def generate(
         self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
     ) -> ModelResponse:
+        delay = self.args.delay  # type: ignore[attr-defined]
+        if delay:
+            import asyncio
+
+            await asyncio.sleep(delay)
         return self.reply(messages)
 
     def reply(self, messages: list[Message]) -> ModelResponse:

@@ -208,8 +208,8 @@ class AgentLoop:
             )
         except ContextOverflowError:
             return "context_overflow"
-        self.convo.append(self.protocol.assistant_message(response))
-        turn = self._parse(response)
+        message, turn = self._read(response)
+        self.convo.append(message)
         if turn.error is not None:
             return self._format_error(response, turn)
         self._format_errors = 0
@@ -217,12 +217,15 @@ class AgentLoop:
             return await self._calls(response, turn)
         return await self._text_turn(response, turn)
 
-    def _parse(self, response: ModelResponse) -> ParsedTurn:
-        """Whatever the reply, a turn: a protocol that raises gives a format error."""
+    def _read(self, response: ModelResponse) -> tuple[Message, ParsedTurn]:
+        """Whatever the reply, a transcript message and a turn: a reply the protocol cannot read
+        (no text at all, a parser that raises) is a format-error turn, never a crash."""
         try:
-            return self.protocol.parse(response)
+            return self.protocol.assistant_message(response), self.protocol.parse(response)
         except Exception as exc:  # a reply the protocol could not read is the model's error
-            return ParsedTurn(error=f"unreadable reply ({type(exc).__name__}: {exc})")
+            text = response.text if isinstance(response.text, str) else ""
+            error = f"unreadable reply ({type(exc).__name__}: {str(exc)[:200]})"
+            return Message(role="assistant", content=text), ParsedTurn(error=error, text=text)
 
     def _format_error(self, response: ModelResponse, turn: ParsedTurn) -> str | None:
         assert turn.error is not None

@@ -216,6 +216,8 @@ def test_sessions_carry_the_conversation_and_the_state() -> None:
         "session one",
         "session two",
     ]
+    third = asyncio.run(loop.run([Message(role="user", content="three")], carry=lambda m: m[-1:]))
+    assert [m.content for m in third.messages][:2] == ["second done", "three"]
 
 
 def test_an_invalid_tool_schema_is_one_error_naming_the_task_and_tool() -> None:

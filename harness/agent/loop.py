@@ -146,8 +146,16 @@ class AgentLoop:
 
     # ------------------------------------------------------------------ the episode
 
-    async def run(self, messages: list[Message] | None = None) -> AgentResult:
-        """Run one session: ``messages`` open it (appended to what earlier sessions left)."""
+    async def run(
+        self,
+        messages: list[Message] | None = None,
+        carry: Callable[[list[Message]], list[Message]] | None = None,
+    ) -> AgentResult:
+        """Run one session: ``messages`` open it, appended to what earlier sessions left, or to
+        ``carry(previous conversation)`` (a summary, the last few turns) when given. The
+        environment's state always carries over."""
+        if carry is not None:
+            self.convo = list(carry(self.convo))
         self.convo.extend(messages or [])
         self.steps = 0
         self._format_errors = 0

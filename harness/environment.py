@@ -68,6 +68,11 @@ class Environment(ABC):
     async def step(self, call: ToolCall) -> StepResult:
         """Execute one tool call."""
 
+    async def text_turn(self, text: str) -> StepResult:
+        """Judge a plain-text agent turn without executing a tool (environment feedback), for
+        tasks whose rules send text turns to the environment (``Rules.text_turn``)."""
+        raise NotImplementedError(f"environment {self.name!r} does not judge plain-text turns")
+
     def state(self) -> dict[str, Any]:
         """A JSON-serialisable summary of the episode for scoring (rewards, final state...)."""
         return {}

@@ -106,7 +106,7 @@ def test_simulated_user_answers_plain_turns_until_done() -> None:
     env = Counter()
     env.user = Polite(turns=2)
     result = run(handle(["hello", "still here"]), env)
-    assert result.stop_reason == "user_done"
+    assert result.stop_reason == "user_stop"
     assert env.user.heard == ["hello", "still here"]
     assert result.messages[-1] == Message(role="user", content="go on")
 

@@ -111,7 +111,7 @@ def test_template_and_sanity_plugins_install_run_and_uninstall(tmp_path: Path) -
         env=env,
         cwd=tmp_path,
     )
-    assert "2 passed" in tests.stdout
+    assert "3 passed" in tests.stdout
     out = _run(
         [
             *harness,

@@ -79,7 +79,7 @@ def test_environment_counts_malformed_calls(scenario_dict: dict[str, Any]) -> No
         return [
             await env.step(call({"choice": "answer"})),
             await env.step(call({"thought": "", "choice": "answer", "content": "F1"})),
-            await env.step_text("just chatting"),
+            await env.text_turn("just chatting"),
         ]
 
     bad, good, text = asyncio.run(go())

@@ -1,6 +1,7 @@
 """Episode and generation budgets: ``full`` (tau-bench's settings) or ``small`` (a CPU-sized
-budget for the embedded model), and ``auto``, which picks ``small`` when a role that plays the
-conversation runs in-process (``llamacpp/...``) and ``full`` otherwise.
+budget for the embedded model), and ``auto``, the core's rule (:mod:`harness.agent.budget`):
+``small`` when a role that plays the conversation runs in-process (``llamacpp/...``), else
+``full``.
 
 Why ``small`` exists: with the embedded SmolLM2-135M on two CPU cores, one agent turn under the
 full budget is a ~4,000-token prompt plus up to 512 generated tokens (SmolLM2 rarely stops on its
@@ -15,14 +16,16 @@ to get tau-bench's settings on any model. Explicit options (``--max-steps`` ...)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
 
-BudgetName = Literal["auto", "full", "small"]
+from harness.agent import Budgets, Profile, ProfileName
+
+BudgetName = ProfileName
 
 
 @dataclass(frozen=True)
-class Budget:
-    name: str
+class Budget(Profile):
+    """APIGen-MT's sizes: a core budget profile (:mod:`harness.agent.budget`)."""
+
     max_steps: int
     max_user_turns: int
     agent_max_tokens: int | None  # None: the run's -G max_tokens
@@ -62,15 +65,4 @@ SMALL = Budget(
 )
 
 
-def resolve(name: BudgetName, in_process: bool) -> Budget:
-    """The budget ``name`` means for a run where a conversation role runs on a serial in-process
-    engine (``in_process``: :attr:`harness.model.Model.serial`, as ``llamacpp/``) or not."""
-    if name == "full":
-        return FULL
-    if name == "small":
-        return SMALL
-    return SMALL if in_process else FULL
-
-
-def pick(explicit: Any, default: Any) -> Any:
-    return default if explicit is None else explicit
+BUDGETS = Budgets(full=FULL, small=SMALL)

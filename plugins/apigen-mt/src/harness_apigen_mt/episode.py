@@ -1,9 +1,10 @@
-"""One tau-bench conversation: a simulated user, an agent with tools and policy, an environment.
+"""One tau-bench conversation, described to the core agent loop (:mod:`harness.agent`).
 
 The agent greets; the user states a need; each agent step is one model call that either calls
-tools (executed in the environment, results fed back) or speaks to the user. The episode ends
-when the user writes ###STOP###, the agent transfers to a human, the context overflows, or a step
-or turn budget runs out.
+tools (all calls of the turn, executed in the environment, results fed back) or speaks to the
+user. The episode ends when the user writes ###STOP###, the agent transfers to a human (the
+environment ends it: recorded as ``transfer``), the context overflows, or a step or turn budget
+runs out.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.errors import ContextOverflowError
+from harness.agent import AgentLoop, Rules
 from harness.model import ModelHandle
 from harness.schemas import Message, ToolSpec
 from harness_apigen_mt.environment import TauEnvironment
@@ -61,7 +62,7 @@ def compact_tools(tools: list[ToolSpec]) -> list[ToolSpec]:
     return [t.model_copy(update={"parameters": _strip_descriptions(t.parameters)}) for t in tools]
 
 
-async def run_episode(
+async def play_episode(
     agent: ModelHandle,
     env: TauEnvironment,
     user: LLMUser,
@@ -70,55 +71,29 @@ async def run_episode(
     agent_max_tokens: int | None = None,
     compact: bool = False,
 ) -> Episode:
-    """``agent_max_tokens`` caps each agent turn (None: the run's setting); ``compact`` renders
-    the tool schemas without parameter descriptions."""
+    """One conversation on the core agent loop. ``agent_max_tokens`` caps each agent turn (None:
+    the run's setting); ``compact`` renders the tool schemas without parameter descriptions."""
     env.reset()
-    system = Message(role="system", content=agent_system(env.policy))
-    convo: list[Message] = [Message(role="assistant", content=GREETING)]
-    tools = compact_tools(env.tools()) if compact else env.tools()
-    limit = {} if agent_max_tokens is None else {"max_tokens": agent_max_tokens}
-    stop, steps, turns = "max_steps", 0, 0
-    try:
-        first = await user.respond(convo)
-        turns += 1
-        convo.append(Message(role="user", content=first.content))
-        if first.done:
-            stop = "user_stop"
-        while stop == "max_steps" and steps < max_steps:
-            steps += 1
-            response = await agent.generate([system, *convo], tools, **limit)
-            msg = response.message()
-            convo.append(msg)
-            if msg.tool_calls:
-                for call in msg.tool_calls:
-                    result = await env.step(call)
-                    convo.append(
-                        Message(
-                            role="tool",
-                            content=result.content,
-                            tool_call_id=call.id,
-                            name=call.name,
-                        )
-                    )
-                if env.done:
-                    stop = "transfer"
-                continue
-            if turns >= max_user_turns:
-                stop = "max_user_turns"
-                break
-            reply = await user.respond(convo)
-            turns += 1
-            convo.append(Message(role="user", content=reply.content))
-            if reply.done:
-                stop = "user_stop"
-    except ContextOverflowError:
-        stop = "context_overflow"
+    rules = Rules(
+        max_steps=max_steps,
+        max_user_turns=max_user_turns,
+        user_opens=True,
+        text_turn="user",
+        reject_unparsed_calls=False,  # the environment answers them, as tau-bench's does
+        generate={} if agent_max_tokens is None else {"max_tokens": agent_max_tokens},
+        where=f"environment {env.name}",
+    )
+    tools = (lambda: compact_tools(env.tools())) if compact else None
+    loop = AgentLoop(
+        agent, env, rules=rules, user=user, system=agent_system(env.policy), tools=tools
+    )
+    result = await loop.run([Message(role="assistant", content=GREETING)])
     state = env.state()
     return Episode(
-        messages=[system, *convo],
-        stop_reason=stop,
-        steps=steps,
-        user_turns=turns,
+        messages=result.messages,
+        stop_reason="transfer" if result.stop_reason == "env_done" else result.stop_reason,
+        steps=result.steps,
+        user_turns=result.user_turns,
         final_hash=state["db_hash"],
         calls=state["calls"],
         user_log=user.log,

@@ -24,13 +24,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.agent import override
 from harness.errors import ModelError
 from harness.jobs import Generator, JobContext
 from harness.schemas import Message, Trajectory
-from harness_apigen_mt.budget import BudgetName, pick, resolve
+from harness_apigen_mt.budget import BUDGETS, BudgetName
 from harness_apigen_mt.committee import review
 from harness_apigen_mt.domain import TAU2_DATA_VERSION, Domain, db_hash, load_domain
-from harness_apigen_mt.episode import agent_system, run_episode
+from harness_apigen_mt.episode import agent_system, play_episode
 from harness_apigen_mt.recombine import recombine
 from harness_apigen_mt.report import Report
 from harness_apigen_mt.reward import outputs_found, replay
@@ -151,12 +152,12 @@ class ApigenMT(Generator):
         domain = load_domain(o.domain, o.data_dir)
         rng = random.Random(ctx.seed)
         roles = ("generator", "reviewer", "user", "agent")
-        self.budget = resolve(o.budget, any(ctx.role(r).serial for r in roles))
+        self.budget = BUDGETS.choose(o.budget, ctx, *roles)
         rep = Report(
             domain=o.domain,
             source=o.source,
             attempts=o.n,
-            max_rounds=pick(o.max_rounds, self.budget.max_rounds[o.domain]),
+            max_rounds=override(o.max_rounds, self.budget.max_rounds[o.domain]),
             acceptance=o.acceptance,
             committee_size=o.committee_size,
             tau2_data=TAU2_DATA_VERSION,
@@ -262,7 +263,7 @@ class ApigenMT(Generator):
             try:
                 reply = await ctx.role("generator").generate(
                     self._prompt(domain, c, feedback, last),
-                    max_tokens=pick(o.gen_max_tokens, self.budget.gen_max_tokens),
+                    max_tokens=override(o.gen_max_tokens, self.budget.gen_max_tokens),
                     json_schema=blueprint_reply_schema(
                         [(t.name, t.parameters) for t in domain.tools]
                     ),
@@ -314,7 +315,7 @@ class ApigenMT(Generator):
                 o.committee_size,
                 o.acceptance,
                 o.threshold,
-                max_tokens=pick(o.review_max_tokens, self.budget.review_max_tokens),
+                max_tokens=override(o.review_max_tokens, self.budget.review_max_tokens),
             )
             rep.committee(verdict)
             for r in verdict.reviews:
@@ -365,7 +366,7 @@ class ApigenMT(Generator):
         gold = db_hash(gold_db)
         rep.phase2_blueprint()
         b = self.budget
-        for attempt in range(pick(o.phase2_attempts, b.phase2_attempts)):
+        for attempt in range(override(o.phase2_attempts, b.phase2_attempts)):
             env = ctx.environment(f"tau-{domain.name}", data_dir=o.data_dir)
             user = LLMUser(
                 ctx.role("user"),
@@ -373,17 +374,17 @@ class ApigenMT(Generator):
                 bp.persona,
                 o.user_best_of,
                 ctx.role("user-critic") if o.user_best_of > 1 else None,
-                max_tokens=pick(o.user_max_tokens, b.user_max_tokens),
+                max_tokens=override(o.user_max_tokens, b.user_max_tokens),
             )
             try:
-                ep = await run_episode(
+                ep = await play_episode(
                     ctx.role("agent"),
                     env,
                     user,
-                    pick(o.max_steps, b.max_steps),
-                    pick(o.max_user_turns, b.max_user_turns),
-                    pick(o.agent_max_tokens, b.agent_max_tokens),
-                    pick(o.compact_tools, b.compact_tools),
+                    override(o.max_steps, b.max_steps),
+                    override(o.max_user_turns, b.max_user_turns),
+                    override(o.agent_max_tokens, b.agent_max_tokens),
+                    override(o.compact_tools, b.compact_tools),
                 )
             except ModelError as exc:
                 self._reject(rep, "phase2", [f"model error: {exc}"], bp, bp.id, attempt)

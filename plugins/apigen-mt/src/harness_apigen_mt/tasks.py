@@ -13,14 +13,15 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.agent import override
 from harness.context import SolveContext
 from harness.metric import Metric
 from harness.schemas import Sample, SampleRecord, Score, SolveOutput
 from harness.task import Task
-from harness_apigen_mt.budget import BudgetName, pick, resolve
+from harness_apigen_mt.budget import BUDGETS, BudgetName
 from harness_apigen_mt.domain import TAU2_DATA_VERSION, load_domain
 from harness_apigen_mt.environment import AirlineEnvironment, RetailEnvironment
-from harness_apigen_mt.episode import run_episode
+from harness_apigen_mt.episode import play_episode
 from harness_apigen_mt.passk import pass_k_ci, trial_table
 from harness_apigen_mt.reward import reward
 from harness_apigen_mt.users import LLMUser
@@ -123,24 +124,24 @@ class TauTaskBase(Task):
 
     async def solve(self, sample: Sample, ctx: SolveContext) -> SolveOutput:
         o: TauOptions = self.options
-        b = resolve(o.budget, ctx.on_serial_engine("user"))
+        b = BUDGETS.choose(o.budget, ctx, "user")
         env = ctx.environment(self.env_name, data_dir=o.data_dir)
         user = LLMUser(
             ctx.role("user"),
             str(sample.input),
             best_of=o.user_best_of,
             critic=ctx.role("user-critic") if o.user_best_of > 1 else None,
-            max_tokens=pick(o.user_max_tokens, b.user_max_tokens),
+            max_tokens=override(o.user_max_tokens, b.user_max_tokens),
         )
         async with ctx.one_episode_at_a_time("user"):
-            ep = await run_episode(
+            ep = await play_episode(
                 ctx.model,
                 env,
                 user,
-                pick(o.max_steps, b.max_steps),
-                pick(o.max_user_turns, b.max_user_turns),
-                pick(o.agent_max_tokens, b.agent_max_tokens),
-                pick(o.compact_tools, b.compact_tools),
+                override(o.max_steps, b.max_steps),
+                override(o.max_user_turns, b.max_user_turns),
+                override(o.agent_max_tokens, b.agent_max_tokens),
+                override(o.compact_tools, b.compact_tools),
             )
         last = next(
             (m.content for m in reversed(ep.messages) if m.role == "assistant" and m.content), ""
@@ -155,6 +156,7 @@ class TauTaskBase(Task):
                 "user_turns": ep.user_turns,
                 "calls": ep.calls,
                 "budget": b.name,
+                "turns": ep.steps,
             },
         )
 

@@ -8,13 +8,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.agent import BUDGET_HELP, AgentLoop, Budgets, Profile, ProfileName, Rules
 from harness.context import SolveContext
 from harness.errors import UserError
-from harness.schemas import Sample, SampleRecord, Score, SolveOutput
+from harness.schemas import Message, Sample, SampleRecord, Score, SolveOutput
 from harness.task import Task
 from harness_spectool.dataset import interleave, load_queries
 from harness_spectool.environment import env_name, tool_schemas
-from harness_spectool.loop import run_native, run_text
 from harness_spectool.patterns import (
     PATTERNS,
     SCORE_ORDER,
@@ -23,6 +23,7 @@ from harness_spectool.patterns import (
     finish_answer,
     spectool_gt,
 )
+from harness_spectool.protocol import FINISH, NATIVE_SYSTEM, ActionText, FunctionCalls, steps_from
 
 DESCRIPTIONS = {
     "SR": "Success rate: exact answer (goal_type 1), else mean of the 7 scores if finished.",
@@ -65,6 +66,13 @@ class SpecToolOptions(BaseModel):
         description="Another query file (JSON array or JSON Lines in the SpecTool schema).",
     )
     max_tokens: int = Field(default=200, ge=16, description="Tokens per model reply.")
+    budget: ProfileName = Field(default="auto", description=BUDGET_HELP)
+
+
+#: SpecTool's episode (10 steps of 200 tokens) already runs on two CPU cores with the embedded
+#: model (the README's figures), so the small profile keeps the paper's sizes; the profile is
+#: still chosen by the core rule and recorded, so a smaller one would show in every record.
+BUDGETS = Budgets(full=Profile("full"), small=Profile("small"))
 
 
 def _score(value: float, analysis: Analysis, what: str) -> Score:
@@ -110,20 +118,31 @@ class SpecToolTask(Task):
 
     async def solve(self, sample: Sample, ctx: SolveContext) -> SolveOutput:
         o: SpecToolOptions = self.options
+        budget = BUDGETS.choose(o.budget, ctx)
         env = ctx.environment(env_name(sample.metadata["environment"]), feedback=o.feedback)
         env.reset(sample, ctx.seed)
-        run = run_text if o.protocol == "text" else run_native
-        messages, steps = await run(ctx.model, env, str(sample.input), o.max_steps, o.max_tokens)
+        rules = Rules(max_steps=o.max_steps, answer_tool=FINISH, where=f"task {self.name}")
+        if o.protocol == "text":
+            rules.generate = {"max_tokens": o.max_tokens, "stop": ["Observation:"]}
+            loop = AgentLoop(ctx.model, env, ActionText(o.max_steps), rules)
+            opening = f"Task: {sample.input}"
+        else:
+            rules.generate = {"max_tokens": o.max_tokens}
+            loop = AgentLoop(ctx.model, env, FunctionCalls(), rules, system=NATIVE_SYSTEM)
+            opening = str(sample.input)
+        result = await loop.run([Message(role="user", content=opening)])
+        steps = steps_from(result.turns)
         final = next((s for s in steps if s["kind"] == "finish"), None)
         answer = None if final is None else finish_answer(final["arguments"])
         return SolveOutput(
             completion="" if answer is None else str(answer),
-            messages=messages,
+            messages=result.messages,
             metadata={
                 "steps": steps,
                 "finished": final is not None,
                 "protocol": o.protocol,
                 "feedback": o.feedback,
+                **result.record(budget.name),
             },
         )
 

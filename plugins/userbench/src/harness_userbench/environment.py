@@ -167,8 +167,9 @@ class TravelGymEnvironment(Environment):
             return self._result(out, is_error=True)
         return self._result(await self.episode.step(action))
 
-    async def step_text(self, text: str) -> StepResult:
-        """A reply without a tool call: read as an action string (usually a format error)."""
+    async def text_turn(self, text: str) -> StepResult:
+        """A reply without a tool call: read as an action string (usually a format error), as the
+        released eval does; the core loop sends plain-text turns here (``text_turn``)."""
         out = await self.episode.step(text)
         return self._result(out, is_error=out.kind == "format")
 

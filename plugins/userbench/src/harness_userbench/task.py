@@ -10,8 +10,9 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
+from harness.agent import AgentLoop, Budgets, Profile, ProfileName, Rules
 from harness.context import SolveContext
-from harness.errors import ContextOverflowError, UserError
+from harness.errors import UserError
 from harness.metric import Metric
 from harness.schemas import Message, Sample, SampleRecord, SolveOutput
 from harness.task import Task
@@ -59,10 +60,10 @@ class UserBenchOptions(TravelGymOptions):
     tool_choice: Literal["required", "auto"] = Field(
         default="required", description="Agent tool choice (the released eval uses required)."
     )
-    budget: Literal["auto", "full", "small"] = Field(
+    budget: ProfileName = Field(
         default="auto",
-        description="full: the paper's turn sizes; small: short turns for in-process models; "
-        "auto: small when the agent or user model runs in-process (llamacpp/), else full.",
+        description="full: the paper's turn sizes; small: short turns for in-process models "
+        "(llamacpp/); auto: small when the agent or a model user runs on one, else full.",
     )
     agent_max_tokens: int | None = Field(
         default=None, ge=16, description="Tokens per agent turn (budget: full 384, small 256)."
@@ -76,29 +77,26 @@ class UserBenchOptions(TravelGymOptions):
 
 
 @dataclass(frozen=True)
-class Budget:
-    """Turn sizes. ``small`` keeps the paper's 20-step episodes and every rule, and shortens each
-    agent turn: SmolLM2-135M fills the tool's free-text fields to their limit (100-200 tokens a
-    turn, generated under a JSON grammar at about half the model's free speed), so on two CPU
-    cores ``harness run userbench --limit 10`` took 20 min at ``full`` and 8 min at ``small``.
-    The cap on tokens stays well above what 2 x 100 characters need (SmolLM2 can spend a token a
-    character on digit lists), so turns are not cut off into format errors."""
+class Budget(Profile):
+    """Turn sizes, a core budget profile (:mod:`harness.agent.budget`). ``small`` keeps the
+    paper's 20-step episodes and every rule, and shortens each agent turn: SmolLM2-135M fills the
+    tool's free-text fields to their limit (100-200 tokens a turn, generated under a JSON grammar
+    at about half the model's free speed), which makes full-sized turns several times slower on
+    CPU (the README has the timings). The cap on tokens stays well above what 2 x 100 characters
+    need (SmolLM2 can spend a token a character on digit lists), so turns are not cut off into
+    format errors."""
 
-    name: str
     agent_max_tokens: int
     text_max_chars: int
 
 
-BUDGETS = {
-    "full": Budget("full", agent_max_tokens=384, text_max_chars=400),
-    "small": Budget("small", agent_max_tokens=256, text_max_chars=100),
-}
+BUDGETS = Budgets(
+    full=Budget("full", agent_max_tokens=384, text_max_chars=400),
+    small=Budget("small", agent_max_tokens=256, text_max_chars=100),
+)
 
-
-def resolve_budget(name: str, in_process: bool) -> Budget:
-    if name == "auto":
-        name = "small" if in_process else "full"
-    return BUDGETS[name]
+#: the tool message that answers every call of a turn after the first (one action a step)
+IGNORED = "Ignored: one call per turn is carried out."
 
 
 @lru_cache(maxsize=8)
@@ -159,64 +157,38 @@ class UserBenchTask(Task):
     async def solve(self, sample: Sample, ctx: SolveContext) -> SolveOutput:
         o: UserBenchOptions = self.options
         user = self._user(ctx)
-        budget = resolve_budget(
-            o.budget, ctx.on_serial_engine(*(["user"] if isinstance(user, ModelUser) else []))
-        )
+        budget = BUDGETS.choose(o.budget, ctx, *(["user"] if isinstance(user, ModelUser) else []))
         env_opts = {k: getattr(o, k) for k in TravelGymOptions.model_fields if k != "user"}
         env_opts["text_max_chars"] = o.text_max_chars or budget.text_max_chars
-        agent_max_tokens = o.agent_max_tokens or budget.agent_max_tokens
         env = TravelGymEnvironment(TravelGymOptions(**env_opts))
         env.attach_user(user)
         opening = env.reset(sample, ctx.seed)
-        messages = [Message(role="system", content=SYSTEM), Message(role="user", content=opening)]
-        stop = "truncated"
+        rules = Rules(
+            max_steps=o.max_steps,  # the environment truncates at the same count
+            calls_per_turn="first",
+            ignored_call_note=IGNORED,
+            text_turn="environment",
+            reject_unparsed_calls=False,  # the environment answers them (the released eval)
+            generate={
+                "tool_choice": o.tool_choice,
+                "max_tokens": o.agent_max_tokens or budget.agent_max_tokens,
+            },
+            where=f"task {self.name}",
+        )
+        loop = AgentLoop(ctx.model, env, rules=rules, system=SYSTEM)
         async with ctx.one_episode_at_a_time("user"):
-            while not env.done:
-                try:
-                    resp = await ctx.model.generate(
-                        messages,
-                        env.tools(),
-                        tool_choice=o.tool_choice,
-                        max_tokens=agent_max_tokens,
-                    )
-                except ContextOverflowError:
-                    stop = "context_overflow"
-                    break
-                messages.append(resp.message())
-                if resp.tool_calls:
-                    first, *rest = resp.tool_calls
-                    result = await env.step(first)
-                    messages.append(
-                        Message(
-                            role="tool",
-                            content=result.content,
-                            tool_call_id=first.id,
-                            name=first.name,
-                        )
-                    )
-                    for extra in rest:
-                        messages.append(
-                            Message(
-                                role="tool",
-                                tool_call_id=extra.id,
-                                name=extra.name,
-                                content="Ignored: one call per turn is carried out.",
-                            )
-                        )
-                else:
-                    result = await env.step_text(resp.text)
-                    messages.append(Message(role="user", content=result.content))
+            result = await loop.run([Message(role="user", content=opening)])
         state = env.state()
-        if stop != "context_overflow":
+        stop = result.stop_reason
+        if stop != "context_overflow":  # the environment's own end: the paper's two kinds
             stop = "terminated" if state["terminated"] else "truncated"
-        answers = ", ".join(a["id"] for a in state["answers"])
         return SolveOutput(
-            completion=answers,
-            messages=messages,
+            completion=", ".join(a["id"] for a in state["answers"]),
+            messages=result.messages,
             metadata={
                 "state": state,
+                **result.record(budget.name),
                 "stop_reason": stop,
-                "budget": budget.name,
                 "user_model": ctx.role("user").spec if state["user"] == "llm" else None,
             },
         )

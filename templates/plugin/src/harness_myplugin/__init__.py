@@ -12,6 +12,11 @@ def register_tasks(register: Any) -> None:
         "harness_myplugin.task:CapitalsTask",
         description="Capital cities, answered in one reply.",
     )
+    register(
+        "myplugin-capitals-agent",
+        "harness_myplugin.agent_task:CapitalsAgentTask",
+        description="Capital cities, looked up with a tool on the core agent loop.",
+    )
 
 
 @hookimpl

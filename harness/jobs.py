@@ -66,6 +66,8 @@ class Generator(ABC):
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    #: the roles it asks for (``ctx.role(...)``); declared, an unknown ``--model-role`` is refused
+    roles: ClassVar[tuple[str, ...] | None] = None
     Options: ClassVar[type[BaseModel]] = NoOptions
     needs_model: ClassVar[bool] = True
 
@@ -82,6 +84,8 @@ class Trainer(ABC):
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    #: the roles it asks for (``ctx.role(...)``); declared, an unknown ``--model-role`` is refused
+    roles: ClassVar[tuple[str, ...] | None] = None
     Options: ClassVar[type[BaseModel]] = NoOptions
     needs_model: ClassVar[bool] = False
 

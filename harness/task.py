@@ -26,6 +26,10 @@ class Task(ABC):
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     Options: ClassVar[type[BaseModel]] = NoOptions
+    roles: ClassVar[tuple[str, ...] | None] = None
+    """The roles besides ``agent`` that ``solve`` may ask for (``ctx.role(...)``). Declared, a
+    ``--model-role`` naming any other role is refused before the run; None (undeclared) only
+    warns after the run about a role nothing asked for."""
     group_by: ClassVar[list[str]] = []
     """Sample metadata keys to break every metric down by (per-category tables)."""
 

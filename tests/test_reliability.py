@@ -13,6 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from harness_sanity.tasks import SanityTask
+
+from harness.hookspecs import hookimpl
 
 from .conftest import CLI, records
 
@@ -181,13 +184,53 @@ def test_defect5_typos_are_one_error_with_a_hint(
     assert not (tmp_path / "runs").exists()
 
 
-def test_defect5_a_model_role_nothing_asks_for_is_reported(cli: CLI, tmp_path: Path) -> None:
+def test_defect5_a_role_the_task_does_not_declare_is_refused_before_the_run(
+    cli: CLI, tmp_path: Path
+) -> None:
     proc = cli(
-        "run", "sanity", "--limit", "1", "--out", "out", *SCRIPTED,
+        "run", "userbench", "--limit", "1", "--out", "out", *SCRIPTED,
         "--model-role", "usr=scripted/echo",
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    assert "--model-role usr=... was not used" in proc.stderr, proc.stderr
+    _one_error(
+        proc, "--model-role usr=...: task 'userbench' uses no role 'usr'", "Did you mean: user"
+    )
+    proc = cli("generate", "personabench", "--model-role", "generatr=scripted/echo", "--out", "o")
+    _one_error(proc, "generator 'personabench' uses no role 'generatr'", "Did you mean: generator")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "o").exists()
+
+
+class _Undeclared(SanityTask):
+    """A task that does not declare its roles: only the after-run warning can catch a typo."""
+
+    roles = None
+
+
+class _UndeclaredPlugin:
+    @hookimpl
+    def register_tasks(self, register):  # type: ignore[no-untyped-def]
+        register("undeclared-roles", _Undeclared, description="test")
+
+
+def test_defect5_an_undeclared_task_warns_about_a_role_nothing_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.cli.main import main
+    from harness.plugins import PluginManager, reset_manager, set_manager
+
+    manager = PluginManager()
+    manager.load_entry_points()
+    manager.register_plugin(_UndeclaredPlugin(), "undeclared")
+    manager.collect()
+    set_manager(manager)
+    try:
+        code = main(
+            ["run", "undeclared-roles", "--limit", "1", "--out", str(tmp_path / "out"),
+             *SCRIPTED, "--model-role", "usr=scripted/echo"]
+        )  # fmt: skip
+    finally:
+        reset_manager()
+    assert code == 0
+    assert "--model-role usr=... was not used" in capsys.readouterr().err
 
 
 def test_defect5_resume_names_the_flags_it_would_ignore(cli: CLI, tmp_path: Path) -> None:

@@ -108,6 +108,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     names = suite_members(args.name, manager)
     params = _plugin_params(args)
     role_specs = _roles(args.model_role)
+    from harness.plugins.taskfiles import follow_task
+
+    for name in names:
+        check_declared_roles(follow_task(name, manager)[0], f"task '{name}'", role_specs)
     model_args, role_args = _model_args(args.model_args, role_specs)
     code = 0
     _check_counts(args)
@@ -171,6 +175,23 @@ def _refuse_ignored_flags(args: argparse.Namespace, config: Any, run_dir: Path) 
             f"--resume finishes {run_dir} with the settings in its run.json; it does not take "
             f"{', '.join(dict.fromkeys(ignored))} (start a new run to change them)"
         )
+
+
+def check_declared_roles(owner: Any, label: str, role_specs: dict[str, str]) -> None:
+    """Refuse a ``--model-role`` that ``owner`` (a Task, Generator or Trainer class) does not
+    declare in ``roles``; an owner without a declaration is checked after the run instead."""
+    declared = getattr(owner, "roles", None)
+    if declared is None:
+        return
+    from harness.errors import did_you_mean
+
+    known = ["agent", *declared] if hasattr(owner, "solve") else list(declared)
+    for role in role_specs:
+        if role not in known:
+            raise UserError(
+                f"--model-role {role}=...: {label} uses no role '{role}'."
+                f"{did_you_mean(role, known)} Its roles: {', '.join(known) or 'none'}"
+            )
 
 
 def _warn_unused_roles(runner: Any, task: str) -> None:
@@ -482,6 +503,8 @@ def _job(args: argparse.Namespace, kind: Literal["generate", "train"]) -> int:
     models: list[Any] = []
     model_spec = None
     role_specs = _roles(args.model_role)
+    label = "generator" if kind == "generate" else "trainer"
+    check_declared_roles(cls, f"{label} '{args.name}'", role_specs)
     gen_cfg = _generate_config(args.gen_args)
     if cls.needs_model or args.model or role_specs:
         model_spec = args.model or DEFAULT_MODEL

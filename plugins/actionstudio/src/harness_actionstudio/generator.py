@@ -29,6 +29,7 @@ class ConvertOptions(BaseModel):
 
 
 class ConvertGenerator(Generator):
+    roles = ()
     name: ClassVar[str] = "actionstudio-convert"
     description: ClassVar[str] = "Convert trajectories to ActionStudio's unified format."
     Options = ConvertOptions

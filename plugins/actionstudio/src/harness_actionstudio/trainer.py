@@ -11,6 +11,7 @@ from harness_actionstudio.unified import UnifiedRecord
 
 
 class ActionStudioTrainer(Trainer):
+    roles = ("critic",)
     name: ClassVar[str] = "actionstudio"
     description: ClassVar[str] = "ActionStudio SFT (full or LoRA) on unified trajectories."
     Options = TrainOptions

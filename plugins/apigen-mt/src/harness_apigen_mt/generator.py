@@ -142,6 +142,7 @@ def user_of(domain: Domain, bp: Blueprint, trace: list[dict[str, Any]]) -> str |
 
 
 class ApigenMT(Generator):
+    roles = ("generator", "reviewer", "agent", "user", "user-critic")
     name = "apigen-mt"
     description = "APIGen-MT: verified blueprints (phase 1) and simulated trajectories (phase 2)."
     Options = ApigenOptions

@@ -94,6 +94,7 @@ class DbMatch(Metric):
 
 
 class TauTaskBase(Task):
+    roles = ("user", "user-critic")
     domain_name: ClassVar[str] = ""
     env_name: ClassVar[str] = ""
     Options = TauOptions

@@ -70,6 +70,7 @@ def write_bundle(path: Path = BUNDLED) -> int:
 
 
 class CommunityGenerator(Generator):
+    roles = ("generator",)
     name = "personabench"
     description = "Synthetic PersonaBench communities: planted facts, sessions, noise, questions."
     Options = CommunityOptions

@@ -75,6 +75,7 @@ def parse_noise(text: str) -> list[float]:
 
 
 class PersonaBenchTask(Task):
+    roles = ()
     name = "personabench"
     description = "PersonaBench: retrieve a user's private sessions, answer personal questions."
     Options = PersonaBenchOptions

@@ -71,6 +71,8 @@ def _norm_args(args: Any) -> Any:
 class SanityTask(Task):
     """Arithmetic and string questions answered in one reply."""
 
+    roles = ()
+
     name = "sanity"
     description = (
         "Arithmetic and string questions answered in one reply (exact match, and the answer "

@@ -59,6 +59,7 @@ def _bfcl_eq(value: Any, allowed: Any) -> bool:
 
 
 class BfclTask(Task):
+    roles = ()
     name = "spectool-bfcl"
     description = "SpecTool error patterns plus BFCL-style AST correctness on BFCL data."
     Options = BfclOptions

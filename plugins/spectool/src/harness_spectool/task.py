@@ -85,6 +85,7 @@ def _score(value: float, analysis: Analysis, what: str) -> Score:
 
 
 class SpecToolTask(Task):
+    roles = ()
     name = "spectool"
     description = "SpecTool: the seven tool-use error patterns on offline tool environments."
     Options = SpecToolOptions

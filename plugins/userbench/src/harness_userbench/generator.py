@@ -69,6 +69,7 @@ def write_bundle(path: Path = BUNDLED) -> int:
 
 
 class ScenarioGenerator(Generator):
+    roles = ("paraphraser",)
     name = "userbench-scenarios"
     description = "Build TravelGym scenarios from option attributes and preference rules."
     Options = ScenarioOptions

@@ -110,6 +110,7 @@ def role_is_set(ctx: SolveContext, role: str) -> bool:
 
 
 class UserBenchTask(Task):
+    roles = ("user",)
     name = "userbench"
     description = "UserBench/TravelGym: elicit hidden travel preferences, search, recommend."
     Options = UserBenchOptions

@@ -205,6 +205,8 @@ def test_scripted_tool_calls_drive_the_agent_loop(tmp_path: Path) -> None:
     assert [m["role"] for m in msgs] == ["user", "assistant", "tool", "assistant"]
     assert msgs[2]["content"] == "3" and rec["output"]["metadata"]["calls"][0]["name"] == "add"
     assert rec["model_calls"] == 2
+    meta = rec["output"]["metadata"]  # the loop's record: why it stopped, turns, budget profile
+    assert (meta["stop_reason"], meta["turns"], meta["budget"]) == ("answer", 2, "full")
 
 
 def test_roles_default_to_the_model_and_can_be_set_apart(tmp_path: Path) -> None:

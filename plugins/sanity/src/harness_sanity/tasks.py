@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.agent import run_agent
+from harness.agent import BUDGET_HELP, Budgets, Profile, ProfileName, run_agent
 from harness.context import SolveContext
 from harness.metric import AnswerMatch, ExactMatch, Metric, normalize_text
 from harness.schemas import Message, Sample, Score, SolveOutput
@@ -99,6 +99,12 @@ class SanityTask(Task):
 
 class SanityToolsOptions(SanityOptions):
     max_steps: int = Field(default=4, ge=1, le=20, description="Model calls per sample.")
+    budget: ProfileName = Field(default="auto", description=BUDGET_HELP)
+
+
+#: one tool call and an answer fit any engine: both profiles keep the same sizes, and the record
+#: still names the one the run chose
+BUDGETS = Budgets(full=Profile("full"), small=Profile("small"))
 
 
 class SanityToolsTask(SanityTask):
@@ -109,6 +115,7 @@ class SanityToolsTask(SanityTask):
     Options = SanityToolsOptions
 
     async def solve(self, sample: Sample, ctx: SolveContext) -> SolveOutput:
+        budget = BUDGETS.choose(self.options.budget, ctx)
         env = ctx.environment("sanity-toolbox")
         env.reset(sample, ctx.seed)
         messages = [Message(role="user", content=str(sample.input))]
@@ -122,7 +129,7 @@ class SanityToolsTask(SanityTask):
         return SolveOutput(
             completion=result.final_text,
             messages=result.messages,
-            metadata={**env.state(), "stop_reason": result.stop_reason, "steps": result.steps},
+            metadata={**env.state(), **result.record(budget.name), "steps": result.steps},
         )
 
     def metrics(self) -> list[Metric]:

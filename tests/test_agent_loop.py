@@ -264,3 +264,35 @@ def test_the_auto_profile_follows_serial_engines_on_real_contexts(tmp_path: Path
         assert BUDGETS.choose("auto", job, "agent").name == "full"
     finally:
         job.close()
+
+
+def test_text_turns_to_an_environment_that_cannot_judge_them_fail_before_any_call() -> None:
+    import asyncio
+
+    import pytest
+
+    from harness.agent import AgentLoop, Rules
+    from harness.backends.scripted.model import ScriptedModel
+    from harness.environment import Environment, StepResult
+    from harness.errors import UserError
+    from harness.model import ModelHandle, WrappedModel
+    from harness.schemas import GenerateConfig, Message
+
+    class NoJudge(Environment):
+        name = "no-judge"
+
+        def reset(self, sample=None, seed=None):  # type: ignore[no-untyped-def]
+            return ""
+
+        def tools(self) -> list[ToolSpec]:
+            return []
+
+        async def step(self, call: ToolCall) -> StepResult:
+            return StepResult(content="")
+
+    model = ScriptedModel.create("x", {"responses": ["hi"]})
+    handle = ModelHandle(WrappedModel(model), GenerateConfig(), "agent")
+    loop = AgentLoop(handle, NoJudge(), rules=Rules(text_turn="environment", where="task t"))
+    with pytest.raises(UserError, match="task t: text turns go to the environment"):
+        asyncio.run(loop.run([Message(role="user", content="go")]))
+    assert handle.calls == 0

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from harness.agent.protocols import NativeTools, ParsedTurn, ToolProtocol
 from harness.agent.tools import check_tools
 from harness.environment import Environment, SimulatedUser, StepResult, UserTurn
-from harness.errors import ContextOverflowError
+from harness.errors import ContextOverflowError, UserError
 from harness.model import ModelHandle
 from harness.schemas import Message, ModelResponse, ToolCall, ToolSpec
 
@@ -160,6 +160,7 @@ class AgentLoop:
         self.steps = 0
         self._format_errors = 0
         self._tools()  # checks the schemas before any model call
+        self._check_text_turns()
         stop = await self._user_turn() if self.rules.user_opens else None
         while stop is None:
             stop = self._limit_reached() or await self._step()
@@ -287,6 +288,17 @@ class AgentLoop:
         return CallOutcome(call, "call", result=result)
 
     # ------------------------------------------------------------------ text turns
+
+    def _check_text_turns(self) -> None:
+        """Rules that send text turns to the environment need one that judges them: say so
+        before any model call, not at the first text turn."""
+        if self.rules.text_turn == "environment" and (
+            type(self.env).text_turn is Environment.text_turn
+        ):
+            raise UserError(
+                f"{self.rules.where or 'this task'}: text turns go to the environment, but "
+                f"environment {self.env.name!r} does not implement text_turn()"
+            )
 
     async def _text_turn(self, response: ModelResponse, turn: ParsedTurn) -> str | None:
         record = TurnRecord(self.total_steps, response, turn, "text")

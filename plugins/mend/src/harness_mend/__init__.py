@@ -27,3 +27,9 @@ def register_generators(register: Any) -> None:
         description="MEND query augmentation (permuted premises, neutral distractors) and SFT "
         "trajectories with or without it; the reasoning chain is never changed.",
     )
+    register(
+        "mend-probe",
+        "harness_mend.probe_job:ProbeJob",
+        description="MEND linear probe on a transformers checkpoint: is the queried premise's "
+        "value decodable from a layer's state at the question's last token, per form?",
+    )

@@ -89,3 +89,32 @@ def test_probe_refuses_a_directory_without_a_checkpoint(tmp_path: Path) -> None:
 
     with pytest.raises(UserError, match="not a transformers checkpoint"):
         checkpoint_dir(f"hf/{tmp_path}")
+
+
+def test_cli_errors_are_one_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.cli.main import main
+
+    assert main(["generate", "mend-probe", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "mend-probe needs --checkpoint DIR" in err and "Traceback" not in err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "kind": "logic"}\n')
+    assert (
+        main(
+            [
+                "run",
+                "mend",
+                "-T",
+                f"problems_file={bad}",
+                "--model",
+                "scripted/echo",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "bad.jsonl:1: field text: Field required" in err and "Traceback" not in err

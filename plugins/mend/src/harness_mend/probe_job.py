@@ -7,13 +7,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.errors import UserError
 from harness.jobs import Generator, JobContext
 
 
 class ProbeOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    checkpoint: str = Field(description="A transformers checkpoint: DIR or hf/DIR.")
+    checkpoint: str = Field(default="", description="A transformers checkpoint: DIR or hf/DIR.")
     layer: int = Field(
         default=-1, description="hidden_states index: 0 embeddings, L block L, -1 the last."
     )
@@ -41,6 +42,8 @@ class ProbeJob(Generator):
         from harness_mend.problems import logic_problems
 
         o: ProbeOptions = self.options
+        if not o.checkpoint:
+            raise UserError("mend-probe needs --checkpoint DIR (a transformers checkpoint)")
         path = checkpoint_dir(o.checkpoint)
         problems = logic_problems(o.n_logic, o.chains, o.hops, o.logic_seed)
 

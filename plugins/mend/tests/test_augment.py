@@ -255,3 +255,11 @@ def test_published_schemas_are_current_and_validate_the_output(tmp_path: Path) -
         jsonschema.validate(row.pop("problem"), schemas["problem"])
         row.pop("distribution")
         jsonschema.validate(row, schemas["forms"])
+
+
+def test_generator_with_a_bad_problem_file_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "kind": "logic"}\n')
+    with pytest.raises(UserError, match=r"bad.jsonl:1: field text"):
+        _generate(tmp_path / "out", problems_file=str(bad))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["log.jsonl"]

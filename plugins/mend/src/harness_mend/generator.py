@@ -80,6 +80,8 @@ class MendGenerator(Generator):
 
         pool = MendTask(task_opts)._pool()
         dists = ["id", "ood"] if o.distribution == "both" else [o.distribution]
+        # every input is read and validated before any file is opened: no half-written output
+        problems = [(dist, p) for dist in dists for p in build_problems(task_opts, dist)]
         counts: Counter[str] = Counter()
         unsplit: Counter[str] = Counter()
         out = ctx.out_dir
@@ -89,24 +91,21 @@ class MendGenerator(Generator):
             (out / "unsplit.jsonl").open("w", encoding="utf-8") as f_unsplit,
             (out / "rejected_distractors.jsonl").open("w", encoding="utf-8") as f_rej,
         ):
-            for dist in dists:
-                for p in build_problems(task_opts, dist):
-                    queries, forms = training_queries(p, pool, o, dist)
-                    row = {"distribution": dist, "problem": p.model_dump(), **forms.model_dump()}
-                    f_forms.write(json.dumps(row) + "\n")
-                    counts["problems"] += 1
-                    if forms.unsplit_reason:
-                        unsplit[forms.unsplit_reason.split(":")[0]] += 1
-                        f_unsplit.write(
-                            json.dumps({"id": p.id, "reason": forms.unsplit_reason}) + "\n"
-                        )
-                    for d, why in neutral_pool(p, pool)[1]:
-                        f_rej.write(json.dumps({"id": p.id, "distractor": d, "reason": why}) + "\n")
-                        counts["rejected_distractors"] += 1
-                    for name, query, c in queries:
-                        f_traj.write(trajectory(p, query, name, c).model_dump_json() + "\n")
-                        counts["trajectories"] += 1
-                        counts[f"trajectories_{name}"] += 1
+            for dist, p in problems:
+                queries, forms = training_queries(p, pool, o, dist)
+                row = {"distribution": dist, "problem": p.model_dump(), **forms.model_dump()}
+                f_forms.write(json.dumps(row) + "\n")
+                counts["problems"] += 1
+                if forms.unsplit_reason:
+                    unsplit[forms.unsplit_reason.split(":")[0]] += 1
+                    f_unsplit.write(json.dumps({"id": p.id, "reason": forms.unsplit_reason}) + "\n")
+                for d, why in neutral_pool(p, pool)[1]:
+                    f_rej.write(json.dumps({"id": p.id, "distractor": d, "reason": why}) + "\n")
+                    counts["rejected_distractors"] += 1
+                for name, query, c in queries:
+                    f_traj.write(trajectory(p, query, name, c).model_dump_json() + "\n")
+                    counts["trajectories"] += 1
+                    counts[f"trajectories_{name}"] += 1
         ctx.log("generated", **counts)
         return {
             **dict(counts),

@@ -148,6 +148,11 @@ def test_distractor_naming_an_entity_or_a_number_is_rejected() -> None:
     assert "entity 'muffins'" in str(neutral_for("A muffin cooled on the sill.", ents))
     assert "entity 'Dr. Lane'" in str(neutral_for("Lane walked home.", ents))
     assert "entity 'red box'" in str(neutral_for("The red kite flew.", ents))
+    assert "entity 'apples'" in str(neutral_for("An apple fell.", ["apples"]))
+    assert "entity 'box'" in str(neutral_for("Boxes were stacked.", ["box"]))
+    assert "entity 'berries'" in str(neutral_for("A berry ripened.", ["berries"]))
+    assert "entity 'Omar'" in str(neutral_for("Omar's dog slept.", ["Omar"]))
+    assert neutral_for("The glass shone.", ["gas"]) is None
     assert neutral_for("Seven birds sang.", ents) == "has a number word (seven)"
     assert neutral_for("It rained for 3 days.", ents) == "has a number"
 

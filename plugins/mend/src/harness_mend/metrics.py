@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from harness.metric import extract_answer
 from harness.schemas import Score
@@ -91,8 +90,3 @@ def score_forms(
         gap = float(correct["original"]) - float(correct[f]) if f in variants else None
         out[f"gap_{f}"] = Score(value=gap, explanation=None if f in variants else na.explanation)
     return out
-
-
-def answers_of(metadata: Mapping[str, Any]) -> dict[str, str]:
-    """Form -> extracted answer, from a solved item's output metadata."""
-    return {f: str(v.get("answer", "")) for f, v in (metadata.get("forms") or {}).items()}

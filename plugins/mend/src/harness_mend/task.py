@@ -86,10 +86,6 @@ class MendTask(Task):
     roles = ()
     group_by = ["kind", "distribution"]
 
-    def __init__(self, options: BaseModel | None = None) -> None:
-        super().__init__(options)
-        self.unsplit: Counter[str] = Counter()
-
     def _pool(self) -> list[str]:
         o: MendOptions = self.options
         return load_distractors(Path(o.distractors_file) if o.distractors_file else DISTRACTORS)
@@ -108,8 +104,6 @@ class MendTask(Task):
         o: MendOptions = self.options
         for p in problems:
             forms = make_forms(p, pool, k, o.aug_seed)
-            if forms.unsplit_reason:
-                self.unsplit[forms.unsplit_reason.split(":")[0]] += 1
             yield Sample(
                 id=f"{dist}/{p.id}" if o.distribution == "both" else p.id,
                 input=forms.forms["original"].text,

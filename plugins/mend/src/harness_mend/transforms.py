@@ -96,16 +96,17 @@ def permute(n: int, rng: random.Random) -> list[int]:
 
 
 def _stem(word: str) -> str:
-    w = word.lower().strip("'-")
-    for suffix in ("ies", "es", "s"):
-        if w.endswith(suffix) and len(w) > len(suffix) + 2:
-            return w[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    """A plural's singular, roughly: berries -> berry, boxes -> box, apples -> apple."""
+    w = word.lower().strip("'-").removesuffix("'s")
+    if len(w) <= 3:
+        return w
+    if w.endswith("ies"):
+        return w[:-3] + "y"
+    if w.endswith(("sses", "xes", "zes", "ches", "shes")):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
     return w
-
-
-def quantities(text: str) -> set[str]:
-    """The numbers of ``text``, as written without thousands commas (``1,200`` -> ``1200``)."""
-    return {q.replace(",", "") for q in _NUM.findall(text)}
 
 
 def neutral_for(distractor: str, entities: Iterable[str]) -> str | None:
@@ -129,8 +130,7 @@ def neutral_for(distractor: str, entities: Iterable[str]) -> str | None:
 
 @dataclass(frozen=True)
 class Inserted:
-    """Where the distractors went: ``positions[i]`` is the premise index ``distractors[i]``
-    stands before in the redundant premise list."""
+    """The premise list with the distractors in place, and which distractors were used."""
 
     premises: tuple[str, ...]
     distractors: tuple[str, ...]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from harness_mend.metrics import extract, score_forms
+from harness_mend.metrics import extract, score_forms, subject_of
 from harness_mend.task import MendTask
 
 from harness.run.runner import Runner
@@ -61,6 +61,16 @@ def test_scores_by_hand() -> None:
 )
 def test_answer_extraction(reply: str, kind: str, expected: str) -> None:
     assert extract(reply, kind, ["attic", "kitchen"]) == expected
+
+
+def test_logic_answer_is_read_for_the_asked_object() -> None:
+    assert subject_of("The key is in the attic. In which room is the red key?") == "red key"
+    rooms = ["attic", "kitchen"]
+    both = "The coin is in the attic. The key is in the kitchen."
+    assert extract(both, "logic", rooms, "key") == "kitchen"
+    assert extract(both, "logic", rooms, None) == "attic"
+    assert extract("The pen is in the kitchen.", "logic", rooms, "key") == "kitchen"  # fallback
+    assert extract("The key. It is in the attic.", "logic", rooms, "key") == "attic"
 
 
 # ------------------------------------------------------------------ scripted agents

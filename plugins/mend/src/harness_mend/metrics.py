@@ -40,19 +40,33 @@ def normalize_number(text: str) -> str:
     return str(int(v)) if v == int(v) else repr(v)
 
 
-def extract(reply: str, kind: str, candidates: Sequence[str]) -> str:
+_QUESTION = re.compile(r"in which room is the ([a-z][a-z ]*)\?\s*$", re.I)
+
+
+def subject_of(question: str) -> str | None:
+    """The object a generated logic question asks about (``In which room is the key?``)."""
+    m = _QUESTION.search(question.strip())
+    return m.group(1) if m else None
+
+
+def extract(reply: str, kind: str, candidates: Sequence[str], subject: str | None = None) -> str:
     """The answer a reply gives. Arithmetic: the core's numeric extraction (``answer is X``,
-    else after the last ``=``, else the last number), normalised. Logic: the candidate named
-    first in the reply (whole words, any case); empty when it names none."""
+    else after the last ``=``, else the last number), normalised. Logic: the first candidate
+    said of the asked-about ``subject`` (``the key ... kitchen`` within one sentence: a reply
+    that restates every premise is read for the one about the key), else the first candidate
+    named; empty when it names none (whole words, any case)."""
     if kind == "arithmetic":
         return normalize_number(extract_answer(reply, numeric=True))
     low = reply.lower()
-    found = []
-    for c in candidates:
-        m = re.search(rf"\b{re.escape(c.lower())}\b", low)
+    names = "|".join(re.escape(c.lower()) for c in sorted(candidates, key=len, reverse=True))
+    if not names:
+        return ""
+    if subject:
+        m = re.search(rf"\b{re.escape(subject.lower())}\b[^.?!\n]*?\b({names})\b", low)
         if m:
-            found.append((m.start(), c))
-    return min(found)[1] if found else ""
+            return next(c for c in candidates if c.lower() == m.group(1))
+    m = re.search(rf"\b({names})\b", low)
+    return next(c for c in candidates if c.lower() == m.group(1)) if m else ""
 
 
 def is_correct(answer: str, target: str, kind: str) -> bool:

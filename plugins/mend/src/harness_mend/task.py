@@ -19,7 +19,7 @@ from harness.context import SolveContext
 from harness.schemas import Message, Sample, SampleRecord, Score, SolveOutput
 from harness.task import Task
 from harness_mend.forms import make_forms
-from harness_mend.metrics import extract, score_forms
+from harness_mend.metrics import extract, score_forms, subject_of
 from harness_mend.problems import (
     ARITHMETIC,
     DISTRACTORS,
@@ -138,8 +138,9 @@ class MendTask(Task):
         md = sample.metadata
         forms = list(md["forms"])
         got = output.metadata.get("forms") or {}
+        subject = subject_of(md["forms"]["original"]) if md["kind"] == "logic" else None
         answers = {
-            f: extract(str(got.get(f, {}).get("reply", "")), md["kind"], md["candidates"])
+            f: extract(str(got.get(f, {}).get("reply", "")), md["kind"], md["candidates"], subject)
             for f in forms
         }
         return score_forms(answers, str(sample.target), md["kind"], forms)

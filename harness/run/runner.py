@@ -11,7 +11,7 @@ import secrets
 import time
 import traceback
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,13 @@ from harness.model import ModelWrapper
 from harness.plugins.manager import PluginManager, get_manager
 from harness.plugins.taskfiles import resolve_task
 from harness.run.heap import frozen_heap
-from harness.run.journal import Journal, compact, read_records
+from harness.run.index import RunIndex
+from harness.run.journal import Journal, compact, repair_tail
 from harness.run.lock import RunLock
 from harness.run.progress import ProgressFactory, RunProgress, silent_progress
-from harness.run.results import build_result, load_run_file, write_json_atomic
+from harness.run.results import load_run_file, result_from_index, write_json_atomic
 from harness.run.roles import build_roles, build_wrappers
 from harness.schemas import RunConfig, RunFile, RunResult, Sample, SampleError, SampleRecord, Timing
-from harness.stats import latest_records
 from harness.task import Task
 
 
@@ -76,14 +76,15 @@ def data_hash(samples: Sequence[Sample]) -> str:
 
 @dataclass
 class RunContext:
-    """What lifecycle hooks see."""
+    """What lifecycle hooks see. ``records`` is the run's latest record per sample and epoch
+    so far, read from the journal (through the run index) when iterated."""
 
     run_dir: Path
     config: RunConfig
     task: Task
     samples: list[Sample]
     manager: PluginManager
-    records: list[SampleRecord] = field(default_factory=list)
+    records: Sequence[SampleRecord]
 
 
 class Runner:
@@ -161,8 +162,9 @@ class Runner:
             n_samples=len(samples),
         )
         write_json_atomic(run_dir / "run.json", run_file.model_dump(mode="json"))
+        index = RunIndex.open(run_dir, run_id, task.group_by)
         with frozen_heap():
-            return asyncio.run(self._execute(run_dir, task, samples, roles, models, []))
+            return asyncio.run(self._execute(run_dir, task, samples, roles, models, index))
 
     def resume(self, run_dir: Path) -> tuple[Path, RunResult]:
         """Finish an interrupted run. The run directory's lock is held throughout: a second
@@ -180,14 +182,17 @@ class Runner:
                 f"{run_dir}: the task's data changed since the run started (data hash differs); "
                 "start a new run instead of resuming"
             )
-        previous = (
-            list(read_records(run_dir / "samples.jsonl"))
-            if (run_dir / "samples.jsonl").exists()
-            else []
-        )
-        roles, models = self._models(run_dir)
+        # what is done comes from the run index (built or caught up from the journal's tail),
+        # never from reading every record; a torn last line is cut first
+        repair_tail(run_dir / "samples.jsonl")
+        index = RunIndex.open(run_dir, run_file.run_id, task.group_by)
+        try:
+            roles, models = self._models(run_dir)
+        except BaseException:
+            index.close()
+            raise
         with frozen_heap():
-            return asyncio.run(self._execute(run_dir, task, samples, roles, models, previous))
+            return asyncio.run(self._execute(run_dir, task, samples, roles, models, index))
 
     # ------------------------------------------------------------------ execution
 
@@ -198,43 +203,47 @@ class Runner:
         samples: list[Sample],
         roles: Roles,
         models: list[Any],
-        previous: list[SampleRecord],
+        index: RunIndex,
     ) -> RunResult:
         cfg = self.config
-        done = {(r.sample_id, r.epoch) for r in latest_records(previous) if r.status == "ok"}
-        todo = [(s, e) for e in range(cfg.epochs) for s in samples if (s.id, e) not in done]
-        ctx = RunContext(run_dir, cfg, task, samples, self.manager, list(previous))
-        self.manager.pm.hook.on_run_start(run=ctx)
-        sample_end = self.manager.pm.hook.on_sample_end
-        notify = bool(sample_end.get_hookimpls())  # skip the hook call when nobody listens
-        journal = Journal(run_dir / "samples.jsonl")
-        progress: RunProgress = self.progress(len(todo) + len(done), len(done), cfg.task)
-        sem = RunSlots(cfg.max_concurrency)
-
-        async def one(sample: Sample, epoch: int) -> None:
-            async with holding_slot(sem):
-                record = await self._solve_one(task, sample, epoch, roles)
-            journal.append(record)
-            ctx.records.append(record)
-            if notify:
-                sample_end(run=ctx, record=record)
-            progress.advance(record.status == "ok")
-
         try:
-            await asyncio.gather(*(one(s, e) for s, e in todo))
-            if todo:
-                self.roles_asked, self.unused_roles = set(roles.asked), roles.unused()
+            done = index.done("ok")
+            n_todo = sum((s.id, e) not in done for e in range(cfg.epochs) for s in samples)
+            todo = ((s, e) for e in range(cfg.epochs) for s in samples if (s.id, e) not in done)
+            n_done = len(done)
+            ctx = RunContext(run_dir, cfg, task, samples, self.manager, index.view())
+            self.manager.pm.hook.on_run_start(run=ctx)
+            sample_end = self.manager.pm.hook.on_sample_end
+            notify = bool(sample_end.get_hookimpls())  # skip the hook call when nobody listens
+            journal = Journal(run_dir / "samples.jsonl")
+            progress: RunProgress = self.progress(n_todo + n_done, n_done, cfg.task)
+            sem = RunSlots(cfg.max_concurrency)
+
+            async def one(sample: Sample, epoch: int) -> None:
+                async with holding_slot(sem, held=True):
+                    record = await self._solve_one(task, sample, epoch, roles)
+                index.add(record, *journal.append(record))
+                if notify:
+                    sample_end(run=ctx, record=record)
+                progress.advance(record.status == "ok")
+
+            try:
+                await _feed(sem, todo, one)
+                if n_todo:
+                    self.roles_asked, self.unused_roles = set(roles.asked), roles.unused()
+            finally:
+                journal.close()
+                progress.close()
+                for m in models:
+                    await m.aclose()
+            index.flush()
+            compact(run_dir / "samples.jsonl", index)  # one record per sample and epoch
+            result = result_from_index(run_dir.name, cfg, task, index)
+            write_json_atomic(run_dir / "results.json", result.model_dump(mode="json"))
+            self.manager.pm.hook.on_run_end(run=ctx, result=result)
+            return result
         finally:
-            journal.close()
-            progress.close()
-            for m in models:
-                await m.aclose()
-        records = latest_records(ctx.records)
-        compact(run_dir / "samples.jsonl", records)  # one record per sample and epoch
-        result = build_result(run_dir.name, cfg, task, records)
-        write_json_atomic(run_dir / "results.json", result.model_dump(mode="json"))
-        self.manager.pm.hook.on_run_end(run=ctx, result=result)
-        return result
+            index.close()
 
     async def _solve_one(
         self, task: Task, sample: Sample, epoch: int, roles: Roles
@@ -287,6 +296,35 @@ class Runner:
             ),
             seed=seed,
         )
+
+
+async def _feed(slots: RunSlots, todo: Iterator[tuple[Sample, int]], one: Any) -> None:
+    """Start ``one(sample, epoch)`` for each of ``todo`` as a slot frees up: a task exists only
+    for a sample that has a slot (or gave it back while waiting), so a 100,000-sample run holds
+    a few tasks, not 100,000. The first failure stops the feeding and is raised once every
+    started sample has finished."""
+    running: set[asyncio.Task[None]] = set()
+    failures: list[BaseException] = []
+
+    def finished(t: asyncio.Task[None]) -> None:
+        running.discard(t)
+        if not t.cancelled() and t.exception() is not None:
+            failures.append(t.exception())  # type: ignore[arg-type]
+
+    try:
+        for sample, epoch in todo:
+            await slots.acquire()
+            if failures:
+                slots.release()
+                break
+            t = asyncio.create_task(one(sample, epoch))
+            running.add(t)
+            t.add_done_callback(finished)
+    finally:
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+    if failures:
+        raise failures[0]
 
 
 @contextlib.contextmanager

@@ -441,9 +441,8 @@ class RunIndex:
         """How many records match ``filters`` (those of :meth:`query`)."""
         self.flush()
         where, params = self._where(**filters)
-        return int(
-            self.conn.execute(f"SELECT COUNT(*) FROM records r{where}", params).fetchone()[0]
-        )
+        sql = f"SELECT COUNT(*) FROM records r{where}"
+        return int(self._execute(sql, params, filters.get("text")).fetchone()[0])
 
     def counts(self) -> tuple[int, int, int]:
         """(records, distinct samples, error records)."""
@@ -558,7 +557,7 @@ class RunIndex:
 
         ``score=("accuracy", "<", 1)`` compares a metric's value; ``group=("category",
         "math")`` matches a metadata value; ``text`` is an FTS5 query over transcripts
-        (``'timeout'``, ``'"exact phrase"'``, ``'tool* AND NOT error'``). ``order`` is ``id``
+        (``'timeout'``, ``'"exact phrase"'``, ``'tool* NOT error'``). ``order`` is ``id``
         (journal order), ``sample`` (sample id, epoch) or ``seconds`` (slowest first)."""
         self.flush()
         where, params = self._where(
@@ -575,7 +574,15 @@ class RunIndex:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
-        return [IndexRow(*row) for row in self.conn.execute(sql, params)]
+        return [IndexRow(*row) for row in self._execute(sql, params, text)]
+
+    def _execute(self, sql: str, params: list[Any], text: str | None) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            if text is not None and "fts5" in str(exc):
+                raise UserError(f"full-text query {text!r}: {exc}") from None
+            raise
 
     def record(self, row: IndexRow) -> SampleRecord:
         """The full record of a query row, read from the journal with one seek."""
@@ -587,9 +594,8 @@ class RunIndex:
         self.flush()
         where, params = self._where(**filters)
         orders = {"id": "r.id", "sample": "r.sample_id, r.epoch"}
-        cur = self.conn.execute(
-            f"SELECT r.offset, r.length FROM records r{where} ORDER BY {orders[order]}", params
-        )
+        sql = f"SELECT r.offset, r.length FROM records r{where} ORDER BY {orders[order]}"
+        cur = self._execute(sql, params, filters.get("text"))
         for off, length in cur:
             yield self._read(off, length)
 

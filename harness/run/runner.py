@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import datetime as _dt
 import hashlib
+import itertools
 import platform
 import secrets
 import time
@@ -13,7 +14,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from harness import __version__
 from harness.callpath.slots import RunSlots, holding_slot
@@ -74,6 +75,77 @@ def data_hash(samples: Sequence[Sample]) -> str:
     return h.hexdigest()
 
 
+class Selection(Sequence[Sample]):
+    """The run's samples (after ``--limit`` and ``--sample-id``), streamed from the task each
+    time they are iterated instead of held: a task whose ``samples()`` is a generator runs
+    100,000 samples without keeping them. One pass at creation checks the ids are unique and
+    takes the data hash (the same as :func:`select_samples` then :func:`data_hash`)."""
+
+    def __init__(self, task: Task, limit: int | None, sample_ids: Sequence[str] | None) -> None:
+        if limit is not None and limit < 1:
+            raise UserError("--limit must be at least 1")
+        self._task = task
+        self._limit = limit
+        self._chosen: list[Sample] | None = None
+        wanted = set(sample_ids or ())
+        picked: dict[str, Sample] = {}
+        seen: set[str] = set()
+        h = hashlib.sha256()
+        n = 0
+        for s in task.samples():
+            if s.id in seen:
+                raise UserError(f"the task's dataset has two samples with id '{s.id}'")
+            seen.add(s.id)
+            if sample_ids:
+                if s.id in wanted:
+                    picked[s.id] = s
+            elif limit is None or n < limit:
+                h.update(s.model_dump_json().encode())
+                h.update(b"\n")
+                n += 1
+        if sample_ids:
+            missing = [i for i in sample_ids if i not in picked]
+            if missing:
+                from harness.errors import did_you_mean
+
+                hint = did_you_mean(missing[0], seen)
+                raise UserError(f"unknown sample id '{missing[0]}'.{hint}")
+            self._chosen = [picked[i] for i in sample_ids][:limit]
+            for s in self._chosen:
+                h.update(s.model_dump_json().encode())
+                h.update(b"\n")
+            n = len(self._chosen)
+        if not n:
+            raise UserError("the task has no samples to run")
+        self.n = n
+        self.data_hash = h.hexdigest()
+
+    def __iter__(self) -> Iterator[Sample]:
+        if self._chosen is not None:
+            yield from self._chosen
+            return
+        for i, s in enumerate(self._task.samples()):
+            if self._limit is not None and i >= self._limit:
+                return
+            yield s
+
+    def __len__(self) -> int:
+        return self.n
+
+    @overload
+    def __getitem__(self, i: int) -> Sample: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Sample]: ...
+    def __getitem__(self, i: int | slice) -> Sample | Sequence[Sample]:
+        if isinstance(i, slice):
+            return list(self)[i]
+        if i < 0:
+            i += self.n
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return next(itertools.islice(iter(self), i, None))
+
+
 @dataclass
 class RunContext:
     """What lifecycle hooks see. ``records`` is the run's latest record per sample and epoch
@@ -82,7 +154,7 @@ class RunContext:
     run_dir: Path
     config: RunConfig
     task: Task
-    samples: list[Sample]
+    samples: Sequence[Sample]
     manager: PluginManager
     records: Sequence[SampleRecord]
 
@@ -126,7 +198,7 @@ class Runner:
         self.config = self.config.model_copy(
             update={"task_params": task.options.model_dump(mode="json")}
         )
-        samples = select_samples(list(task.samples()), self.config.limit, self.config.sample_ids)
+        samples = Selection(task, self.config.limit, self.config.sample_ids)
         run_id = (
             _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             + f"-{_slug(self.config.task)}-{secrets.token_hex(3)}"
@@ -147,7 +219,7 @@ class Runner:
         run_dir: Path,
         run_id: str,
         task: Task,
-        samples: list[Sample],
+        samples: Selection,
         roles: Roles,
         models: list[Any],
     ) -> RunResult:
@@ -158,7 +230,7 @@ class Runner:
             harness_version=__version__,
             python_version=platform.python_version(),
             plugins=self.manager.versions(),
-            data_hash=data_hash(samples),
+            data_hash=samples.data_hash,
             n_samples=len(samples),
         )
         write_json_atomic(run_dir / "run.json", run_file.model_dump(mode="json"))
@@ -176,8 +248,8 @@ class Runner:
     def _resume(self, run_dir: Path) -> RunResult:
         run_file = load_run_file(run_dir)
         task = self._task()
-        samples = select_samples(list(task.samples()), self.config.limit, self.config.sample_ids)
-        if data_hash(samples) != run_file.data_hash:
+        samples = Selection(task, self.config.limit, self.config.sample_ids)
+        if samples.data_hash != run_file.data_hash:
             raise UserError(
                 f"{run_dir}: the task's data changed since the run started (data hash differs); "
                 "start a new run instead of resuming"
@@ -200,7 +272,7 @@ class Runner:
         self,
         run_dir: Path,
         task: Task,
-        samples: list[Sample],
+        samples: Selection,
         roles: Roles,
         models: list[Any],
         index: RunIndex,
@@ -208,9 +280,9 @@ class Runner:
         cfg = self.config
         try:
             done = index.done("ok")
-            n_todo = sum((s.id, e) not in done for e in range(cfg.epochs) for s in samples)
-            todo = ((s, e) for e in range(cfg.epochs) for s in samples if (s.id, e) not in done)
             n_done = len(done)
+            n_todo = max(0, len(samples) * cfg.epochs - n_done)
+            todo = ((s, e) for e in range(cfg.epochs) for s in samples if (s.id, e) not in done)
             ctx = RunContext(run_dir, cfg, task, samples, self.manager, index.view())
             self.manager.pm.hook.on_run_start(run=ctx)
             sample_end = self.manager.pm.hook.on_sample_end

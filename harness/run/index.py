@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from harness.errors import UserError
+from harness.run.journal import _parse
 from harness.schemas import SampleRecord, Usage
 from harness.stats import SlimRecord
 
@@ -197,6 +198,7 @@ class RunIndex:
         journal = run_dir / "samples.jsonl"
         has_records = journal.exists() and journal.stat().st_size > 0
         why = None
+        said = None
         conn = None
         if path.exists():
             try:
@@ -209,7 +211,7 @@ class RunIndex:
                 conn.close()
             if has_records:
                 why = why or "no index yet"
-                note(f"{path}: {why}; building it from the journal")
+                said = f"{path}: {why}; building it from the journal"
             try:
                 conn = _create(path, run_id)
             except (OSError, sqlite3.OperationalError) as exc:
@@ -222,7 +224,7 @@ class RunIndex:
         try:
             index._catch_up()
         except sqlite3.OperationalError as exc:
-            index.close()
+            index.discard()
             if "readonly" not in str(exc):
                 raise
             import tempfile
@@ -230,10 +232,16 @@ class RunIndex:
             tmp = Path(tempfile.mkdtemp(prefix="harness-index-")) / INDEX_NAME
             note(f"{path}: read-only ({exc}); indexing into {tmp}")
             index = cls(_create(tmp, run_id), run_dir, group_by, tmp)
-            index._catch_up()
+            try:
+                index._catch_up()
+            except BaseException:
+                index.discard()
+                raise
         except BaseException:
-            index.close()
+            index.discard()
             raise
+        if said:  # said once the rebuild worked: a journal it cannot read is one error alone
+            note(said)
         return index
 
     def _catch_up(self) -> None:
@@ -252,22 +260,17 @@ class RunIndex:
             while line is not None:
                 nxt = next(lines, None)
                 lineno += 1
-                if not line.endswith(b"\n"):
-                    self.skipped.append(
-                        f"line {lineno}: an incomplete last line (the run was interrupted while "
-                        "writing it)"
-                    )
+                last = nxt is None
+                if not line.endswith(b"\n"):  # cut by a kill while written: never indexed
+                    if _parse(self.journal, lineno, line, False, self.skipped, torn=True):
+                        self.skipped.append(
+                            f"line {lineno}: an incomplete last line (no newline; the run was "
+                            "interrupted while writing it)"
+                        )
                     break
                 if line.strip():
-                    try:
-                        rec = SampleRecord.model_validate_json(line)
-                    except ValueError as exc:
-                        if nxt is not None:
-                            why = "not valid JSON or not a sample record"
-                            raise UserError(
-                                f"{self.journal}, line {lineno}: {why} ({exc})"
-                            ) from None
-                        self.skipped.append(f"line {lineno}: an unreadable last line")
+                    rec = _parse(self.journal, lineno, line, not last, self.skipped, torn=last)
+                    if rec is None:
                         break
                     self._pending.append((rec, pos, len(line)))
                     if len(self._pending) >= 4 * BATCH:
@@ -408,6 +411,11 @@ class RunIndex:
                 self._reader.close()
                 self._reader = None
             self.conn.close()
+
+    def discard(self) -> None:
+        """Close without committing what is pending (after an error)."""
+        self._pending = []
+        self.close()
 
     def __enter__(self) -> RunIndex:
         return self

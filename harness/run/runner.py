@@ -282,7 +282,11 @@ class Runner:
             done = index.done("ok")
             n_done = len(done)
             n_todo = max(0, len(samples) * cfg.epochs - n_done)
-            todo = ((s, e) for e in range(cfg.epochs) for s in samples if (s.id, e) not in done)
+            todo: Iterator[tuple[Sample, int]] = (
+                ((s, e) for e in range(cfg.epochs) for s in samples if (s.id, e) not in done)
+                if n_todo
+                else iter(())
+            )
             ctx = RunContext(run_dir, cfg, task, samples, self.manager, index.view())
             self.manager.pm.hook.on_run_start(run=ctx)
             sample_end = self.manager.pm.hook.on_sample_end
@@ -309,9 +313,11 @@ class Runner:
                 for m in models:
                     await m.aclose()
             index.flush()
-            compact(run_dir / "samples.jsonl", index)  # one record per sample and epoch
-            result = result_from_index(run_dir.name, cfg, task, index)
-            write_json_atomic(run_dir / "results.json", result.model_dump(mode="json"))
+            result = _unchanged_result(run_dir, index) if not n_todo else None
+            if result is None:
+                compact(run_dir / "samples.jsonl", index)  # one record per sample and epoch
+                result = result_from_index(run_dir.name, cfg, task, index)
+                write_json_atomic(run_dir / "results.json", result.model_dump(mode="json"))
             self.manager.pm.hook.on_run_end(run=ctx, result=result)
             return result
         finally:
@@ -368,6 +374,23 @@ class Runner:
             ),
             seed=seed,
         )
+
+
+def _unchanged_result(run_dir: Path, index: RunIndex) -> RunResult | None:
+    """A finished run resumed: nothing ran, so its ``results.json`` (computed from the same
+    records, the journal already compacted) stands, if it is there, readable and counts what
+    the index holds; else None (aggregate again)."""
+    from harness.run.results import load_results
+
+    if index.lines() != index.count():
+        return None
+    try:
+        result = load_results(run_dir)
+    except UserError:
+        return None
+    if result is None or result.run_id != run_dir.name or result.records != index.count():
+        return None
+    return result
 
 
 async def _feed(slots: RunSlots, todo: Iterator[tuple[Sample, int]], one: Any) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
@@ -50,8 +50,12 @@ class Task(ABC):
     def score(self, sample: Sample, output: SolveOutput) -> dict[str, Score]:
         return {m.name: m.score(sample, output) for m in self.metrics()}
 
-    def summarize(self, records: list[SampleRecord]) -> dict[str, Any]:
-        """Task-specific aggregates for results.json's ``extra`` (composite scores, tables)."""
+    def summarize(self, records: Sequence[SampleRecord]) -> dict[str, Any]:
+        """Task-specific aggregates for results.json's ``extra`` (composite scores, tables).
+
+        ``records`` (one per sample and epoch) may be read from the journal lazily as it is
+        iterated (a 100,000-sample run is not held in memory): iterate it, keep only what the
+        aggregate needs."""
         return {}
 
     def report(self, record: SampleRecord) -> str | None:

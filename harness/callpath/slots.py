@@ -60,9 +60,11 @@ _CURRENT: contextvars.ContextVar[RunSlots | None] = contextvars.ContextVar(
 
 
 @asynccontextmanager
-async def holding_slot(slots: RunSlots) -> AsyncIterator[None]:
-    """Hold one of ``slots`` for the current task (the runner, per sample)."""
-    await slots.acquire()
+async def holding_slot(slots: RunSlots, held: bool = False) -> AsyncIterator[None]:
+    """Hold one of ``slots`` for the current task (the runner, per sample); ``held``: the slot
+    was acquired already (by the runner's feeder, which starts a sample only when it has one)."""
+    if not held:
+        await slots.acquire()
     token = _CURRENT.set(slots)
     try:
         yield

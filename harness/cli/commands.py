@@ -7,6 +7,7 @@ import datetime as _dt
 import json
 import secrets
 import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -261,15 +262,20 @@ def _finish(run_dir: Path, result: Any) -> int:
 
 
 def journal_records(path: Path) -> list[Any]:
-    """The last record per sample and epoch of a journal; lines not used are counted, with why,
-    on stderr (a superseded record of a resumed sample, an incomplete last line)."""
+    """The last record per sample and epoch of a bare JSONL file (not a run directory: those
+    are read through their index); lines not used are counted, with why, on stderr (a
+    superseded record of a resumed sample, an incomplete last line)."""
     from harness.run.journal import read_records
     from harness.stats import latest_records
 
     skipped: list[str] = []
     every = list(read_records(path, skipped=skipped))
     latest = latest_records(every)
-    superseded = len(every) - len(latest)
+    _note_skipped(path, len(every) - len(latest), skipped)
+    return latest
+
+
+def _note_skipped(path: Path, superseded: int, skipped: list[str]) -> None:
     reasons = list(skipped)
     if superseded:
         reasons.insert(
@@ -283,7 +289,16 @@ def journal_records(path: Path) -> list[Any]:
             f"({path}: {total} line{'s' * (total != 1)} skipped: {'; '.join(reasons)})",
             file=sys.stderr,
         )
-    return latest
+
+
+def open_index(run_dir: Path, run_file: Any, task: Any = None) -> Any:
+    """The run's index (built, rebuilt or caught up from the journal as needed), with the
+    journal's unused lines noted on stderr as :func:`journal_records` does."""
+    from harness.run.index import RunIndex
+
+    index = RunIndex.open(run_dir, run_file.run_id, getattr(task, "group_by", ()))
+    _note_skipped(run_dir / "samples.jsonl", index.lines() - index.count(), index.skipped)
+    return index
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -294,7 +309,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     run_file = load_run_file(run_dir)
     result = load_results(run_dir)
     if result is None:  # an interrupted run: aggregate what the journal holds
-        result = _rescore_from_journal(run_dir, run_file, rescore=False)
+        result = _result_from_index(run_dir, run_file)
         print(
             f"(run not finished: {result.records} records so far; "
             f"finish it with `harness run --resume {run_dir}`)",
@@ -313,20 +328,19 @@ def cmd_show(args: argparse.Namespace) -> int:
         except UserError as exc:
             print(f"(no per-sample reports: {exc})", file=sys.stderr)
             task = None
-        print_sample_reports(journal_records(run_dir / "samples.jsonl"), task)
+        with open_index(run_dir, run_file, task) as index:
+            print_sample_reports(index.records(order="sample"), task)
     return 0
 
 
-def _rescore_from_journal(run_dir: Path, run_file: Any, rescore: bool) -> Any:
+def _result_from_index(run_dir: Path, run_file: Any) -> Any:
     from harness.plugins.manager import get_manager
     from harness.plugins.taskfiles import resolve_task
-    from harness.run.results import build_result
+    from harness.run.results import result_from_index
 
     task = resolve_task(run_file.config.task, run_file.config.task_params, get_manager())
-    records = journal_records(run_dir / "samples.jsonl")
-    if rescore:
-        records = [_rescore(task, r) for r in records]
-    return build_result(run_dir.name, run_file.config, task, records)
+    with open_index(run_dir, run_file, task) as index:
+        return result_from_index(run_dir.name, run_file.config, task, index)
 
 
 def _rescore(task: Any, record: Any) -> Any:
@@ -348,6 +362,27 @@ def _rescore(task: Any, record: Any) -> Any:
     return record.model_copy(update={"scores": scores, "status": "ok", "error": None})
 
 
+class _Rescored(Sequence[Any]):
+    """A run's latest records scored again, read and scored one at a time as they are iterated
+    (``harness score`` on a 100,000-sample run keeps no transcript in memory)."""
+
+    def __init__(self, index: Any, task: Any) -> None:
+        self._runs = index
+        self.task = task
+
+    def __len__(self) -> int:
+        return int(self._runs.count())
+
+    def __iter__(self) -> Iterator[Any]:
+        return (_rescore(self.task, r) for r in self._runs.records())
+
+    def __getitem__(self, i: Any) -> Any:
+        got = self._runs.view()[i]
+        if isinstance(i, slice):
+            return [_rescore(self.task, r) for r in got]
+        return _rescore(self.task, got)
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from harness.cli.display import print_result
     from harness.plugins.taskfiles import resolve_task
@@ -357,12 +392,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     source = Path(args.source)
     manager = _manager(args)
     params = _plugin_params(args)
+    run_file = None
     if source.is_dir():
         run_file = load_run_file(source)
         config = run_file.config
         if args.task and args.task != config.task:
             raise UserError(f"{source} is a run of '{config.task}', not '{args.task}'")
-        journal = source / "samples.jsonl"
         params = {**config.task_params, **params}
     else:
         if not source.exists():
@@ -370,11 +405,17 @@ def cmd_score(args: argparse.Namespace) -> int:
         if not args.task:
             raise UserError(f"{source} is a bare JSONL: name its task with --task")
         config = RunConfig(task=args.task, model="(saved transcripts)")
-        journal = source
     task = resolve_task(config.task, params, manager)
-    records = [_rescore(task, r) for r in journal_records(journal)]
-    epochs = max((r.epoch for r in records), default=0) + 1
-    result = build_result(source.name, config.model_copy(update={"epochs": epochs}), task, records)
+    if run_file is not None:
+        with open_index(source, run_file, task) as index:
+            epochs = max((e for _, e in index.done(None)), default=0) + 1
+            cfg = config.model_copy(update={"epochs": epochs})
+            result = build_result(source.name, cfg, task, _Rescored(index, task))
+    else:
+        records = [_rescore(task, r) for r in journal_records(source)]
+        epochs = max((r.epoch for r in records), default=0) + 1
+        cfg = config.model_copy(update={"epochs": epochs})
+        result = build_result(source.name, cfg, task, records)
     if args.json:
         print(result.model_dump_json(indent=2))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -126,8 +127,10 @@ def _cell(v: Any) -> str:
     return "-" if v is None else str(v)
 
 
-def print_sample_reports(records: list[SampleRecord], task: Any) -> None:
-    for r in sorted(records, key=lambda r: (r.sample_id, r.epoch)):
+def print_sample_reports(records: Iterable[SampleRecord], task: Any) -> None:
+    """One block per record, in the order given (``harness show`` streams them by sample id and
+    epoch from the run index)."""
+    for r in records:
         head = f"--- {r.sample_id} (epoch {r.epoch}): {r.status}"
         print(head)
         if r.error:

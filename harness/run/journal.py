@@ -6,13 +6,16 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from harness.errors import UserError
 from harness.schemas import SampleRecord
 from harness.secrets import scrub
+
+if TYPE_CHECKING:
+    from harness.run.index import RunIndex
 
 
 class Journal:
@@ -22,11 +25,17 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         repair_tail(path)
-        self._fh: IO[str] = path.open("a", encoding="utf-8")
+        self._fh: IO[bytes] = path.open("ab")
+        self._pos = os.fstat(self._fh.fileno()).st_size
 
-    def append(self, record: SampleRecord) -> None:
-        self._fh.write(scrub(record.model_dump_json()) + "\n")  # an echoed key is cut out
+    def append(self, record: SampleRecord) -> tuple[int, int]:
+        """Write ``record`` as one line; returns where it is: (byte offset, length)."""
+        line = (scrub(record.model_dump_json()) + "\n").encode("utf-8")  # an echoed key is cut out
+        self._fh.write(line)
         self._fh.flush()
+        offset = self._pos
+        self._pos += len(line)
+        return offset, len(line)
 
     def close(self) -> None:
         if not self._fh.closed:
@@ -35,45 +44,68 @@ class Journal:
             self._fh.close()
 
 
-def compact(path: Path, records: list[SampleRecord]) -> None:
-    """Rewrite the journal as ``records`` (one per sample and epoch) when it holds more lines, so
-    a finished run keeps its promise: a resumed sample's old error line is dropped. Atomic: a kill
-    during the rewrite leaves the old journal, whose last record per sample still wins."""
-    with path.open("rb") as fh:
-        lines = sum(1 for line in fh if line.strip())
-    if lines <= len(records):
+def compact(path: Path, index: RunIndex) -> None:
+    """Rewrite the journal as its latest record per sample and epoch (in the order the index
+    keeps: first appearance) when it holds more lines, so a finished run keeps its promise: a
+    resumed sample's old error line is dropped. Lines are copied as they are, read at the
+    offsets the index has, and the index learns their new places. Atomic: a kill during the
+    rewrite leaves the old journal, whose last record per sample still wins (and an index that
+    sees the replaced journal is rebuilt)."""
+    if index.lines() <= index.count():
         return
     tmp = path.with_name(path.name + ".tmp")
+    moved: list[tuple[int, int, int]] = []
     try:
-        with tmp.open("w", encoding="utf-8") as out:
-            for record in records:
-                out.write(scrub(record.model_dump_json()) + "\n")
+        with path.open("rb") as src, tmp.open("wb") as out:
+            pos = 0
+            for row in index.query():
+                src.seek(row.offset)
+                line = src.read(row.length)
+                out.write(line)
+                moved.append((pos, len(line), row.id))
+                pos += len(line)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)
         raise
+    index.moved(moved)
 
 
 def repair_tail(path: Path) -> bool:
-    """Truncate an unterminated or unparsable last line; True if something was cut."""
+    """Truncate an unterminated or unparsable last line; True if something was cut. Reads only
+    the end of the file."""
     if not path.exists() or path.stat().st_size == 0:
         return False
     with path.open("rb+") as fh:
-        data = fh.read()
-        end = len(data)
-        if data.endswith(b"\n"):
-            start = data.rfind(b"\n", 0, end - 1) + 1
+        size = fh.seek(0, os.SEEK_END)
+        fh.seek(size - 1)
+        terminated = fh.read(1) == b"\n"
+        start = _line_start(fh, size - 1 if terminated else size)
+        if terminated:
+            fh.seek(start)
             try:
-                json.loads(data[start:end])
+                json.loads(fh.read(size - start))
                 return False
             except ValueError:
-                cut = start
-        else:
-            cut = data.rfind(b"\n") + 1
-        fh.truncate(cut)
+                pass
+        fh.truncate(start)
         return True
+
+
+def _line_start(fh: IO[bytes], end: int, chunk: int = 1 << 16) -> int:
+    """Where the line that ends at ``end`` starts: just after the last newline before it."""
+    pos = end
+    while pos > 0:
+        step = min(chunk, pos)
+        fh.seek(pos - step)
+        data = fh.read(step)
+        i = data.rfind(b"\n")
+        if i >= 0:
+            return pos - step + i + 1
+        pos -= step
+    return 0
 
 
 def read_records(

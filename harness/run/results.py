@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import UserError
 from harness.schemas import RunConfig, RunFile, RunResult, SampleRecord, Usage
 from harness.secrets import scrub
-from harness.stats import aggregate
+from harness.stats import Aggregator, slim
 from harness.task import Task
+
+if TYPE_CHECKING:
+    from harness.run.index import RunIndex
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -49,23 +53,58 @@ def load_results(run_dir: Path) -> RunResult | None:
         ) from None
 
 
-def build_result(run_id: str, cfg: RunConfig, task: Task, records: list[SampleRecord]) -> RunResult:
+def build_result(
+    run_id: str, cfg: RunConfig, task: Task, records: Sequence[SampleRecord]
+) -> RunResult:
+    """``results.json`` from records (one per sample and epoch) in one streaming pass; the
+    task's ``summarize`` gets ``records`` itself (a re-iterable sequence, maybe read lazily)."""
     usage = Usage()
+    agg = Aggregator(cfg.epochs, seed=cfg.seed)
+    samples: set[str] = set()
+    errors = 0
     for r in records:
         usage = usage.add(r.usage)
-    metrics = aggregate(records, cfg.epochs, task.group_by, seed=cfg.seed)
-    extra = task.summarize(records)
+        agg.add(slim(r, task.group_by))
+        samples.add(r.sample_id)
+        errors += r.status == "error"
     return RunResult(
         run_id=run_id,
         task=cfg.task,
         model=cfg.model,
-        samples=len({r.sample_id for r in records}),
-        records=len(records),
-        errors=sum(r.status == "error" for r in records),
-        metrics=metrics,
+        samples=len(samples),
+        records=agg.records,
+        errors=errors,
+        metrics=agg.results(),
         usage=usage,
-        extra=extra,
+        extra=_summarize(task, records),
     )
+
+
+def result_from_index(run_id: str, cfg: RunConfig, task: Task, index: RunIndex) -> RunResult:
+    """``results.json`` from the run index: counts and usage in SQL, metrics from slim
+    projections streamed out of the index; no record is parsed unless the task has its own
+    ``summarize`` (which reads the records lazily, one at a time)."""
+    agg = Aggregator(cfg.epochs, seed=cfg.seed)
+    for r in index.slim(task.group_by):
+        agg.add(r)
+    records, samples, errors = index.counts()
+    return RunResult(
+        run_id=run_id,
+        task=cfg.task,
+        model=cfg.model,
+        samples=samples,
+        records=records,
+        errors=errors,
+        metrics=agg.results(),
+        usage=index.usage(),
+        extra=_summarize(task, index.view()),
+    )
+
+
+def _summarize(task: Task, records: Sequence[SampleRecord]) -> dict[str, Any]:
+    if type(task).summarize is Task.summarize:  # the default reads nothing: skip the pass
+        return {}
+    return task.summarize(records)
 
 
 def load_run_file(run_dir: Path) -> RunFile:

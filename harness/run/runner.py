@@ -6,14 +6,15 @@ import asyncio
 import contextlib
 import datetime as _dt
 import hashlib
+import itertools
 import platform
 import secrets
 import time
 import traceback
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from harness import __version__
 from harness.callpath.slots import RunSlots, holding_slot
@@ -24,13 +25,13 @@ from harness.model import ModelWrapper
 from harness.plugins.manager import PluginManager, get_manager
 from harness.plugins.taskfiles import resolve_task
 from harness.run.heap import frozen_heap
-from harness.run.journal import Journal, compact, read_records
+from harness.run.index import RunIndex
+from harness.run.journal import Journal, compact, repair_tail
 from harness.run.lock import RunLock
 from harness.run.progress import ProgressFactory, RunProgress, silent_progress
-from harness.run.results import build_result, load_run_file, write_json_atomic
+from harness.run.results import load_run_file, result_from_index, write_json_atomic
 from harness.run.roles import build_roles, build_wrappers
 from harness.schemas import RunConfig, RunFile, RunResult, Sample, SampleError, SampleRecord, Timing
-from harness.stats import latest_records
 from harness.task import Task
 
 
@@ -74,16 +75,88 @@ def data_hash(samples: Sequence[Sample]) -> str:
     return h.hexdigest()
 
 
+class Selection(Sequence[Sample]):
+    """The run's samples (after ``--limit`` and ``--sample-id``), streamed from the task each
+    time they are iterated instead of held: a task whose ``samples()`` is a generator runs
+    100,000 samples without keeping them. One pass at creation checks the ids are unique and
+    takes the data hash (the same as :func:`select_samples` then :func:`data_hash`)."""
+
+    def __init__(self, task: Task, limit: int | None, sample_ids: Sequence[str] | None) -> None:
+        if limit is not None and limit < 1:
+            raise UserError("--limit must be at least 1")
+        self._task = task
+        self._limit = limit
+        self._chosen: list[Sample] | None = None
+        wanted = set(sample_ids or ())
+        picked: dict[str, Sample] = {}
+        seen: set[str] = set()
+        h = hashlib.sha256()
+        n = 0
+        for s in task.samples():
+            if s.id in seen:
+                raise UserError(f"the task's dataset has two samples with id '{s.id}'")
+            seen.add(s.id)
+            if sample_ids:
+                if s.id in wanted:
+                    picked[s.id] = s
+            elif limit is None or n < limit:
+                h.update(s.model_dump_json().encode())
+                h.update(b"\n")
+                n += 1
+        if sample_ids:
+            missing = [i for i in sample_ids if i not in picked]
+            if missing:
+                from harness.errors import did_you_mean
+
+                hint = did_you_mean(missing[0], seen)
+                raise UserError(f"unknown sample id '{missing[0]}'.{hint}")
+            self._chosen = [picked[i] for i in sample_ids][:limit]
+            for s in self._chosen:
+                h.update(s.model_dump_json().encode())
+                h.update(b"\n")
+            n = len(self._chosen)
+        if not n:
+            raise UserError("the task has no samples to run")
+        self.n = n
+        self.data_hash = h.hexdigest()
+
+    def __iter__(self) -> Iterator[Sample]:
+        if self._chosen is not None:
+            yield from self._chosen
+            return
+        for i, s in enumerate(self._task.samples()):
+            if self._limit is not None and i >= self._limit:
+                return
+            yield s
+
+    def __len__(self) -> int:
+        return self.n
+
+    @overload
+    def __getitem__(self, i: int) -> Sample: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Sample]: ...
+    def __getitem__(self, i: int | slice) -> Sample | Sequence[Sample]:
+        if isinstance(i, slice):
+            return list(self)[i]
+        if i < 0:
+            i += self.n
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return next(itertools.islice(iter(self), i, None))
+
+
 @dataclass
 class RunContext:
-    """What lifecycle hooks see."""
+    """What lifecycle hooks see. ``records`` is the run's latest record per sample and epoch
+    so far, read from the journal (through the run index) when iterated."""
 
     run_dir: Path
     config: RunConfig
     task: Task
-    samples: list[Sample]
+    samples: Sequence[Sample]
     manager: PluginManager
-    records: list[SampleRecord] = field(default_factory=list)
+    records: Sequence[SampleRecord]
 
 
 class Runner:
@@ -125,7 +198,7 @@ class Runner:
         self.config = self.config.model_copy(
             update={"task_params": task.options.model_dump(mode="json")}
         )
-        samples = select_samples(list(task.samples()), self.config.limit, self.config.sample_ids)
+        samples = Selection(task, self.config.limit, self.config.sample_ids)
         run_id = (
             _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             + f"-{_slug(self.config.task)}-{secrets.token_hex(3)}"
@@ -146,7 +219,7 @@ class Runner:
         run_dir: Path,
         run_id: str,
         task: Task,
-        samples: list[Sample],
+        samples: Selection,
         roles: Roles,
         models: list[Any],
     ) -> RunResult:
@@ -157,12 +230,13 @@ class Runner:
             harness_version=__version__,
             python_version=platform.python_version(),
             plugins=self.manager.versions(),
-            data_hash=data_hash(samples),
+            data_hash=samples.data_hash,
             n_samples=len(samples),
         )
         write_json_atomic(run_dir / "run.json", run_file.model_dump(mode="json"))
+        index = RunIndex.open(run_dir, run_id, task.group_by)
         with frozen_heap():
-            return asyncio.run(self._execute(run_dir, task, samples, roles, models, []))
+            return asyncio.run(self._execute(run_dir, task, samples, roles, models, index))
 
     def resume(self, run_dir: Path) -> tuple[Path, RunResult]:
         """Finish an interrupted run. The run directory's lock is held throughout: a second
@@ -174,20 +248,23 @@ class Runner:
     def _resume(self, run_dir: Path) -> RunResult:
         run_file = load_run_file(run_dir)
         task = self._task()
-        samples = select_samples(list(task.samples()), self.config.limit, self.config.sample_ids)
-        if data_hash(samples) != run_file.data_hash:
+        samples = Selection(task, self.config.limit, self.config.sample_ids)
+        if samples.data_hash != run_file.data_hash:
             raise UserError(
                 f"{run_dir}: the task's data changed since the run started (data hash differs); "
                 "start a new run instead of resuming"
             )
-        previous = (
-            list(read_records(run_dir / "samples.jsonl"))
-            if (run_dir / "samples.jsonl").exists()
-            else []
-        )
-        roles, models = self._models(run_dir)
+        # what is done comes from the run index (built or caught up from the journal's tail),
+        # never from reading every record; a torn last line is cut first
+        repair_tail(run_dir / "samples.jsonl")
+        index = RunIndex.open(run_dir, run_file.run_id, task.group_by)
+        try:
+            roles, models = self._models(run_dir)
+        except BaseException:
+            index.close()
+            raise
         with frozen_heap():
-            return asyncio.run(self._execute(run_dir, task, samples, roles, models, previous))
+            return asyncio.run(self._execute(run_dir, task, samples, roles, models, index))
 
     # ------------------------------------------------------------------ execution
 
@@ -195,46 +272,56 @@ class Runner:
         self,
         run_dir: Path,
         task: Task,
-        samples: list[Sample],
+        samples: Selection,
         roles: Roles,
         models: list[Any],
-        previous: list[SampleRecord],
+        index: RunIndex,
     ) -> RunResult:
         cfg = self.config
-        done = {(r.sample_id, r.epoch) for r in latest_records(previous) if r.status == "ok"}
-        todo = [(s, e) for e in range(cfg.epochs) for s in samples if (s.id, e) not in done]
-        ctx = RunContext(run_dir, cfg, task, samples, self.manager, list(previous))
-        self.manager.pm.hook.on_run_start(run=ctx)
-        sample_end = self.manager.pm.hook.on_sample_end
-        notify = bool(sample_end.get_hookimpls())  # skip the hook call when nobody listens
-        journal = Journal(run_dir / "samples.jsonl")
-        progress: RunProgress = self.progress(len(todo) + len(done), len(done), cfg.task)
-        sem = RunSlots(cfg.max_concurrency)
-
-        async def one(sample: Sample, epoch: int) -> None:
-            async with holding_slot(sem):
-                record = await self._solve_one(task, sample, epoch, roles)
-            journal.append(record)
-            ctx.records.append(record)
-            if notify:
-                sample_end(run=ctx, record=record)
-            progress.advance(record.status == "ok")
-
         try:
-            await asyncio.gather(*(one(s, e) for s, e in todo))
-            if todo:
-                self.roles_asked, self.unused_roles = set(roles.asked), roles.unused()
+            done = index.done("ok")
+            n_done = len(done)
+            n_todo = max(0, len(samples) * cfg.epochs - n_done)
+            todo: Iterator[tuple[Sample, int]] = (
+                ((s, e) for e in range(cfg.epochs) for s in samples if (s.id, e) not in done)
+                if n_todo
+                else iter(())
+            )
+            ctx = RunContext(run_dir, cfg, task, samples, self.manager, index.view())
+            self.manager.pm.hook.on_run_start(run=ctx)
+            sample_end = self.manager.pm.hook.on_sample_end
+            notify = bool(sample_end.get_hookimpls())  # skip the hook call when nobody listens
+            journal = Journal(run_dir / "samples.jsonl")
+            progress: RunProgress = self.progress(n_todo + n_done, n_done, cfg.task)
+            sem = RunSlots(cfg.max_concurrency)
+
+            async def one(sample: Sample, epoch: int) -> None:
+                async with holding_slot(sem, held=True):
+                    record = await self._solve_one(task, sample, epoch, roles)
+                index.add(record, *journal.append(record))
+                if notify:
+                    sample_end(run=ctx, record=record)
+                progress.advance(record.status == "ok")
+
+            try:
+                await _feed(sem, todo, one)
+                if n_todo:
+                    self.roles_asked, self.unused_roles = set(roles.asked), roles.unused()
+            finally:
+                journal.close()
+                progress.close()
+                for m in models:
+                    await m.aclose()
+            index.flush()
+            result = _unchanged_result(run_dir, index) if not n_todo else None
+            if result is None:
+                compact(run_dir / "samples.jsonl", index)  # one record per sample and epoch
+                result = result_from_index(run_dir.name, cfg, task, index)
+                write_json_atomic(run_dir / "results.json", result.model_dump(mode="json"))
+            self.manager.pm.hook.on_run_end(run=ctx, result=result)
+            return result
         finally:
-            journal.close()
-            progress.close()
-            for m in models:
-                await m.aclose()
-        records = latest_records(ctx.records)
-        compact(run_dir / "samples.jsonl", records)  # one record per sample and epoch
-        result = build_result(run_dir.name, cfg, task, records)
-        write_json_atomic(run_dir / "results.json", result.model_dump(mode="json"))
-        self.manager.pm.hook.on_run_end(run=ctx, result=result)
-        return result
+            index.close()
 
     async def _solve_one(
         self, task: Task, sample: Sample, epoch: int, roles: Roles
@@ -287,6 +374,52 @@ class Runner:
             ),
             seed=seed,
         )
+
+
+def _unchanged_result(run_dir: Path, index: RunIndex) -> RunResult | None:
+    """A finished run resumed: nothing ran, so its ``results.json`` (computed from the same
+    records, the journal already compacted) stands, if it is there, readable and counts what
+    the index holds; else None (aggregate again)."""
+    from harness.run.results import load_results
+
+    if index.lines() != index.count():
+        return None
+    try:
+        result = load_results(run_dir)
+    except UserError:
+        return None
+    if result is None or result.run_id != run_dir.name or result.records != index.count():
+        return None
+    return result
+
+
+async def _feed(slots: RunSlots, todo: Iterator[tuple[Sample, int]], one: Any) -> None:
+    """Start ``one(sample, epoch)`` for each of ``todo`` as a slot frees up: a task exists only
+    for a sample that has a slot (or gave it back while waiting), so a 100,000-sample run holds
+    a few tasks, not 100,000. The first failure stops the feeding and is raised once every
+    started sample has finished."""
+    running: set[asyncio.Task[None]] = set()
+    failures: list[BaseException] = []
+
+    def finished(t: asyncio.Task[None]) -> None:
+        running.discard(t)
+        if not t.cancelled() and t.exception() is not None:
+            failures.append(t.exception())  # type: ignore[arg-type]
+
+    try:
+        for sample, epoch in todo:
+            await slots.acquire()
+            if failures:
+                slots.release()
+                break
+            t = asyncio.create_task(one(sample, epoch))
+            running.add(t)
+            t.add_done_callback(finished)
+    finally:
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+    if failures:
+        raise failures[0]
 
 
 @contextlib.contextmanager

@@ -483,14 +483,14 @@ def run_python(
     may import; any other ``import`` there raises ImportError (the standard library's own imports,
     and private ``_module`` helpers that allowed modules load, pass). A policy on top of the
     sandbox's isolation, which holds either way: check imports statically too."""
+    if function is None and allowed_imports is not None:
+        raise UserError("run_python: allowed_imports needs a function to call")
     chosen = capabilities().check_mode(mode)
     interpreter = python or _default_python(chosen)
     project: Files = {**(files or {}), "solution.py": source}
     if function is None:
         argv = [interpreter, "-E", "-s", "-B", "solution.py", *(str(a) for a in args)]
         return _run(argv, project, limits, env, stdin, work_root, keep_workdir, chosen, None)
-    if function is None and allowed_imports is not None:
-        raise UserError("run_python: allowed_imports needs a function to call")
     allowed = sorted(allowed_imports) if allowed_imports is not None else None
     try:
         spec = json.dumps(

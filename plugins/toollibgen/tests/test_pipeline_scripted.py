@@ -6,12 +6,13 @@ tool was rejected and why."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 from harness_toollibgen.aggregate import AggregateSettings, aggregate_cluster, unique_names
 from harness_toollibgen.cluster import embedding_clusters, merge
-from harness_toollibgen.curve import point
+from harness_toollibgen.curve import curve, plot, point
 from harness_toollibgen.evaluate import EvalSettings
 from harness_toollibgen.extract import ExtractSettings, extract_trace
 from harness_toollibgen.schema import Library, LibraryTool
@@ -123,8 +124,13 @@ def _scores(lib: Library) -> dict[str, Any]:
     return asyncio.run(point(lib.kind, lib, traces(), handle(ScriptedSolver()), s))
 
 
-def test_correct_tools_library_beats_flat(stage1: Any, clusters: Any) -> None:
-    lib, rejections = _aggregate(stage1, clusters, broken=False)
+@pytest.fixture(scope="module")
+def library_ok(stage1: Any, clusters: Any) -> tuple[Library, list[Any]]:
+    return _aggregate(stage1, clusters, broken=False)
+
+
+def test_correct_tools_library_beats_flat(stage1: Any, library_ok: Any) -> None:
+    lib, rejections = library_ok
     assert rejections == []
     assert sorted(t.tool_info.function.name for t in lib.tools) == sorted(
         f["general"] for f in FAMILIES.values()
@@ -148,3 +154,14 @@ def test_broken_tools_do_not_beat_flat(stage1: Any, clusters: Any) -> None:
     ours, flat = _scores(lib), _scores(stage1[1])
     assert ours["recall@5"] <= flat["recall@5"]
     assert ours["accuracy"] <= flat["accuracy"]
+
+
+def test_curve_json_and_png(stage1: Any, library_ok: Any, tmp_path: Path) -> None:
+    s = EvalSettings(retriever="bm25")
+    points = asyncio.run(curve(traces(), stage1[1], library_ok[0], [3, 12], None, s))
+    by = {(p["kind"], p["questions"]): p for p in points}
+    assert by[("library", 3)]["tools"] == 1 and by[("flat", 3)]["tools"] == 3
+    assert by[("library", 12)]["tools"] == 3 and by[("flat", 12)]["tools"] == 12
+    assert by[("library", 12)]["recall@5"] >= by[("flat", 12)]["recall@5"]
+    plot(points, tmp_path / "curve.png", "test")
+    assert (tmp_path / "curve.png").read_bytes()[:4] == b"\x89PNG"

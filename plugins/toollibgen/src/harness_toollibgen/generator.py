@@ -206,7 +206,13 @@ class ToolLibGen(Generator):
         )
         traces = self._traces()
         gen, ver, judge = ctx.role("generator"), ctx.role("verifier"), ctx.role("judge")
-        results = await self._gather([extract_trace(t, gen, ver, judge, s) for t in traces])
+
+        async def one(trace: Any) -> Any:
+            r = await extract_trace(trace, gen, ver, judge, s)
+            ctx.log("extracted", trace=trace.id, kept=len(r.tools), rejected=len(r.rejections))
+            return r
+
+        results = await self._gather([one(t) for t in traces])
         tools = [t for r in results for t in r.tools]
         rejections = [x for r in results for x in r.rejections]
         for r in results:
@@ -349,13 +355,14 @@ class ToolLibGen(Generator):
             carry_originals=o.carry_originals,
         )
         gen, rev, judge = ctx.role("generator"), ctx.role("reviewer"), ctx.role("judge")
-        jobs = [
-            aggregate_cluster(
-                name, [by_id[i] for i in ids if i in by_id], traces, gen, rev, judge, s
-            )
-            for name, ids in clusters.items()
-        ]
-        outcomes = await self._gather(jobs)
+
+        async def one_cluster(name: str, ids: list[str]) -> Any:
+            members = [by_id[i] for i in ids if i in by_id]
+            oc = await aggregate_cluster(name, members, traces, gen, rev, judge, s)
+            ctx.log("aggregated", cluster=name, tools=len(oc.tools), rejected=len(oc.rejections))
+            return oc
+
+        outcomes = await self._gather([one_cluster(n, ids) for n, ids in clusters.items()])
         lib_tools = unique_names([t for oc in outcomes for t in oc.tools])
         rejections = [x for oc in outcomes for x in oc.rejections]
         for oc in outcomes:

@@ -122,7 +122,7 @@ def test_sandbox_enforces_the_allow_list_hangs_and_network() -> None:
     ok, imp, hang, net, frac = asyncio.run(run())
     assert ok.ok and ok.value == 42  # type: ignore[attr-defined]
     assert not imp.ok and "not allowed" in imp.error  # type: ignore[attr-defined]
-    assert not hang.ok and hang.error == "timed out"  # type: ignore[attr-defined]
+    assert not hang.ok and hang.error == "timed out (CPU time)"  # type: ignore[attr-defined]
     assert not net.ok and "not allowed" in net.error  # type: ignore[attr-defined]
     assert frac.ok and frac.value == 0.25  # type: ignore[attr-defined]
 

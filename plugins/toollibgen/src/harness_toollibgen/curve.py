@@ -93,7 +93,8 @@ def plot(points: list[dict[str, Any]], path: Path, title: str) -> None:
         ax.set_xlabel("questions (label: tools in the set)")
         ax.set_ylabel(metric)
         ax.set_ylim(-0.05, 1.05)
-        ax.legend()
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)

@@ -78,8 +78,11 @@ class Outcome:
 
 
 def limits(timeout: float) -> SandboxLimits:
+    """``timeout`` is CPU time (a busy loop is stopped after it whatever the machine's load);
+    wall time gets 4x + 10 s of slack, so a loaded machine does not reject a correct tool, while
+    a tool that sleeps is still stopped."""
     return SandboxLimits(
-        wall_seconds=timeout,
+        wall_seconds=4 * timeout + 10,
         cpu_seconds=timeout,
         memory_bytes=512 << 20,
         processes=64,
@@ -89,7 +92,7 @@ def limits(timeout: float) -> SandboxLimits:
 
 def _outcome(r: SandboxResult) -> Outcome:
     if r.limit_hit is not None:
-        why = {"wall_time": "timed out", "cpu_time": "used too much CPU time"}.get(
+        why = {"wall_time": "timed out (wall time)", "cpu_time": "timed out (CPU time)"}.get(
             r.limit_hit, f"hit the {r.limit_hit} limit"
         )
         return Outcome(False, error=why, seconds=r.wall_seconds)

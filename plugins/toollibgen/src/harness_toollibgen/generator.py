@@ -107,7 +107,9 @@ class GenOptions(BaseModel):
     carry_originals: bool = Field(
         default=True, description="Keep uncovered original tools in the library unchanged."
     )
-    tool_timeout: float = Field(default=5.0, gt=0, le=120, description="Seconds per tool run.")
+    tool_timeout: float = Field(
+        default=5.0, gt=0, le=120, description="CPU seconds per tool run (wall: 4x + 10)."
+    )
     concurrency: int = Field(default=4, ge=1, le=64, description="Traces/clusters in parallel.")
     retriever: str = Field(default="minilm", description="Curve: bm25, minilm or a model.")
     curve_sizes: list[int] = Field(

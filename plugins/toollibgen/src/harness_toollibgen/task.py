@@ -54,7 +54,7 @@ class EvalOptions(BaseModel):
     cot_fallback: bool = Field(
         default=True, description="No final answer within the steps: answer by CoT (paper)."
     )
-    tool_timeout: float = Field(default=5.0, gt=0, le=120, description="Seconds per tool call.")
+    tool_timeout: float = Field(default=5.0, gt=0, le=120, description="CPU seconds per tool call.")
     budget: ProfileName = Field(default="auto", description=BUDGET_HELP)
     max_steps: int | None = Field(default=None, ge=1, le=50, description="Full 6, small 3.")
     max_tokens: int | None = Field(default=None, ge=8, description="Tokens per turn (small 96).")

@@ -178,14 +178,15 @@ async def extract_trace(
         )
     tools: dict[str, ExtractedTool] = {}
     failed: list[tuple[str, str]] = []  # (code, reason) of named candidates to repair
+    seen: set[str] = set()
     for c in cands:
-        if c.name in tools:
-            continue
-        before = len(out.rejections)
+        if c.name is not None and c.name in seen:
+            continue  # one function written twice: judged once
+        seen.add(c.name or "")
         t = await admit(c, trace.id, "extract", s.timeout, out)
         if t is not None:
             tools[t.tool_info.function.name] = t
-        elif c.name is not None or len(out.rejections) > before:
+        else:
             failed.append((c.code, out.rejections[-1].reason))
     labels: dict[str, tuple[str, str]] = {}
     for rnd in range(s.refine_rounds + 1):

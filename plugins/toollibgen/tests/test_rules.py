@@ -10,15 +10,22 @@ import json
 from pathlib import Path
 
 import pytest
-from harness_toollibgen.cluster import Clustering, apply_operations, merge, thresholds
+from harness_toollibgen.cluster import (
+    Clustering,
+    apply_operations,
+    llm_clusters,
+    merge,
+    thresholds,
+)
 from harness_toollibgen.codegen import parse_reply
 from harness_toollibgen.execute import BASE_IMPORTS, call_tool
 from harness_toollibgen.grading import final_answer, grade, recall_at_k, to_number
-from harness_toollibgen.schema import load_library, load_traces
+from harness_toollibgen.schema import ExtractedTool, ToolInfo, load_library, load_traces
 from harness_toollibgen.task import Accuracy, Recall5
 
 from harness.errors import UserError
-from harness.schemas import Sample, SolveOutput
+from harness.model import GenerateConfig, Model, ModelHandle, WrappedModel
+from harness.schemas import Message, ModelResponse, Sample, SolveOutput, ToolSpec, Usage
 
 ALLOWED = set(BASE_IMPORTS)
 
@@ -231,3 +238,74 @@ def test_library_validated_at_load(tmp_path: Path) -> None:
     )
     with pytest.raises(UserError, match="record 1"):
         load_traces(bad)
+
+
+class _Clusterer(Model):
+    """Plays the generator in LLM clustering: a seed hierarchy, one update, assignments (one
+    tool left out, one sent to an unknown leaf), the first assignment reply malformed once."""
+
+    provider = "scripted"
+
+    def __init__(self) -> None:
+        super().__init__("clusterer")
+        self.jobs: list[str] = []
+
+    async def generate(
+        self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+    ) -> ModelResponse:
+        prompt = messages[-1].content
+        job = prompt.split("\n", 1)[0].removeprefix("Job: ")
+        self.jobs.append(job)
+        if job == "cluster-seed":
+            text = json.dumps(
+                {
+                    "clusters": [
+                        {"id": "math", "name": "math", "parent": None},
+                        {"id": "pct", "name": "percentages", "parent": "math"},
+                    ]
+                }
+            )
+        elif job == "cluster-update":
+            text = json.dumps(
+                {
+                    "operations": [
+                        {"op": "ADD_NODE", "id": "geo", "name": "geometry", "parent": "math"},
+                        {"op": "MODIFY_NODE", "id": "pct", "name": "percent and discount"},
+                    ]
+                }
+            )
+        elif job == "cluster-assign" and self.jobs.count("cluster-assign") == 1:
+            text = "assign: not json"
+        elif job in ("cluster-assign", "json-repair"):
+            text = json.dumps({"assign": {"discount": "pct", "area": "geo", "perimeter": "nope"}})
+        else:
+            text = ""
+        return ModelResponse(text=text, model="scripted/clusterer", usage=Usage())
+
+
+def _tool(name: str) -> ExtractedTool:
+    spec = {
+        "name": name,
+        "description": f"{name} of something",
+        "parameters": {"type": "object", "properties": {}},
+    }
+    return ExtractedTool(
+        id=f"q/{name}", trace_id="q", tool_info=ToolInfo(function=spec), tool_code=""
+    )
+
+
+def test_llm_clustering_seed_update_assign() -> None:
+    m = _Clusterer()
+    h = ModelHandle(WrappedModel(m), GenerateConfig(), "generator")
+    tools = [_tool(n) for n in ("discount", "area", "perimeter", "volume")]
+    c = asyncio.run(
+        llm_clusters(tools, h, seed_batch=2, update_batch=2, assign_batch=4, max_tokens=None)
+    )
+    assert m.jobs == ["cluster-seed", "cluster-update", "cluster-assign", "json-repair"]
+    names = {n["id"]: n["name"] for n in c.nodes}
+    assert names["pct"] == "percent and discount" and names["geo"] == "geometry"
+    assert c.leaves == {
+        "pct": ["q/discount"],
+        "geo": ["q/area"],
+        "unassigned": ["q/perimeter", "q/volume"],
+    }

@@ -148,8 +148,9 @@ async def review_tool(
     reviewer: ModelHandle,
     judge: ModelHandle,
     s: AggregateSettings,
-) -> tuple[bool, list[str], list[dict[str, Any]]]:
-    """(passed, suggestions, log): the reviewer answers covered questions with the new tools."""
+) -> tuple[bool | None, list[str], list[dict[str, Any]]]:
+    """(passed, suggestions, log): the reviewer answers covered questions with the new tools
+    (passed is None when none of its questions is among the traces: nothing to review)."""
     assert d.tool is not None
     qids = list(
         dict.fromkeys(originals[i].trace_id for i in d.covers if originals[i].trace_id in traces)
@@ -166,7 +167,9 @@ async def review_tool(
         for x in designs
         if x.tool is not None
     ]
-    passed, suggestions, log = True, [], []
+    passed: bool | None = None if not qids else True
+    suggestions: list[str] = []
+    log: list[dict[str, Any]] = []
     for qid in qids[: s.review_questions]:
         trace = traces[qid]
         box = ToolBox(runnables, timeout=s.timeout)
@@ -267,8 +270,8 @@ async def aggregate_cluster(
         for d in todo:
             ok, suggestions, log = await review_tool(d, live, originals, traces, reviewer, judge, s)
             out.log.extend({"cluster": cluster, "round": rnd, **x} for x in log)
-            d.review = "pass" if ok else "need_patching"
-            if not ok:
+            d.review = "unreviewed" if ok is None else "pass" if ok else "need_patching"
+            if ok is False:
                 patch.append((d, suggestions))
         if rnd == s.review_rounds or not patch:
             break

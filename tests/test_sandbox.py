@@ -239,6 +239,18 @@ def test_python_function_with_arguments(mode: str) -> None:
     assert r.stdout.strip() == "['x', '1']"
 
 
+def test_python_allowed_imports() -> None:
+    """Only the listed top-level modules import from the work dir; what they import passes."""
+    ok = "from fractions import Fraction\ndef f():\n    return float(Fraction(1, 4))\n"
+    r = run_python(ok, "f", allowed_imports=["fractions"], limits=small())
+    assert r.ok and r.return_value == 0.25, r  # fractions itself imports decimal, math, re
+    for bad in ("import os\ndef f():\n    return 1\n", "def f():\n    return __import__('os')\n"):
+        r = run_python(bad, "f", allowed_imports=["fractions"], limits=small())
+        assert not r.ok and r.exception == "ImportError: import of 'os' is not allowed here", r
+    with pytest.raises(UserError, match="needs a function"):
+        run_python("print(1)", allowed_imports=["math"])
+
+
 def test_stdin_keep_workdir_and_async(mode: str) -> None:
     r = run_command("cat > copy.txt; wc -c < copy.txt", stdin="hello", keep_workdir=True, mode=mode)
     try:

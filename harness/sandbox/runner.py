@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -423,6 +424,21 @@ _CALLER = """\
 import importlib, json, sys, traceback
 sys.path.insert(0, ".")
 spec = json.load(open("_harness_call.json"))
+if spec.get("allowed_imports") is not None:
+    import builtins, os
+    _allowed = set(spec["allowed_imports"])
+    _real_import = builtins.__import__
+    _here = os.path.realpath(".") + os.sep
+
+    def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+        caller = sys._getframe(1).f_code.co_filename
+        top = name.partition(".")[0]
+        inside = caller[:1] != "<" and os.path.realpath(caller).startswith(_here)
+        if inside and level == 0 and top not in _allowed and not top.startswith("_"):
+            raise ImportError(f"import of {name!r} is not allowed here")
+        return _real_import(name, globals, locals, fromlist, level)
+
+    builtins.__import__ = _guarded_import
 try:
     value = getattr(importlib.import_module("solution"), spec["function"])(
         *spec["args"], **spec["kwargs"])
@@ -455,20 +471,36 @@ def run_python(
     work_root: str | os.PathLike[str] | None = None,
     keep_workdir: bool = False,
     mode: str = "auto",
+    allowed_imports: Collection[str] | None = None,
 ) -> SandboxResult:
     """Run Python ``source`` (saved as solution.py) in the sandbox.
 
     With ``function``, call it with JSON ``args``/``kwargs`` and return its JSON value in
     ``result.return_value`` (or the exception in ``result.exception``); without, run the source as
-    a script with ``args`` as its command-line arguments."""
+    a script with ``args`` as its command-line arguments.
+
+    ``allowed_imports`` (only with ``function``): top-level modules that code in the work directory
+    may import; any other ``import`` there raises ImportError (the standard library's own imports,
+    and private ``_module`` helpers that allowed modules load, pass). A policy on top of the
+    sandbox's isolation, which holds either way: check imports statically too."""
+    if function is None and allowed_imports is not None:
+        raise UserError("run_python: allowed_imports needs a function to call")
     chosen = capabilities().check_mode(mode)
     interpreter = python or _default_python(chosen)
     project: Files = {**(files or {}), "solution.py": source}
     if function is None:
         argv = [interpreter, "-E", "-s", "-B", "solution.py", *(str(a) for a in args)]
         return _run(argv, project, limits, env, stdin, work_root, keep_workdir, chosen, None)
+    allowed = sorted(allowed_imports) if allowed_imports is not None else None
     try:
-        spec = json.dumps({"function": function, "args": list(args), "kwargs": kwargs or {}})
+        spec = json.dumps(
+            {
+                "function": function,
+                "args": list(args),
+                "kwargs": kwargs or {},
+                "allowed_imports": allowed,
+            }
+        )
     except (TypeError, ValueError) as exc:
         raise UserError(f"run_python arguments must be JSON-serializable: {exc}") from None
     project.update({"_harness_call.py": _CALLER, "_harness_call.json": spec})

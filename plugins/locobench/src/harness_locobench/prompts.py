@@ -56,7 +56,8 @@ def context_block(
             used += cost
             ctx.shown.append(p)
             continue
-        room = budget - used - count_tokens(head) - 20
+        rest = "".join(f"### File: {q} {_NOT_SHOWN}\n" for q in paths[i + 1 :])
+        room = budget - used - count_tokens(head + rest) - 20
         lines, kept = body.splitlines(), []
         for ln in lines:
             if count_tokens("\n".join([*kept, ln])) > room:
@@ -95,6 +96,7 @@ def session_message(s: Scenario, session: int, context: Context | None) -> str:
     return "\n".join(parts)
 
 
+_NOT_SHOWN = "[not shown: over the context budget]"
 _FENCE = re.compile(r"```(?:json)?\s*(\{.*\})\s*```", re.S)
 
 

@@ -62,7 +62,7 @@ class LoCoBenchOptions(BaseModel):
     size: int = Field(
         default=2500, ge=500, le=2_000_000, description="Generated data: project size in tokens."
     )
-    seed: int = Field(default=0, description="Generated data: the generator's seed.")
+    data_seed: int = Field(default=0, description="Generated data: the generator's seed.")
     categories: str = Field(default="all", description="all, or a comma list of categories.")
     context_mode: Literal["contents", "names"] = Field(
         default="contents",
@@ -121,7 +121,7 @@ class LoCoBenchTask(Task):
                     raise UserError(
                         f"locobench: unknown language {bad[0]!r}; choose from {', '.join(LANGS)}"
                     )
-                items = generated(langs, o.size, o.seed, cats)
+                items = generated(langs, o.size, o.data_seed, cats)
                 order = {c: i for i, c in enumerate(cats)}
                 items.sort(key=lambda it: order[it.scenario.task_category])
             self._items = {i.scenario.id: i for i in items}

@@ -24,6 +24,11 @@ def register_generators(register: Any) -> None:
         "harness_locobench.generator:CodebaseGenerator",
         description="LoCoBench projects and scenarios made procedurally (no model).",
     )
+    register(
+        "locobench",
+        "harness_locobench.modelgen:ModelCodebaseGenerator",
+        description="LoCoBench phases 1-3 with a model: specifications, codebases, scenarios.",
+    )
 
 
 @hookimpl

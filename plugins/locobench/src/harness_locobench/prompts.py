@@ -100,8 +100,7 @@ _NOT_SHOWN = "[not shown: over the context budget]"
 _FENCE = re.compile(r"```(?:json)?\s*(\{.*\})\s*```", re.S)
 
 
-def parse_answer(text: str) -> tuple[Answer | None, str | None]:
-    """The answer in a reply, or (None, why not). Accepts a bare object or a fenced one."""
+def _json_object(text: str) -> tuple[dict | None, str | None]:
     raw = text.strip()
     m = _FENCE.search(raw)
     if m:
@@ -117,6 +116,19 @@ def parse_answer(text: str) -> tuple[Answer | None, str | None]:
         return None, f"invalid JSON: {exc}"
     if not isinstance(obj, dict):
         return None, "the reply is not a JSON object"
+    return obj, None
+
+
+def parse_json_object(text: str) -> dict | None:
+    """The JSON object in a reply (bare or fenced), or None."""
+    return _json_object(text)[0]
+
+
+def parse_answer(text: str) -> tuple[Answer | None, str | None]:
+    """The answer in a reply, or (None, why not). Accepts a bare object or a fenced one."""
+    obj, error = _json_object(text)
+    if obj is None:
+        return None, error
     files = obj.get("files")
     if isinstance(files, list):  # [{"path":..., "content":...}] is read too
         files = {

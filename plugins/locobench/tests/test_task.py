@@ -105,3 +105,22 @@ def test_names_only_mode_sends_no_file_contents(tmp_path: Path) -> None:
     _, [rec] = _run(tmp_path, ["no"], {**PARAMS, "context_mode": "names"})
     prompt = rec.output.messages[1].content
     assert "Context files:" in prompt and "def clamp_" not in prompt
+
+
+def test_a_language_without_build_rules_is_not_scored_for_builds() -> None:
+    import asyncio
+
+    from harness_locobench.data import Item
+
+    from harness.schemas import Sample, SolveOutput
+
+    task = LoCoBenchTask(LoCoBenchOptions(**PARAMS))
+    base = next(iter(task.items().values()))
+    go = Item(base.scenario, {"main.go": "package main\n"}, "go")
+    task.items()[base.scenario.id] = go
+    meta = asyncio.run(
+        task.grade(go, [{"files": {"util.go": "package main\n\nfunc f() int {\n\treturn 1\n}\n"}}])
+    )
+    scores = task.score(Sample(id=base.scenario.id, input=""), SolveOutput(metadata=meta))
+    assert scores["compile"].value is None and "no build rules" in scores["compile"].explanation
+    assert scores["lcbs"].value is None and scores["software_engineering"].value is not None

@@ -21,8 +21,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness_locobench.langs import LANGS
-
 SE_PARTS = ("acs", "dta", "cfrd", "sts", "rs", "cs", "is", "ses")
 ALL_METRICS = (
     *SE_PARTS,
@@ -44,6 +42,12 @@ SOURCE_EXT = {
     "cpp": (".cpp", ".hpp", ".h", ".cc"),
     "java": (".java",),
     "javascript": (".js",),
+    # released data only (no build rules here: compile and unit tests are not scored)
+    "typescript": (".ts",),
+    "go": (".go",),
+    "rust": (".rs",),
+    "php": (".php",),
+    "csharp": (".cs",),
 }
 _FUNC = {
     "python": re.compile(r"^\s*def\s+(\w+)\s*\(([^)]*)\)", re.M),
@@ -388,7 +392,7 @@ class Scorer:
             return 0.0
         docs = min(1.0, self.comment_ratio() / 0.1)
         api = _share(sum(_naming_ok(f[0], self.lang) for f in self.funcs), len(self.funcs), 0.0)
-        tests = 1.0 if any(LANGS[self.lang].is_test(p) for p in self.x.files) else 0.5
+        tests = 1.0 if any(p.startswith("tests/") for p in self.x.files) else 0.5
         nums = re.findall(r"(?<![\w.])\d{2,}(?![\w.])", self.all_text)
         config = 1.0 - min(1.0, len(nums) / max(1, 10 * len(self.infos)))
         return 0.3 * docs + 0.25 * api + 0.25 * tests + 0.2 * config

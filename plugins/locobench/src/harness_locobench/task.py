@@ -216,6 +216,11 @@ class LoCoBenchTask(Task):
         }
         if failure:
             return meta
+        if it.language not in LANGS:  # released data in a language we have no build rules for
+            why = f"{it.language} (no build rules here)"
+            meta["compile"] = {"ok": False, "missing_tool": why}
+            meta["tests"] = {"missing_tool": why}
+            return meta
         files = {**it.project, **merged, **it.hidden_files}
         lang = LANGS[it.language]
         c = await build.compile_project(

@@ -54,6 +54,8 @@ def _run(
     models = {"scripted/agent": ScriptedModel.create("agent", {"responses": script})}
     for spec in (roles or {}).values():
         models[spec] = ScriptedModel.create(spec.split("/")[1], {"responses": ["nonsense"]})
+    if not roles:
+        params.setdefault("user", "rule")  # a scripted agent is not serial: auto means llm
     config = RunConfig(
         task="userbench",
         task_params=params,

@@ -115,7 +115,7 @@ def test_real_run_on_the_embedded_model(tmp_path: Path) -> None:
     assert r.status == "ok", r.error
     state = r.output.metadata["state"]
     assert state["steps"] == 1 and r.model_calls == 1
-    assert len(result.metrics) == 7
+    assert len(result.metrics) == 11
 
 
 class _Recording(ScriptedModel):

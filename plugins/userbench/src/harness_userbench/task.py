@@ -355,7 +355,8 @@ class UserBenchTask(Task):
             f"steps {s.get('steps')} ({record.output.metadata.get('stop_reason')}), reward "
             f"{s.get('total_reward')}; answers {answers}; searches "
             f"{s.get('searches', {}).get('valid')}/{s.get('searches', {}).get('attempts')} "
-            f"valid; preferences active {len(p.get('active', []))}, passive "
-            f"{len(p.get('passive', []))} of {p.get('total')}; user failures "
+            f"valid; preferences active {p.get('active_count', len(p.get('active', [])))}, passive "
+            f"{p.get('passive_count', len(p.get('passive', [])))} of {p.get('total')}; user "
+            f"{s.get('user')}, rules {s.get('rules', 'default')}, user failures "
             f"{len(s.get('user_failures', []))}"
         )

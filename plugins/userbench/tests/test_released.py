@@ -139,3 +139,60 @@ def test_one_choice_prompt_follows_the_option() -> None:
     assert "only one option per travel aspect" in system_prompt(True)
     assert "only one option per travel aspect" not in system_prompt(False)
     assert "several times" in system_prompt(False)
+
+
+def test_the_task_runs_the_released_rows_when_given_a_copy(tmp_path: Path) -> None:
+    from harness_userbench.task import UserBenchTask
+
+    released_copy(tmp_path, n=101)
+    opts = UserBenchOptions(released_root=str(tmp_path), configs="22", one_choice=False)
+    samples = list(UserBenchTask(opts).samples())
+    rows = read_rows(one_choice=False, configs=["22"])
+    assert [s.id for s in samples] == [r.id for r in rows]
+    first = samples[0]
+    assert first.input == rows[0].opening and first.metadata["data"] == "released"
+    assert first.metadata["system_prompt"] == rows[0].system_prompt
+    assert "each answer should include only one option ID" in first.metadata["system_prompt"]
+
+
+def test_a_released_eval_run_end_to_end(tmp_path: Path) -> None:
+    """Runner, released rows joined with the stand-in JSON, released-eval rules: the gold ids in
+    one answer pay their sum and end the episode; the record names data, rules and user."""
+    import json as _json
+
+    from harness.backends.scripted.model import ScriptedModel
+    from harness.run.runner import Runner
+    from harness.schemas import RunConfig, SampleRecord
+
+    released_copy(tmp_path / "repo", n=101)
+    row = read_rows(configs=["22"])[0]
+    answer = {"thought": "t", "choice": "answer", "content": ", ".join(row.gold)}
+    agent = ScriptedModel.create(
+        "agent",
+        {"responses": [{"tool_calls": [{"name": "interact_with_env", "arguments": answer}]}]},
+    )
+    config = RunConfig(
+        task="userbench",
+        task_params={
+            "released_root": str(tmp_path / "repo"),
+            "configs": "22",
+            "rules": "released-eval",
+            "user": "rule",
+        },
+        model="scripted/agent",
+        sample_ids=[row.id],
+    )
+    run_dir, result = Runner(
+        config, tmp_path / "runs", model_overrides={"scripted/agent": agent}
+    ).run()
+    [line] = (run_dir / "samples.jsonl").read_text().splitlines()
+    r = SampleRecord.model_validate(_json.loads(line))
+    md = r.output.metadata
+    assert md["data"] == "released" and md["rules"] == "released-eval"
+    assert md["user_simulator"] == "rule" and md["stop_reason"] == "terminated"
+    assert md["state"]["rewards"] == [2.0]
+    assert (
+        r.scores["userbench_micro_max"].value == 2.0 and r.scores["userbench_all_best"].value == 1.0
+    )
+    assert r.output.messages[0].content == row.system_prompt
+    assert result.extra["data"] == ["released"] and result.extra["rules"] == ["released-eval"]

@@ -57,3 +57,25 @@ def test_wrong_unknown_and_missing_answers(scenario_dict: dict[str, Any]) -> Non
 def test_several_answers_per_aspect_take_the_best(scenario_dict: dict[str, Any]) -> None:
     s = scores(scenario_dict, state(["F3", "F2", "F1", "H2"]))
     assert s["userbench_score"] == 1.0 and s["userbench_all_best"] == 1.0
+
+
+def test_the_released_eval_aggregates(scenario_dict: dict[str, Any]) -> None:
+    st = state(["F1", "H1"])
+    st["rewards"] = [0.2, 0.0, 1.0, 0.8, 0.0]
+    s = scores(scenario_dict, st)
+    assert s["userbench_micro_avg"] == pytest.approx(2.0 / 5)
+    assert s["userbench_micro_max"] == 1.0
+    assert s["userbench_steps_reward_1"] == 1.0 and s["userbench_steps_reward_08"] == 1.0
+    st["rewards"] = [2.0]  # released-eval: two best ids in one answer; neither count sees it
+    s = scores(scenario_dict, st)
+    assert s["userbench_micro_max"] == 2.0 and s["userbench_steps_reward_1"] == 0.0
+    st["rewards"] = []  # an episode ended before any step
+    assert scores(scenario_dict, st)["userbench_micro_avg"] == 0.0
+
+
+def test_elicitation_rates_use_the_episode_counters(scenario_dict: dict[str, Any]) -> None:
+    st = state([], active=0, passive=0)
+    st["preferences"].update(active_count=1, passive_count=2)  # released-eval: lost volunteers
+    s = scores(scenario_dict, st)
+    assert s["userbench_active_elicitation"] == pytest.approx(1 / 3)
+    assert s["userbench_passive_elicitation"] == pytest.approx(2 / 3)

@@ -15,8 +15,11 @@ from harness.schemas import Message, ModelResponse
 from harness.testing.pinned import assert_pinned, run_records
 
 DATA = Path(__file__).parent / "data"
-ADDED = ("turns",)
+ADDED = ("turns", "user_simulator", "rules", "data")
 SAMPLES = ["travel22-0000", "travel233-0000"]
+#: a scripted agent is not a serial engine, so user=auto would pick the model user: these
+#: records were pinned with the rule user (and the synthetic set), so they name both
+RULE_USER = {"user": "rule", "data": "synthetic"}
 
 
 def tool(choice: str, content: str, thought: str | None = "t") -> dict[str, Any]:
@@ -57,7 +60,9 @@ def _agent(script: list[Any], cls: type[ScriptedModel] = ScriptedModel) -> dict[
 
 
 def test_rule_user_records_are_pinned(tmp_path: Path) -> None:
-    records = run_records("userbench", tmp_path, _agent(SCRIPT), sample_ids=SAMPLES)
+    records = run_records(
+        "userbench", tmp_path, _agent(SCRIPT), sample_ids=SAMPLES, task_params=RULE_USER
+    )
     assert_pinned(DATA / "pinned_rule_user.json", records, ADDED)
 
 
@@ -67,7 +72,7 @@ def test_step_limit_and_small_budget_records_are_pinned(tmp_path: Path) -> None:
         tmp_path,
         _agent(SCRIPT),
         sample_ids=SAMPLES,
-        task_params={"max_steps": 4, "budget": "small"},
+        task_params={"max_steps": 4, "budget": "small", **RULE_USER},
     )
     assert_pinned(DATA / "pinned_step_limit.json", records, ADDED)
 
@@ -86,11 +91,17 @@ def test_model_user_records_are_pinned(tmp_path: Path) -> None:
         models,
         roles={"user": "scripted/user"},
         sample_ids=SAMPLES,
-        task_params={"max_steps": 6},
+        task_params={"max_steps": 6, "data": "synthetic"},
     )
     assert_pinned(DATA / "pinned_model_user.json", records, ADDED)
 
 
 def test_context_overflow_records_are_pinned(tmp_path: Path) -> None:
-    records = run_records("userbench", tmp_path, _agent(SCRIPT, OverflowAfter), sample_ids=SAMPLES)
+    records = run_records(
+        "userbench",
+        tmp_path,
+        _agent(SCRIPT, OverflowAfter),
+        sample_ids=SAMPLES,
+        task_params=RULE_USER,
+    )
     assert_pinned(DATA / "pinned_overflow.json", records, ADDED)

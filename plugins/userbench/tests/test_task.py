@@ -54,6 +54,8 @@ def _run(
     models = {"scripted/agent": ScriptedModel.create("agent", {"responses": script})}
     for spec in (roles or {}).values():
         models[spec] = ScriptedModel.create(spec.split("/")[1], {"responses": ["nonsense"]})
+    if not roles:
+        params.setdefault("user", "rule")  # a scripted agent is not serial: auto means llm
     config = RunConfig(
         task="userbench",
         task_params=params,
@@ -113,7 +115,7 @@ def test_real_run_on_the_embedded_model(tmp_path: Path) -> None:
     assert r.status == "ok", r.error
     state = r.output.metadata["state"]
     assert state["steps"] == 1 and r.model_calls == 1
-    assert len(result.metrics) == 7
+    assert len(result.metrics) == 11
 
 
 class _Recording(ScriptedModel):

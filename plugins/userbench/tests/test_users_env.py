@@ -102,3 +102,20 @@ def test_gym_wrapper(scenario: Scenario) -> None:
     obs, reward, terminated, _truncated, info = env.step("[answer] H2")
     assert reward == 1.0 and terminated and obs["episode_complete"]
     assert info["state"]["answers"][-1]["grade"] == "best"
+
+
+def test_travelgym_v0_is_registered_with_gymnasium(scenario: Scenario) -> None:
+    import gymnasium
+
+    env = gymnasium.make(
+        "harness_userbench.gym_env:TravelGym-v0",
+        scenarios=[scenario],
+        rules="released-eval",
+        max_steps=3,
+    )
+    assert env.spec is not None and env.spec.id == "TravelGym-v0"
+    obs, info = env.reset(seed=0)
+    assert info["task_id"] == "hand-1" and obs["step_count"] == 0
+    obs, reward, terminated, truncated, _ = env.step("[answer] F1, H2")
+    assert reward == 2.0 and terminated and not truncated  # the eval path's summed answer
+    assert env.unwrapped.rules.preset == "released-eval"

@@ -35,6 +35,10 @@ def register_metrics(register: Any) -> None:
         ("userbench_active_elicitation", "ActiveElicitation"),
         ("userbench_passive_elicitation", "PassiveElicitation"),
         ("userbench_all_best", "AllBest"),
+        ("userbench_micro_avg", "MicroAvg"),
+        ("userbench_micro_max", "MicroMax"),
+        ("userbench_steps_reward_1", "StepsReward1"),
+        ("userbench_steps_reward_08", "StepsReward08"),
     ]:
         cls = f"harness_userbench.metrics:{attr}"
         register(name, cls, description=f"UserBench metric {name} (see the plugin README).")

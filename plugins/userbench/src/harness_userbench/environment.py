@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from harness.environment import Environment, SimulatedUser, StepResult, UserTurn
 from harness.schemas import Message, Sample, ToolCall, ToolSpec
-from harness_userbench.episode import FORMAT_ERROR, Episode, Outcome, Rules
+from harness_userbench.episode import FORMAT_ERROR, Episode, Outcome, Rules, RuleSet, rules_for
 from harness_userbench.scenario import Scenario
 from harness_userbench.users import RuleUser, UserSimulator
 
@@ -60,6 +60,11 @@ FINISH = ToolSpec(
 class TravelGymOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    rules: RuleSet = Field(
+        default="default",
+        description="default (the synchronous env with fixes), released-eval (the asynchronous "
+        "path the released eval.py runs), released-env (the released synchronous step()).",
+    )
     one_choice: bool = Field(default=True, description="One answer per aspect (paper setting).")
     max_steps: int = Field(default=20, ge=1, le=200, description="Steps before truncation.")
     search_failure_interval: int = Field(
@@ -84,7 +89,8 @@ class TravelGymOptions(BaseModel):
 
 
 def rules_from(o: Any) -> Rules:
-    return Rules(
+    return rules_for(
+        o.rules,
         max_steps=o.max_steps,
         one_choice=o.one_choice,
         search_failure_interval=o.search_failure_interval,
@@ -108,6 +114,20 @@ def action_string(call: ToolCall) -> str | None:
         return None
     prefix = f"[{choice}]"
     return content if content.startswith(prefix) else f"{prefix} {content}"
+
+
+def eval_action_string(call: ToolCall) -> str | None:
+    """The released eval's own mapping: None (it aborts) unless the arguments hold thought,
+    choice and content; a choice other than the three passes the content on unprefixed."""
+    if call.name == "finish":
+        return "[finish]"
+    args = call.arguments if not call.parse_error else {}
+    if not all(k in args for k in ("thought", "choice", "content")):
+        return None
+    choice, content = args["choice"], str(args["content"])
+    if choice in ("search", "action", "answer") and not content.startswith(f"[{choice}]"):
+        return f"[{choice}] {content}"
+    return content
 
 
 class _UtteranceUser(SimulatedUser):
@@ -161,6 +181,13 @@ class TravelGymEnvironment(Environment):
 
     async def step(self, call: ToolCall) -> StepResult:
         action = action_string(call)
+        if self.episode.rules.abort_without_call:
+            action = eval_action_string(call)
+            if action is None:  # the released eval asserts here and ends the rollout
+                return self._result(
+                    self.episode.abort("the tool call lacks thought, choice or content"),
+                    is_error=True,
+                )
         if action is None:
             out = await self.episode.step("")  # counted, zero reward, like the released env
             out.feedback = FORMAT_ERROR
@@ -168,8 +195,11 @@ class TravelGymEnvironment(Environment):
         return self._result(await self.episode.step(action))
 
     async def text_turn(self, text: str) -> StepResult:
-        """A reply without a tool call: read as an action string (usually a format error), as the
-        released eval does; the core loop sends plain-text turns here (``text_turn``)."""
+        """A reply without a tool call: read as an action string (usually a format error); the
+        core loop sends plain-text turns here (``text_turn``). Under ``released-eval`` it ends
+        the episode, as the released eval's rollout stops on a reply without a tool call."""
+        if self.episode.rules.abort_without_call:
+            return self._result(self.episode.abort("the reply has no tool call"), is_error=True)
         out = await self.episode.step(text)
         return self._result(out, is_error=out.kind == "format")
 

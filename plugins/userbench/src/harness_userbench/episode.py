@@ -10,7 +10,7 @@ import json
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from harness_userbench.aspects import ASPECT_OF_PREFIX, ID_PATTERN, OPTION_SCHEMAS
 from harness_userbench.scenario import Preference, Scenario
@@ -41,8 +41,15 @@ ONE_CHOICE_REFUSAL = (
 )
 
 
+RuleSet = Literal["default", "released-eval", "released-env"]
+RULE_SETS: tuple[str, ...] = ("default", "released-eval", "released-env")
+
+
 @dataclass
 class Rules:
+    """The episode's rules. ``preset`` names the rule set; the fields after ``noise_options`` are
+    where the three sets differ (see :func:`rules_for` and the README's table)."""
+
     max_steps: int = 20
     one_choice: bool = True
     search_failure_interval: int = 5
@@ -54,6 +61,47 @@ class Rules:
     wrong_penalty: float = 0.0
     wrong_options: int = 10
     noise_options: int = 5
+    preset: str = "default"
+    #: idle (non-preference) turns before the user volunteers on the next one; None means
+    #: ``elicitation_interval - 1`` (the synchronous env); the eval path waits ``interval``
+    passive_after: int | None = None
+    #: False: the volunteered preference is counted but the reply is the fallback apology and the
+    #: preference stays unrevealed (the asynchronous path's reply is never assigned)
+    passive_reveals: bool = True
+    #: "refuse": several ids in one answer are refused; "each": graded one by one and summed
+    multi_answer: Literal["refuse", "each"] = "refuse"
+    #: an answer's reward is floored at 0 and capped here (None: no cap)
+    answer_cap: float | None = 1.0
+    #: one-choice ending: every own aspect answered, as many initials as aspects, or never
+    one_choice_end: Literal["own_aspects", "count", "never"] = "own_aspects"
+    #: count an active elicitation even when the user's reply then fails (the released code)
+    count_failed_reveal: bool = False
+    #: show at most wrong_options / noise_options options (the released loader shows all)
+    limit_options: bool = True
+    #: a turn without a well-formed tool call ends the episode (the released eval's assert)
+    abort_without_call: bool = False
+
+
+def rules_for(preset: str, **options: Any) -> Rules:
+    """The named rule set with the task's options (steps, intervals, option counts)."""
+    if preset == "default":
+        return Rules(preset=preset, **options)
+    if preset not in RULE_SETS:
+        raise ValueError(f"unknown rule set {preset!r}; one of {', '.join(RULE_SETS)}")
+    released = {"count_failed_reveal": True, "limit_options": False}
+    if preset == "released-env":
+        return Rules(preset=preset, one_choice_end="count", **released, **options)
+    return Rules(
+        preset=preset,
+        passive_after=options.get("elicitation_interval", 3),
+        passive_reveals=False,
+        multi_answer="each",
+        answer_cap=None,
+        one_choice_end="never",
+        abort_without_call=True,
+        **released,
+        **options,
+    )
 
 
 @dataclass
@@ -96,6 +144,9 @@ class Episode:
         self.answers: list[dict[str, Any]] = []
         self.refused: list[str] = []
         self.nonpreference = 0
+        self.active_count = 0  # counters as the released env reports them (its observation)
+        self.passive_count = 0
+        self.aborted: str | None = None
         self.user_failures: list[dict[str, Any]] = []
         self.agent_format_errors = 0
         self.shown = {a: self._visible_options(a) for a in scenario.dimensions}
@@ -110,10 +161,11 @@ class Episode:
             by_kind[o.kind].append(o)
         for group in by_kind.values():
             rng.shuffle(group)
+        limit = self.rules.limit_options
         chosen = (
             by_kind["correct"]
-            + by_kind["wrong"][: self.rules.wrong_options]
-            + by_kind["noise"][: self.rules.noise_options]
+            + by_kind["wrong"][: self.rules.wrong_options if limit else None]
+            + by_kind["noise"][: self.rules.noise_options if limit else None]
         )
         rng.shuffle(chosen)
         return [{"id": o.id, **o.attributes} for o in chosen]
@@ -155,19 +207,33 @@ class Episode:
         else:
             self.agent_format_errors += 1
             out = Outcome(FORMAT_ERROR, kind="format")
-        out.reward = max(0.0, min(1.0, out.reward))
+        if self.rules.answer_cap is not None:
+            out.reward = max(0.0, min(self.rules.answer_cap, out.reward))
         self.rewards.append(out.reward)
         if not self.remaining_best:
             out.terminated = True
-        if self.rules.one_choice and all(
-            self._prefix(a) in self.answered for a in self.sc.dimensions
-        ):
+        if self.rules.one_choice and self._one_choice_done():
             out.terminated = True
         if self.steps >= self.rules.max_steps and not out.terminated:
             out.truncated = True
         self.terminated, self.truncated = out.terminated, out.truncated
         self.done = out.terminated or out.truncated
         return out
+
+    def _one_choice_done(self) -> bool:
+        end = self.rules.one_choice_end
+        if end == "own_aspects":
+            return all(self._prefix(a) in self.answered for a in self.sc.dimensions)
+        if end == "count":  # the released step(): any answered initial counts
+            return len(self.answered) == len(self.sc.dimensions)
+        return False  # the released step_async() has no such check
+
+    def abort(self, reason: str) -> Outcome:
+        """End the episode without a step (the released eval stops a rollout whose reply has no
+        well-formed tool call: its rewards so far stand)."""
+        self.aborted = reason
+        self.done = True
+        return Outcome(f"The episode ends here: {reason}.", kind="aborted")
 
     @staticmethod
     def _prefix(aspect: str) -> str:
@@ -231,15 +297,30 @@ class Episode:
         try:
             if kind == 2 and match is not None:
                 self.nonpreference = 0
+                if self.rules.count_failed_reveal:
+                    self.active_count += 1  # before the reply, as the released code counts
                 reply = await self.user.reveal(match[0], match[1], self.history, utterance)
+                if not self.rules.count_failed_reveal:
+                    self.active_count += 1
                 self._elicit(match, self.active)
                 info["elicited"] = {"id": match[1].id, "how": "active"}
                 self._talk(utterance, reply)
                 return Outcome(reply, self.rules.preference_reward, kind="action", info=info)
-            if self.nonpreference >= self.rules.elicitation_interval - 1 and self.available:
+            after = self.rules.passive_after
+            if after is None:
+                after = self.rules.elicitation_interval - 1
+            if self.nonpreference >= after and self.available:
                 self.nonpreference = 0
                 pick = self.rng.choice(self.available)
+                if not self.rules.passive_reveals:
+                    # the released asynchronous path counts the volunteer, then fails to use the
+                    # reply: the user apologises and the preference stays unrevealed
+                    self.passive_count += 1
+                    info["elicited"] = {"id": pick[1].id, "how": "passive", "revealed": False}
+                    self._talk(utterance, USER_FALLBACK)
+                    return Outcome(USER_FALLBACK, 0.0, kind="action", info=info)
                 reply = await self.user.volunteer(pick[0], pick[1], self.history, utterance)
+                self.passive_count += 1
                 self._elicit(pick, self.passive)
                 info["elicited"] = {"id": pick[1].id, "how": "passive"}
                 self._talk(utterance, reply)
@@ -264,49 +345,63 @@ class Episode:
 
     def _answer(self, content: str) -> Outcome:
         ids = [i.strip() for i in content.split(",")]
-        if len(ids) > 1:
+        if len(ids) > 1 and self.rules.multi_answer == "refuse":
             return Outcome(MULTI_ANSWER, kind="answer", info={"answer": "multiple"})
-        oid = ids[0]
-        if not re.match(ID_PATTERN, oid):
-            return Outcome(BAD_ID.format(i=oid), kind="answer", info={"answer": "bad_id"})
-        initial = oid[0]
-        aspect = ASPECT_OF_PREFIX[initial]
-        if self.rules.one_choice and initial in self.answered:
-            self.refused.append(oid)
-            return Outcome(
-                ONE_CHOICE_REFUSAL.format(a=aspect, p=initial),
-                kind="answer",
-                info={"answer": "refused"},
-            )
-        reward = 0.0
-        if oid in self.remaining_best:
-            grade, reward = "best", self.rules.best_reward
-            self.remaining_best.remove(oid)
-            self.remaining_correct.remove(oid)
-        elif oid in self.remaining_correct:
-            grade, reward = "correct", self.rules.correct_reward
-            self.remaining_correct.remove(oid)
-        else:
-            grade, reward = "wrong", -self.rules.wrong_penalty
-        if initial not in self.answered:
-            self.answered.append(initial)
-        if self.rules.one_choice:  # that aspect's unrevealed preferences are dropped
-            gone = [p.id for a, p in self.available if a == aspect]
-            self.dropped += gone
-            self.available = [x for x in self.available if x[0] != aspect]
-        self.answers.append({"id": oid, "aspect": aspect, "grade": grade, "step": self.steps})
-        msg = {
-            "best": "Your choice is the best option!",
-            "correct": "Your choice fits the user's needs, but it is not the best option.",
-            "wrong": "Your choice is neither the best nor a correct option.",
-        }[grade]
+        reward, grades = 0.0, []
+        for oid in ids:  # one id, or (multi_answer "each") several, graded in order
+            if not re.match(ID_PATTERN, oid):  # earlier ids of the answer stay recorded
+                return Outcome(BAD_ID.format(i=oid), kind="answer", info={"answer": "bad_id"})
+            initial = oid[0]
+            aspect = ASPECT_OF_PREFIX[initial]
+            if self.rules.one_choice and initial in self.answered:
+                self.refused.append(oid)
+                return Outcome(
+                    ONE_CHOICE_REFUSAL.format(a=aspect, p=initial),
+                    kind="answer",
+                    info={"answer": "refused"},
+                )
+            if oid in self.remaining_best:
+                grade, value = "best", self.rules.best_reward
+                self.remaining_best.remove(oid)
+                self.remaining_correct.remove(oid)
+            elif oid in self.remaining_correct:
+                grade, value = "correct", self.rules.correct_reward
+                self.remaining_correct.remove(oid)
+            else:
+                grade, value = "wrong", -self.rules.wrong_penalty
+            reward += value
+            grades.append(grade)
+            if initial not in self.answered:
+                self.answered.append(initial)
+            if self.rules.one_choice:  # that aspect's unrevealed preferences are dropped
+                gone = [p.id for a, p in self.available if a == aspect]
+                self.dropped += gone
+                self.available = [x for x in self.available if x[0] != aspect]
+            self.answers.append({"id": oid, "aspect": aspect, "grade": grade, "step": self.steps})
+        reward = max(reward, 0.0)
+        if self.rules.answer_cap is not None:
+            reward = min(reward, self.rules.answer_cap)
         tail = (
             " Your choice is recorded; do not choose another option for this aspect. Carry "
             "on with the other aspects."
             if self.rules.one_choice
             else " Your choice is recorded; do not choose it again. Carry on."
         )
-        return Outcome(msg + tail, reward, kind="answer", info={"answer": grade, "id": oid})
+        if len(ids) == 1:
+            msg = {
+                "best": "Your choice is the best option!",
+                "correct": "Your choice fits the user's needs, but it is not the best option.",
+                "wrong": "Your choice is neither the best nor a correct option.",
+            }[grades[0]]
+            info = {"answer": grades[0], "id": ids[0]}
+        else:
+            msg = (
+                "Your options: "
+                + ", ".join(f"{i} {g}" for i, g in zip(ids, grades, strict=True))
+                + "."
+            )
+            info = {"answer": "several", "ids": ids, "grades": grades}
+        return Outcome(msg + tail, reward, kind="answer", info=info)
 
     # ------------------------------------------------------------------ reporting
 
@@ -328,7 +423,11 @@ class Episode:
                 "active": list(self.active),
                 "passive": list(self.passive),
                 "dropped": list(self.dropped),
+                "active_count": self.active_count,
+                "passive_count": self.passive_count,
             },
+            "rules": self.rules.preset,
+            "aborted": self.aborted,
             "agent_format_errors": self.agent_format_errors,
             "user": self.user.kind,
             "user_failures": list(self.user_failures),

@@ -3,6 +3,10 @@
 ``make_env`` imports gymnasium only when called, and subclasses ``gymnasium.Env`` when it is
 installed (it is a dependency of this plugin); the class works without it too. ``step`` is
 synchronous; inside a running event loop use ``await env.step_async(action)``.
+
+Importing this module registers ``TravelGym-v0`` with gymnasium (as the released package does
+on import), so ``gymnasium.make("harness_userbench.gym_env:TravelGym-v0", rules="released-eval")``
+works without a prior import. Keyword arguments are those of :func:`make_env`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from harness_userbench.episode import Episode, Rules
+from harness_userbench.episode import Episode, Rules, rules_for
 from harness_userbench.scenario import Scenario, load_scenarios
 from harness_userbench.users import RuleUser, UserSimulator
 
@@ -73,8 +77,8 @@ class TravelGymCore:
             "total_preferences": total,
             "remaining_preferences": len(ep.available),
             "elicitation_ratio": elicited / total if total else 0.0,
-            "active_elicited_preferences": len(ep.active),
-            "passive_elicited_preferences": len(ep.passive),
+            "active_elicited_preferences": ep.active_count,
+            "passive_elicited_preferences": ep.passive_count,
             "last_reward": self._last_reward,
         }
 
@@ -100,10 +104,17 @@ class TravelGymCore:
 def make_env(
     scenarios: list[Scenario] | str | Path | None = None,
     user: UserSimulator | None = None,
-    rules: Rules | None = None,
+    rules: Rules | str | None = None,
     scenario_id: str | None = None,
+    **rule_options: Any,
 ) -> Any:
-    """A TravelGym env; a ``gymnasium.Env`` (with Text/Dict spaces) when gymnasium is installed."""
+    """A TravelGym env; a ``gymnasium.Env`` (with Text/Dict spaces) when gymnasium is installed.
+    ``rules``: a :class:`Rules`, or a rule-set name (``default``, ``released-eval``,
+    ``released-env``) with ``rule_options`` such as ``max_steps=20, one_choice=True``."""
+    if isinstance(rules, str) or rule_options:
+        if isinstance(rules, Rules):
+            raise TypeError("pass either a Rules object or a rule-set name with options")
+        rules = rules_for(rules or "default", **rule_options)
     try:
         import gymnasium as gym
         from gymnasium import spaces
@@ -139,3 +150,25 @@ def make_env(
             return TravelGymCore.reset(self, seed=seed, options=options)
 
     return TravelGymEnv()
+
+
+ENV_ID = "TravelGym-v0"
+
+
+def register() -> bool:
+    """Register ``TravelGym-v0`` with gymnasium (False if gymnasium is not installed)."""
+    try:
+        import gymnasium as gym
+    except ImportError:
+        return False
+    if ENV_ID not in gym.registry:
+        # no TimeLimit wrapper: the episode truncates itself at Rules.max_steps (20); the
+        # released registration adds one at 25 steps, which its 20-step episodes never reach.
+        # The checker is off: observations are free text beyond Text's default charset.
+        gym.register(
+            id=ENV_ID, entry_point="harness_userbench.gym_env:make_env", disable_env_checker=True
+        )
+    return True
+
+
+register()

@@ -10,6 +10,21 @@ Per sample (the core averages over samples, bootstraps CIs and computes pass^k f
 * ``userbench_active_elicitation`` / ``userbench_passive_elicitation``: preferences the user
   revealed because asked / volunteered, over all preferences of the scenario;
 * ``userbench_all_best``: 1 if the best option of every aspect was found (0/1, so pass^k).
+
+The released ``eval.py`` (``post_process_results``) reports four other aggregates, from each
+episode's list of per-step rewards; the core's mean over samples gives the same figures:
+
+* ``userbench_micro_avg``: mean per-step reward (0 for an episode without steps);
+* ``userbench_micro_max``: largest per-step reward (the eval's printed "pass reward");
+* ``userbench_steps_reward_1``: steps whose reward is exactly 1.0 (best picks; its
+  ``avg_number_of_1``);
+* ``userbench_steps_reward_08``: steps whose reward is exactly 0.8 (correct picks;
+  ``avg_number_of_08``). Under ``released-eval`` an answer with several ids pays their sum, which
+  neither count sees, as in the eval.
+
+The active / passive rates count what the episode counted (``active_count`` / ``passive_count``,
+the counters the released environment reports), which under the released rules can include
+reveals whose reply failed and, on the eval path, volunteers whose reply was lost.
 """
 
 from __future__ import annotations
@@ -120,7 +135,7 @@ class ActiveElicitation(_UB):
         self, scenario: dict[str, Any], state: dict[str, Any]
     ) -> tuple[float | None, str, dict[str, Any]]:
         p = state.get("preferences", {})
-        total, k = int(p.get("total", 0)), len(p.get("active", []))
+        total, k = int(p.get("total", 0)), int(p.get("active_count", len(p.get("active", []))))
         return (k / total if total else None), f"{k}/{total} elicited actively", {}
 
 
@@ -132,7 +147,7 @@ class PassiveElicitation(_UB):
         self, scenario: dict[str, Any], state: dict[str, Any]
     ) -> tuple[float | None, str, dict[str, Any]]:
         p = state.get("preferences", {})
-        total, k = int(p.get("total", 0)), len(p.get("passive", []))
+        total, k = int(p.get("total", 0)), int(p.get("passive_count", len(p.get("passive", []))))
         return (k / total if total else None), f"{k}/{total} volunteered", {}
 
 
@@ -148,6 +163,54 @@ class AllBest(_UB):
         return (1.0 if ok else 0.0), "every best option found" if ok else "not all best", {}
 
 
+def _rewards(state: dict[str, Any]) -> list[float]:
+    return [float(r) for r in state.get("rewards", [])]
+
+
+class MicroAvg(_UB):
+    name = "userbench_micro_avg"
+    description = "Mean per-step reward (the released eval's micro_avg)."
+
+    def compute(
+        self, scenario: dict[str, Any], state: dict[str, Any]
+    ) -> tuple[float | None, str, dict[str, Any]]:
+        r = _rewards(state)
+        return (sum(r) / len(r) if r else 0.0), f"mean of {len(r)} step rewards", {}
+
+
+class MicroMax(_UB):
+    name = "userbench_micro_max"
+    description = "Largest per-step reward (the released eval's micro_max)."
+
+    def compute(
+        self, scenario: dict[str, Any], state: dict[str, Any]
+    ) -> tuple[float | None, str, dict[str, Any]]:
+        r = _rewards(state)
+        return (max(r) if r else 0.0), f"max of {len(r)} step rewards", {}
+
+
+class StepsReward1(_UB):
+    name = "userbench_steps_reward_1"
+    description = "Steps paying exactly 1.0, best picks (the released eval's avg_number_of_1)."
+
+    def compute(
+        self, scenario: dict[str, Any], state: dict[str, Any]
+    ) -> tuple[float | None, str, dict[str, Any]]:
+        n = _rewards(state).count(1.0)
+        return float(n), f"{n} steps paid 1.0", {}
+
+
+class StepsReward08(_UB):
+    name = "userbench_steps_reward_08"
+    description = "Steps paying exactly 0.8, correct picks (the released eval's avg_number_of_08)."
+
+    def compute(
+        self, scenario: dict[str, Any], state: dict[str, Any]
+    ) -> tuple[float | None, str, dict[str, Any]]:
+        n = _rewards(state).count(0.8)
+        return float(n), f"{n} steps paid 0.8", {}
+
+
 def all_metrics() -> list[Metric]:
     return [
         UserBenchScore(),
@@ -157,4 +220,8 @@ def all_metrics() -> list[Metric]:
         ActiveElicitation(),
         PassiveElicitation(),
         AllBest(),
+        MicroAvg(),
+        MicroMax(),
+        StepsReward1(),
+        StepsReward08(),
     ]

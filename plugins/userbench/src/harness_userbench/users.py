@@ -220,12 +220,13 @@ class RuleUser(UserSimulator):
 # ------------------------------------------------------------------ any harness model
 
 SEARCH_SYSTEM = (
-    "You check a travel agent's database search request against the correct search arguments "
-    "of the trip's travel aspects. Verdict 'True': the request is about exactly one listed "
-    "aspect and its details agree with that aspect's arguments (small omissions are fine, wrong "
-    "values are not). 'False': it is about a listed aspect but with wrong details, or asks for "
-    "several aspects at once. 'N/A': it concerns none of the listed aspects. Reply with JSON "
-    'only: {"verdict": "True" | "False" | "N/A", "aspect": "<aspect name or empty>"}.'
+    "You check one database search request from a travel agent against the correct search "
+    "arguments of the trip's travel aspects. Be strict. Verdict 'True' only when the request is "
+    "one clear request about exactly one listed aspect AND it states every argument listed for "
+    "that aspect, each with the right value. 'False': any listed argument is missing or has a "
+    "wrong value, or the request is vague, ambiguous, or asks for several things at once. "
+    "'N/A': it concerns none of the listed aspects. Reply with JSON only: "
+    '{"verdict": "True" | "False" | "N/A", "aspect": "<aspect name or empty>"}.'
 )
 CLASSIFY_SYSTEM = (
     "You play a traveller with hidden preferences, talking to a travel agent. Classify the "

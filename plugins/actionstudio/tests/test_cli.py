@@ -169,10 +169,10 @@ def test_unverified_trajectories_stop_unless_dropped(
     data = tmp_path / "mixed.jsonl"
     data.write_text("".join(t.model_dump_json() + "\n" for t in [good[0], failed, *good[1:]]))
     base = ["train", "actionstudio", "--data", str(data), "--base-model", str(tiny_model_dir)]
-    base += ["--verify-only", "--out", str(tmp_path / "runs")]
-    err = _err(base, capsys)
+    base += ["--verify-only"]
+    err = _err([*base, "--out", str(tmp_path / "stopped")], capsys)
     assert "1 trajectories fail verification" in err and "failed-7" in err and "reward 0.0" in err
-    assert main([*base, "--invalid", "drop"]) == 0
+    assert main([*base, "--invalid", "drop", "--out", str(tmp_path / "runs")]) == 0
     assert "dropped 1 trajectories" in capsys.readouterr().out
     (run,) = [p for p in (tmp_path / "runs").iterdir() if (p / "run.json").exists()]
     summary = json.loads((run / "run.json").read_text())["summary"]

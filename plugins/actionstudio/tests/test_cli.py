@@ -159,3 +159,22 @@ def test_help_lists_every_option(argv: list[str], capsys: pytest.CaptureFixture[
         assert "--max-seq-length" in out and "(default: 8192)" in out and "--lora" in out
     else:
         assert "--input" in out
+
+
+def test_unverified_trajectories_stop_unless_dropped(
+    tmp_path: Path, tiny_model_dir: Path, make_traj, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = [make_traj(i, f"#W{1000000 + i}") for i in range(3)]
+    failed = make_traj(7, "#W1000007").model_copy(update={"id": "failed-7", "reward": 0.0})
+    data = tmp_path / "mixed.jsonl"
+    data.write_text("".join(t.model_dump_json() + "\n" for t in [good[0], failed, *good[1:]]))
+    base = ["train", "actionstudio", "--data", str(data), "--base-model", str(tiny_model_dir)]
+    base += ["--verify-only"]
+    err = _err([*base, "--out", str(tmp_path / "stopped")], capsys)
+    assert "1 trajectories fail verification" in err and "failed-7" in err and "reward 0.0" in err
+    assert main([*base, "--invalid", "drop", "--out", str(tmp_path / "runs")]) == 0
+    assert "dropped 1 trajectories" in capsys.readouterr().out
+    (run,) = [p for p in (tmp_path / "runs").iterdir() if (p / "run.json").exists()]
+    summary = json.loads((run / "run.json").read_text())["summary"]
+    assert summary["invalid"]["dropped"] == 1 and summary["invalid"]["first"]["id"] == "failed-7"
+    assert summary["records_used"] == 3

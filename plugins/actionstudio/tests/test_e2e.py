@@ -121,6 +121,8 @@ def test_apigen_mt_output_trains_and_the_checkpoint_evaluates(tmp_path: Path) ->
             "1e-2",
             "--max-seq-length",
             "8192",
+            "--base-model",
+            "tiny",
             "--tiny-hidden",
             "32",
             "--out",

@@ -143,8 +143,10 @@ def test_verify_checks_calls_against_tool_schemas(make_traj) -> None:
     orphan = _rec(make_traj, unique_trajectory_id="orphan")
     orphan.conversation[2].tool_call_id = "call_99"
     dup = _rec(make_traj, unique_trajectory_id="copy")  # same content as `good`
-    report = verify([good, bad_arg, unknown, orphan, dup, good])
+    failed = from_trajectory(make_traj(3, "#W7654321").model_copy(update={"reward": 0.5}))
+    report = verify([good, bad_arg, unknown, orphan, dup, good, failed])
     assert [r.unique_trajectory_id for r in report.passed] == ["short-0"]
+    assert ("short-3", "outcome") in {(p.record_id, p.check) for p in report.problems}
     found = {(p.record_id, p.check) for p in report.problems}
     assert ("short-1", "tool_call") in found
     assert ("unk", "tool_call") in found

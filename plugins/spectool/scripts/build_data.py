@@ -891,7 +891,7 @@ def build_queries(world: dict[str, Any], seed: int) -> list[Q]:
             slug = category.lower().replace(" ", "_")
             q["id"] = f"{slug}-{len(seen):03d}"
             q["category"] = category
-            q["additional_info"].update(tool=env, category=category)
+            q["additional_info"].update(tool=env, category=category, template=tpl.__name__)
             problems = verify_query(q, world)
             if problems:
                 raise SystemExit(f"{q['id']} ({tpl.__name__}) fails: {problems}")

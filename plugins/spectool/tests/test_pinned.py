@@ -59,6 +59,14 @@ class BrokenArgs(ScriptedModel):
         return out
 
 
+def _pinned(name: str, records: list[dict[str, Any]]) -> None:
+    """Compare with the fixture; the sample metadata's ``template`` (the held-out split's key, added
+    after the records were pinned) is the one field the fixture lacks."""
+    for r in records:
+        assert r["metadata"].pop("template")
+    assert_pinned(DATA / name, records, ADDED)
+
+
 def _models(script: list[Any]) -> dict[str, Model]:
     return {"scripted/agent": BrokenArgs.create("agent", {"responses": script})}
 
@@ -67,7 +75,7 @@ def test_text_protocol_records_are_pinned(tmp_path: Path) -> None:
     records = run_records(
         "spectool", tmp_path, _models(TEXT_SCRIPT), sample_ids=SAMPLES, task_params={}
     )
-    assert_pinned(DATA / "pinned_text.json", records, ADDED)
+    _pinned("pinned_text.json", records)
 
 
 def test_step_limit_records_are_pinned(tmp_path: Path) -> None:
@@ -78,7 +86,7 @@ def test_step_limit_records_are_pinned(tmp_path: Path) -> None:
         sample_ids=SAMPLES,
         task_params={"max_steps": 3, "feedback": False},
     )
-    assert_pinned(DATA / "pinned_step_limit.json", records, ADDED)
+    _pinned("pinned_step_limit.json", records)
 
 
 def test_native_protocol_records_are_pinned(tmp_path: Path) -> None:
@@ -89,4 +97,4 @@ def test_native_protocol_records_are_pinned(tmp_path: Path) -> None:
         sample_ids=SAMPLES,
         task_params={"protocol": "native"},
     )
-    assert_pinned(DATA / "pinned_native.json", records, ADDED)
+    _pinned("pinned_native.json", records)

@@ -19,8 +19,9 @@ class TrainOptions(BaseModel):
     answers_file: str | None = Field(default=None, description="BFCL ground truth by id.")
     mixture: str | None = Field(default=None, description="Mixture config: name: {size, epochs}.")
     base_model: str = Field(
-        default="tiny",
-        description="Model dir or hub id; 'tiny' builds a 2-layer random Llama locally.",
+        default="smollm2",
+        description="Model dir or hub id; 'smollm2' (default): the embedded SmolLM2-135M-Instruct "
+        "(its Q4_1 GGUF dequantised); 'tiny' builds a 2-layer random Llama locally (tests).",
     )
     lora: bool = Field(default=False, description="Train LoRA adapters instead of all weights.")
     lora_r: int = Field(default=32, ge=1, description="LoRA rank.")
@@ -45,6 +46,11 @@ class TrainOptions(BaseModel):
         default=8192,
         ge=16,
         description="Longest example, in tokens (APIGen-MT retail prompts are ~4k).",
+    )
+    invalid: Literal["error", "drop"] = Field(
+        default="error",
+        description="Trajectories that fail conversion or verification: error stops with the "
+        "count and the first bad record; drop trains without them (count recorded).",
     )
     overlong: Literal["drop", "error"] = Field(
         default="drop", description="Longer examples: drop or stop."
@@ -75,7 +81,9 @@ class TrainOptions(BaseModel):
     verify_only: bool = Field(default=False, description="Check and preview the data, no train.")
     preview: int = Field(default=2, ge=0, description="Examples to preview decoded.")
     critic: bool = Field(default=False, description="Score trajectories with the critic role.")
-    critic_limit: int = Field(default=20, ge=1, description="Most trajectories the critic reads.")
+    critic_limit: int | None = Field(
+        default=None, ge=1, description="Most trajectories the critic reads (default: all)."
+    )
     critic_min_score: int | None = Field(
         default=None, ge=1, le=5, description="Drop trajectories the critic scores lower."
     )

@@ -64,6 +64,33 @@ def _load(name: str, paths: list[Path], fmt: str, conv: ConvertOptions) -> DataS
     return DataSet(name, checked.passed, report)
 
 
+def check_invalid(sets: list[DataSet], mode: str, log: Log) -> dict[str, Any]:
+    """Trajectories that failed conversion or verification: stop (``error``, naming the count and
+    the first bad record) or leave them out (``drop``: the count is logged and returned)."""
+    bad: list[dict[str, str]] = []
+    for s in sets:
+        bad += [
+            {"dataset": s.name, "id": r["id"], "why": r["reason"]} for r in s.report["rejected"]
+        ]
+        seen: set[str] = set()
+        for p in s.report["problems"]:
+            if p["id"] not in seen:
+                seen.add(p["id"])
+                bad.append(
+                    {"dataset": s.name, "id": p["id"], "why": f"{p['check']}: {p['detail']}"}
+                )
+    if bad and mode == "error":
+        first = bad[0]
+        raise UserError(
+            f"{len(bad)} trajectories fail verification; the first is {first['id']} "
+            f"({first['why']}); fix the data or pass --invalid drop to train without them"
+        )
+    if bad:
+        log("invalid_dropped", count=len(bad), first=bad[0]["id"])
+        print(f"dropped {len(bad)} trajectories that fail verification (first: {bad[0]['id']})")
+    return {"dropped": len(bad), "first": bad[0] if bad else None}
+
+
 def tokenize_set(
     ds: DataSet, tokenizer: Any, template: str, opts: TrainOptions
 ) -> tuple[list[Tokenized], dict[str, Any]]:

@@ -53,6 +53,10 @@ def _base_model(
     resume: Path | None,
     log: Log,
 ) -> Path | str:
+    if opts.base_model == "smollm2" and not Path("smollm2").exists():
+        from harness.backends.hf.smollm2 import smollm2_checkpoint
+
+        return smollm2_checkpoint()
     if opts.base_model != "tiny":
         local = Path(opts.base_model)
         if local.exists() or "/" not in opts.base_model:
@@ -108,7 +112,7 @@ def prepare(
 ) -> dict[str, Any]:
     """Everything before the model: returns a dict with tokenizer, template, dataset, summary."""
     sources, sets = pipeline.load_sources(opts)
-    summary: dict[str, Any] = {}
+    summary: dict[str, Any] = {"invalid": pipeline.check_invalid(sets, opts.invalid, log)}
     if critic is not None:
         summary["critic"] = _apply_critic(sets, critic, opts, out_dir)
     resume = find_checkpoint(opts.resume_from) if opts.resume_from else None
@@ -299,9 +303,11 @@ def train(
                 history.append(row)
                 log("train_step", **row)
 
+    tokenizer.chat_template = prep["template"]  # every checkpoint-N evaluates as it trained
     trainer = Trainer(
         model=model,
         args=args,
+        processing_class=tokenizer,
         train_dataset=dataset,
         data_collator=collate(tokenizer.pad_token_id),
         callbacks=[_Log()],

@@ -18,12 +18,16 @@ SEED_TEXT = (
 )
 
 
-def build_tokenizer(texts: Iterable[str], vocab_size: int = 1024):  # -> PreTrainedTokenizerFast
+def build_tokenizer(
+    texts: Iterable[str], vocab_size: int = 1024, whole_text: bool = False
+):  # -> PreTrainedTokenizerFast
+    """``whole_text``: merges may cross spaces and punctuation (no word split), so text repeated in
+    ``texts`` (tool schemas) becomes a few tokens: short sequences for tests on long prompts."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=not whole_text)
     tok.decoder = decoders.ByteLevel()
     specials = ["<|endoftext|>", *CHATML_SPECIAL, "<pad>"]
     trainer = trainers.BpeTrainer(
@@ -52,13 +56,14 @@ def build_tiny_model(
     layers: int = 2,
     vocab_size: int = 1024,
     max_positions: int = 4096,
+    whole_text: bool = False,
 ) -> Path:
     """Write a tiny Llama (random weights, ``seed``) and its tokenizer to ``out_dir``; its
     context (``max_positions``) should cover the longest training example."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    tokenizer = build_tokenizer(texts, vocab_size)
+    tokenizer = build_tokenizer(texts, vocab_size, whole_text)
     torch.manual_seed(seed)
     config = LlamaConfig(
         vocab_size=len(tokenizer),

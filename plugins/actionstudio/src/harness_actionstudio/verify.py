@@ -62,6 +62,8 @@ def check_record(rec: UnifiedRecord) -> list[Problem]:
                     f"tool {t.function.name}: parameters are not a JSON Schema ({exc.message})",
                 )
             )
+    if rec.reward is not None and rec.reward < 1.0:
+        out.append(Problem(rid, "outcome", f"reward {rec.reward} < 1: not a verified success"))
     if not any(t.role == "assistant" for t in rec.conversation):
         out.append(Problem(rid, "schema", "conversation has no assistant turn"))
     call_ids: set[str] = set()

@@ -28,3 +28,13 @@ def register_environments(register: Any) -> None:
         register(
             env_name(domain), f"harness_spectool.environment:{cls}", description=DOMAINS[domain]
         )
+
+
+@hookimpl
+def register_generators(register: Any) -> None:
+    register(
+        "spectool-oracle",
+        "harness_spectool.generator:OracleGenerator",
+        description="Verified trajectories: an oracle replays accepted ground truths (text and "
+        "native protocols, real observations) on one side of the held-out template split.",
+    )

@@ -24,6 +24,7 @@ from harness_spectool.patterns import (
     spectool_gt,
 )
 from harness_spectool.protocol import FINISH, NATIVE_SYSTEM, ActionText, FunctionCalls, steps_from
+from harness_spectool.split import SplitBy, SplitName, describe, split_queries, template_of
 
 DESCRIPTIONS = {
     "SR": "Success rate: exact answer (goal_type 1), else mean of the 7 scores if finished.",
@@ -66,6 +67,18 @@ class SpecToolOptions(BaseModel):
         description="Another query file (JSON array or JSON Lines in the SpecTool schema).",
     )
     max_tokens: int = Field(default=200, ge=16, description="Tokens per model reply.")
+    split: SplitName = Field(
+        default="all",
+        description="all, or one side of the held-out split by query template: train or test.",
+    )
+    held_out: float = Field(
+        default=0.25, gt=0, lt=1, description="Share of the queries whose templates are held out."
+    )
+    split_seed: int = Field(default=0, description="Seed of the held-out template draw.")
+    split_by: SplitBy = Field(
+        default="template",
+        description="template, or tools (templates sharing a tool combination stay together).",
+    )
     budget: ProfileName = Field(default="auto", description=BUDGET_HELP)
 
 
@@ -102,6 +115,7 @@ class SpecToolTask(Task):
                     f"unknown spectool category '{bad[0]}' (known: {', '.join(sorted(known))})"
                 )
             queries = [q for q in queries if q["additional_info"]["category"] in o.categories]
+        queries = self.split_side(queries)
         for q in interleave(queries):
             info = q["additional_info"]
             yield Sample(
@@ -110,12 +124,17 @@ class SpecToolTask(Task):
                 target=info["answer"],
                 metadata={
                     "category": info["category"],
+                    "template": template_of(q),
                     "environment": info["tool"],
                     "goal_type": info["goal_type"],
                     "ground_truth": q["ground_truth"],
                     "subgoals": q.get("subgoals", []),
                 },
             )
+
+    def split_side(self, queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        o: SpecToolOptions = self.options
+        return split_queries(queries, o.split, o.held_out, o.split_seed, o.split_by)
 
     async def solve(self, sample: Sample, ctx: SolveContext) -> SolveOutput:
         o: SpecToolOptions = self.options
@@ -172,7 +191,19 @@ class SpecToolTask(Task):
         return {k: _score(a.scores[k], a, k) for k in SCORE_ORDER}
 
     def summarize(self, records: list[SampleRecord]) -> dict[str, Any]:
-        return summarize_counts(self, records)
+        out = summarize_counts(self, records)
+        o: SpecToolOptions = self.options
+        if o.split != "all":  # what this run was scored on, to check against a training run
+            asked = {r.sample_id for r in records}
+            side = [q for q in self.split_side(load_queries(o.data_path)) if q["id"] in asked]
+            out["split"] = {
+                "side": o.split,
+                "held_out": o.held_out,
+                "seed": o.split_seed,
+                "by": o.split_by,
+                **describe(side),
+            }
+        return out
 
     def report(self, record: SampleRecord) -> str | None:
         return report_record(self, record)

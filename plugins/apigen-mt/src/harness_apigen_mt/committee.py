@@ -2,7 +2,12 @@
 data, the intent and the diff patch, reflects, and judges four criteria (correctness, completeness,
 satisfaction, creativity) and a 1-5 score. Acceptance is a majority vote (a reviewer votes yes
 when correctness, completeness and satisfaction hold) or the average score against a threshold.
-An unparsable reply counts as that reviewer abstaining, and is logged."""
+An unparsable reply counts as that reviewer abstaining, and is logged.
+
+The committee is either one model sampled ``size`` times (temperature 0.7), or, when several
+reviewer models are given (``--model-role reviewer=A --model-role reviewer=B ...``), those
+distinct models, one review each at temperature 0; :func:`agreement` then says how often they
+agree."""
 
 from __future__ import annotations
 
@@ -45,6 +50,7 @@ class Review:
     score: float | None
     reason: str
     raw: str
+    model: str = ""  # the reviewer's role name (reviewer, reviewer#2, ...)
 
 
 @dataclass
@@ -92,7 +98,7 @@ def decide(
 
 
 async def review(
-    model: ModelHandle,
+    models: ModelHandle | list[ModelHandle],
     bp: Blueprint,
     patch: list[dict[str, Any]],
     size: int,
@@ -100,6 +106,7 @@ async def review(
     threshold: float,
     max_tokens: int = 256,
 ) -> Verdict:
+    """Review ``bp``: one model ``size`` times, or each of several models once."""
     task = {
         "intent": bp.intent,
         "actions": [a.model_dump() for a in bp.actions],
@@ -110,14 +117,53 @@ async def review(
         Message(role="system", content=REVIEW_SYSTEM),
         Message(role="user", content=json.dumps(task, default=str)),
     ]
+    handles = models if isinstance(models, list) else [models]
+    panel = handles if len(handles) > 1 else handles * size
     reviews = []
-    for i in range(size):
+    for i, model in enumerate(panel):
         reply = await model.generate(
             messages,
             max_tokens=max_tokens,
             json_schema=REVIEW_SCHEMA,
-            temperature=0.7 if size > 1 else 0.0,
+            temperature=0.7 if len(handles) == 1 and size > 1 else 0.0,
             seed=1000 + i,
         )
-        reviews.append(parse_review(i, reply.text))
+        r = parse_review(i, reply.text)
+        r.model = model.role
+        reviews.append(r)
     return decide(reviews, rule, threshold)
+
+
+def agreement(ballots: list[dict[str, bool | None]]) -> dict[str, Any]:
+    """How a committee of distinct models agreed, over ``ballots`` (one ``{model: vote}`` per
+    reviewed blueprint; None = abstained): the share of blueprints on which every voting model
+    gave the same vote, each pair's agreement over the blueprints both voted on, and each model's
+    yes rate and abstentions."""
+    models = sorted({m for b in ballots for m in b})
+    voted = [{m: v for m, v in b.items() if v is not None} for b in ballots]
+    multi = [b for b in voted if len(b) >= 2]
+    pairs = {}
+    for i, a in enumerate(models):
+        for b in models[i + 1 :]:
+            both = [v for v in voted if a in v and b in v]
+            same = sum(v[a] == v[b] for v in both)
+            pairs[f"{a} / {b}"] = {
+                "blueprints": len(both),
+                "agree": round(same / len(both), 3) if both else None,
+            }
+    per_model = {}
+    for m in models:
+        votes = [v[m] for v in voted if m in v]
+        per_model[m] = {
+            "votes": len(votes),
+            "yes_rate": round(sum(votes) / len(votes), 3) if votes else None,
+            "abstained": sum(1 for b in ballots if m in b and b[m] is None),
+        }
+    unanimous = sum(len(set(b.values())) == 1 for b in multi)
+    return {
+        "models": models,
+        "blueprints": len(ballots),
+        "unanimous": round(unanimous / len(multi), 3) if multi else None,
+        "pairwise": pairs,
+        "per_model": per_model,
+    }

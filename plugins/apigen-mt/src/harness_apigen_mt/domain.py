@@ -33,6 +33,7 @@ class Domain:
     policy: str
     db: dict[str, Any]
     tasks: list[TauTask]
+    splits: dict[str, list[str]] = field(default_factory=dict)  # tau2's split_tasks.json
     by_name: dict[str, Tool] = field(default_factory=dict)
     gold_hashes: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -55,20 +56,67 @@ class CallResult:
     error: bool
 
 
-def execute(domain: Domain, db: dict[str, Any], name: str, arguments: Any) -> CallResult:
+# tau2's toolkit classes: a call with missing or unexpected arguments fails in Python's argument
+# binding, whose message names the method as ``<class>.<tool>()``
+TOOLKIT_CLASS = {"retail": "RetailTools", "airline": "AirlineTools"}
+
+
+def _quoted(names: list[str]) -> str:
+    q = [f"'{n}'" for n in names]
+    if len(q) == 1:
+        return q[0]
+    if len(q) == 2:
+        return f"{q[0]} and {q[1]}"
+    return ", ".join(q[:-1]) + f", and {q[-1]}"
+
+
+def binding_error(method: str, parameters: list[str], arguments: dict[str, Any]) -> str | None:
+    """What Python (3.11) says when ``method(**arguments)`` is called on a method whose
+    parameters are ``parameters`` (all positional-or-keyword, none defaulted, as every tau2 tool
+    is): the first unexpected keyword wins, then every missing one is named in order."""
+    for key in arguments:
+        if key not in parameters:
+            return f"{method}() got an unexpected keyword argument '{key}'"
+    missing = [p for p in parameters if p not in arguments]
+    if missing:
+        s = "s" if len(missing) > 1 else ""
+        return (
+            f"{method}() missing {len(missing)} required positional argument{s}: {_quoted(missing)}"
+        )
+    return None
+
+
+def execute(
+    domain: Domain,
+    db: dict[str, Any],
+    name: str,
+    arguments: Any,
+    validate_arguments: bool = False,
+) -> CallResult:
     """Run one tool call against ``db`` (mutated in place). Never raises for a bad call: the
-    result carries ``Error: ...`` as tau2 shows it. As in tau2, nothing is rolled back: every
-    write tool checks before it changes anything."""
+    result carries ``Error: ...`` with the text tau2 gives its agent for the same call (a Python
+    binding error for missing or extra arguments, the tool's own refusal, or the Python error a
+    wrongly typed argument causes). As in tau2, nothing is rolled back.
+
+    ``validate_arguments``: check the arguments against the tool's JSON Schema first and refuse
+    a mismatch with ``Error: invalid arguments for <tool>: ...`` (not tau2's behaviour)."""
     args = arguments if isinstance(arguments, dict) else {}
     tool = domain.by_name.get(name)
     if tool is None:
         return CallResult(name, args, f"Error: Tool '{name}' not found.", True)
-    problem = check_arguments(tool, arguments)
+    if validate_arguments or not isinstance(arguments, dict):
+        problem = check_arguments(tool, arguments)
+        if problem is not None:
+            return CallResult(name, args, f"Error: invalid arguments for {name}: {problem}", True)
+    method = f"{TOOLKIT_CLASS.get(domain.name, 'Tools')}.{name}"
+    problem = binding_error(method, list(tool.parameters.get("properties", {})), args)
     if problem is not None:
-        return CallResult(name, args, f"Error: invalid arguments for {name}: {problem}", True)
+        return CallResult(name, args, f"Error: {problem}", True)
     try:
         value = tool.fn(db, **args)
     except ToolError as exc:
+        return CallResult(name, args, f"Error: {exc}", True)
+    except Exception as exc:  # as in tau2: the agent reads the Python error
         return CallResult(name, args, f"Error: {exc}", True)
     return CallResult(name, args, render(value), False)
 
@@ -123,8 +171,22 @@ def _load(name: str, data_dir: str | None) -> Domain:
             f"{db_path}: not a tau2 {name} database ({type(exc).__name__}: {exc})"
         ) from None
     tasks = load_tasks(base / "tasks.json")
+    splits: dict[str, list[str]] = {}
+    if (base / "split_tasks.json").exists():
+        try:
+            raw = json.loads((base / "split_tasks.json").read_text(encoding="utf-8"))
+            splits = {str(k): [str(i) for i in v] for k, v in raw.items()}
+        except (ValueError, AttributeError, TypeError) as exc:
+            raise UserError(
+                f"{base / 'split_tasks.json'}: expected {{split: [task ids]}} ({exc})"
+            ) from None
     return Domain(
-        name, list(module.TOOLS), (base / "policy.md").read_text(encoding="utf-8"), db, tasks
+        name,
+        list(module.TOOLS),
+        (base / "policy.md").read_text(encoding="utf-8"),
+        db,
+        tasks,
+        splits,
     )
 
 

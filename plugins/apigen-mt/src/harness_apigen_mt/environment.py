@@ -14,7 +14,13 @@ from harness_apigen_mt.domain import Domain, db_hash, execute, load_domain
 class TauEnvOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     data_dir: str | None = Field(
-        default=None, description="tau2 domains directory (full data); default: the bundled subset."
+        default=None,
+        description="tau2 domains directory (a user's copy); default: the bundled data.",
+    )
+    validate_arguments: bool = Field(
+        default=False,
+        description="Check tool arguments against the JSON Schemas before the call and refuse a "
+        "mismatch with 'Error: invalid arguments ...' (tau2 does not: off gives tau2's texts).",
     )
 
 
@@ -49,7 +55,9 @@ class TauEnvironment(Environment):
             out = f"Error: arguments are not valid JSON ({call.parse_error})"
             self.calls.append({"name": call.name, "arguments": {}, "error": True})
             return StepResult(content=out, is_error=True)
-        r = execute(self.domain, self.db, call.name, call.arguments)
+        r = execute(
+            self.domain, self.db, call.name, call.arguments, self.options.validate_arguments
+        )
         self.calls.append({"name": r.name, "arguments": r.arguments, "error": r.error})
         if call.name == "transfer_to_human_agents" and not r.error:
             self.done = True

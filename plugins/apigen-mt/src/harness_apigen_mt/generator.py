@@ -32,6 +32,7 @@ from harness_apigen_mt.budget import BUDGETS, BudgetName
 from harness_apigen_mt.committee import review
 from harness_apigen_mt.domain import TAU2_DATA_VERSION, Domain, db_hash, load_domain
 from harness_apigen_mt.episode import agent_system, play_episode
+from harness_apigen_mt.filters import call_problems
 from harness_apigen_mt.recombine import recombine
 from harness_apigen_mt.report import Report
 from harness_apigen_mt.reward import outputs_found, replay
@@ -75,7 +76,13 @@ class ApigenOptions(BaseModel):
         description="Feedback regenerations per attempt (budget full: retail 3, airline 5; "
         "small: 1).",
     )
-    committee_size: int = Field(default=3, ge=0, le=9, description="Reviewers (0 = no review).")
+    committee_size: int = Field(
+        default=3,
+        ge=0,
+        le=9,
+        description="Reviews of one reviewer model (0 = no review); several --model-role "
+        "reviewer=... make the committee those models, one review each.",
+    )
     acceptance: Literal["majority", "average"] = Field(
         default="majority", description="Committee rule."
     )
@@ -89,7 +96,13 @@ class ApigenOptions(BaseModel):
     phase2_attempts: int | None = Field(
         default=None, ge=1, le=20, description="Episodes per blueprint (budget: full 3, small 2)."
     )
-    user_best_of: int = Field(default=1, ge=1, le=8, description="Best-of-N user turns.")
+    user_best_of: int | None = Field(
+        default=None,
+        ge=1,
+        le=8,
+        description="Best-of-N user turns, scored 0-10 by the user-critic role (budget: full 4, "
+        "small 1).",
+    )
     budget: BudgetName = Field(
         default="auto",
         description="full = the paper's/tau-bench's settings; small = CPU-sized for the embedded "
@@ -161,6 +174,7 @@ class ApigenMT(Generator):
             max_rounds=override(o.max_rounds, self.budget.max_rounds[o.domain]),
             acceptance=o.acceptance,
             committee_size=o.committee_size,
+            reviewer_models=ctx.role_members("reviewer"),
             tau2_data=TAU2_DATA_VERSION,
             budget=self.budget.name,
         )
@@ -310,7 +324,7 @@ class ApigenMT(Generator):
         bp = bp.model_copy(update={"user_id": bp.user_id or user_of(domain, bp, s1.trace)})
         if o.committee_size > 0 and (bp.origin != "tau2-tasks" or o.review_tau2_tasks):
             verdict = await review(
-                ctx.role("reviewer"),
+                [ctx.role(m) for m in ctx.role_members("reviewer")],
                 bp,
                 s1.patch,
                 o.committee_size,
@@ -369,12 +383,13 @@ class ApigenMT(Generator):
         b = self.budget
         for attempt in range(override(o.phase2_attempts, b.phase2_attempts)):
             env = ctx.environment(f"tau-{domain.name}", data_dir=o.data_dir)
+            best_of = override(o.user_best_of, b.user_best_of)
             user = LLMUser(
                 ctx.role("user"),
                 bp.intent,
                 bp.persona,
-                o.user_best_of,
-                ctx.role("user-critic") if o.user_best_of > 1 else None,
+                best_of,
+                ctx.role("user-critic") if best_of > 1 else None,
                 max_tokens=override(o.user_max_tokens, b.user_max_tokens),
             )
             try:
@@ -388,12 +403,18 @@ class ApigenMT(Generator):
                     override(o.compact_tools, b.compact_tools),
                 )
             except ModelError as exc:
-                self._reject(rep, "phase2", [f"model error: {exc}"], bp, bp.id, attempt)
+                self._reject(rep, "phase2-model-error", [f"model error: {exc}"], bp, bp.id, attempt)
                 rep.phase2_episode(False)
                 continue
             found = outputs_found(bp.outputs, ep.messages)
             db_ok = ep.final_hash == gold
-            ok = db_ok and all(found.values())
+            problems = call_problems(domain, ep.messages)
+            if not db_ok:
+                problems.append(("state", "final database differs from the blueprint replay"))
+            problems += [
+                ("outputs", f"output {k!r} never stated") for k, v in found.items() if not v
+            ]
+            ok = not problems
             rep.phase2_episode(ok)
             ctx.log(
                 "phase2_episode",
@@ -401,15 +422,15 @@ class ApigenMT(Generator):
                 attempt=attempt,
                 db_match=db_ok,
                 outputs=found,
+                rejected_at=problems[0][0] if problems else None,
                 stop=ep.stop_reason,
                 steps=ep.steps,
                 user_turns=ep.user_turns,
             )
             if not ok:
-                why = ([] if db_ok else ["final database differs from the blueprint replay"]) + [
-                    f"output {k!r} never stated" for k, v in found.items() if not v
-                ]
-                self._reject(rep, "phase2", [*why, f"stop: {ep.stop_reason}"], bp, bp.id, attempt)
+                why = [f"{stage}: {reason}" for stage, reason in problems]
+                stage = f"phase2-{problems[0][0]}"
+                self._reject(rep, stage, [*why, f"stop: {ep.stop_reason}"], bp, bp.id, attempt)
                 continue
             traj = Trajectory(
                 id=f"{bp.id}-a{attempt}",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness_apigen_mt.committee import agreement
+
 STAGES = ("format", "execution", "policy", "committee")
 
 
@@ -18,7 +20,9 @@ class Report:
     committee_size: int
     tau2_data: str
     budget: str = "full"
+    reviewer_models: list[str] = field(default_factory=lambda: ["reviewer"])
     counts: dict[str, int] = field(default_factory=dict)
+    ballots: list[dict[str, bool | None]] = field(default_factory=list)
     rejections: dict[str, int] = field(default_factory=dict)
     accepted_rounds: list[int] = field(default_factory=list)
     reviewer_votes: dict[str, int] = field(
@@ -47,6 +51,8 @@ class Report:
         for r in verdict.reviews:
             key = "abstain" if r.vote is None else ("yes" if r.vote else "no")
             self.reviewer_votes[key] += 1
+        if len(self.reviewer_models) > 1:
+            self.ballots.append({r.model: r.vote for r in verdict.reviews})
 
     def accept_round(self, rnd: int) -> None:
         self.accepted_rounds.append(rnd)
@@ -90,12 +96,10 @@ class Report:
                 "stages": stages,
                 "accepted_blueprints": total,
                 "acceptance_rate": round(total / n, 3) if n else None,
-                "rejections_by_stage": dict(sorted(self.rejections.items())),
-                "committee": {
-                    "size": self.committee_size,
-                    "rule": self.acceptance,
-                    "votes": self.reviewer_votes,
+                "rejections_by_stage": {
+                    k: v for k, v in sorted(self.rejections.items()) if not k.startswith("phase2")
                 },
+                "committee": self._committee(),
             },
             "feedback": {
                 "max_rounds": self.max_rounds,
@@ -114,6 +118,11 @@ class Report:
                 "episodes": p2e,
                 "episodes_accepted": c.get("phase2_episodes_accepted", 0),
                 "trajectories": traj,
+                "rejections_by_stage": {
+                    k.removeprefix("phase2-"): v
+                    for k, v in sorted(self.rejections.items())
+                    if k.startswith("phase2")
+                },
                 "success_rate": round(traj / p2b, 3) if p2b else None,
                 "episode_success_rate": round(c.get("phase2_episodes_accepted", 0) / p2e, 3)
                 if p2e
@@ -121,6 +130,18 @@ class Report:
             },
             "wall_seconds": self.wall_seconds,
         }
+
+    def _committee(self) -> dict[str, Any]:
+        distinct = len(self.reviewer_models) > 1
+        out: dict[str, Any] = {
+            "size": len(self.reviewer_models) if distinct else self.committee_size,
+            "rule": self.acceptance,
+            "votes": self.reviewer_votes,
+            "models": self.reviewer_models if distinct else ["reviewer"],
+        }
+        if distinct:
+            out["agreement"] = agreement(self.ballots)
+        return out
 
     def table(self) -> str:
         s = self.finish()
@@ -139,6 +160,18 @@ class Report:
             f"{f['accepted_after_feedback']}; gain {f['gain']})",
             f"recombined: {s['recombination']['accepted']}/{s['recombination']['tried']}",
             f"phase 2: {p['trajectories']} trajectories from {p['blueprints']} blueprints "
-            f"({p['episodes_accepted']}/{p['episodes']} episodes passed)",
+            f"({p['episodes_accepted']}/{p['episodes']} episodes passed; rejected at "
+            + (", ".join(f"{k} {v}" for k, v in p["rejections_by_stage"].items()) or "none")
+            + ")",
         ]
+        agree = s["phase1"]["committee"].get("agreement")
+        if agree:
+            pairs = "; ".join(
+                f"{k} {v['agree']}" for k, v in agree["pairwise"].items() if v["agree"] is not None
+            )
+            lines.append(
+                f"committee of {len(agree['models'])} models: unanimous on "
+                f"{agree['unanimous']} of {agree['blueprints']} reviewed blueprints"
+                + (f"; pairwise agreement {pairs}" if pairs else "")
+            )
         return "\n".join(lines)

@@ -12,6 +12,8 @@ import copy
 import json
 from typing import Any
 
+from pydantic import BaseModel
+
 from harness_apigen_mt.calc import calculate
 from harness_apigen_mt.toolkit import Tool, ToolError, obj, string, strings
 
@@ -112,6 +114,23 @@ def normalize(db: dict[str, Any]) -> dict[str, Any]:
             order["exchange_price_difference"] = float(order["exchange_price_difference"])
         orders[oid] = order
     return {"products": products, "users": users, "orders": orders}
+
+
+class UserAddress(BaseModel):
+    """An address as tau2's data model declares it (same name, fields, order and types). tau2's
+    address tools build one from the arguments, so a wrongly typed field fails with pydantic's
+    ``1 validation error for UserAddress ...``; ours validate the same way."""
+
+    address1: str
+    address2: str
+    city: str
+    country: str
+    state: str
+    zip: str
+
+
+def _new_address(**fields: Any) -> dict[str, Any]:
+    return UserAddress(**fields).model_dump()
 
 
 # --------------------------------------------------------------------------- lookups
@@ -291,14 +310,9 @@ def modify_pending_order_address(
     order = _order(db, order_id)
     if "pending" not in order["status"]:
         raise ToolError("Non-pending order cannot be modified")
-    order["address"] = {
-        "address1": address1,
-        "address2": address2,
-        "city": city,
-        "country": country,
-        "state": state,
-        "zip": zip,
-    }
+    order["address"] = _new_address(
+        address1=address1, address2=address2, city=city, state=state, country=country, zip=zip
+    )
     return order
 
 
@@ -388,14 +402,9 @@ def modify_user_address(
     zip: str,
 ) -> dict[str, Any]:
     user = _user(db, user_id)
-    user["address"] = {
-        "address1": address1,
-        "address2": address2,
-        "city": city,
-        "country": country,
-        "state": state,
-        "zip": zip,
-    }
+    user["address"] = _new_address(
+        address1=address1, address2=address2, city=city, state=state, country=country, zip=zip
+    )
     return user
 
 

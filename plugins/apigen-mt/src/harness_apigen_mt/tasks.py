@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from harness.agent import override
 from harness.context import SolveContext
+from harness.errors import UserError
 from harness.metric import Metric
 from harness.schemas import Sample, SampleRecord, Score, SolveOutput
 from harness.task import Task
@@ -35,6 +36,15 @@ class TauOptions(BaseModel):
         "<domain>/{db.json,policy.md,tasks.json}; default: bundled.",
     )
     task_ids: list[str] | None = Field(default=None, description="Only these tau2 task ids.")
+    validate_arguments: bool = Field(
+        default=False,
+        description="Check tool arguments against the JSON Schemas before each call (not "
+        "tau2's behaviour: off gives the error texts tau2's agents see).",
+    )
+    split: str = Field(
+        default="base",
+        description="tau2's task split (split_tasks.json): base = every task, or train / test.",
+    )
     budget: BudgetName = Field(
         default="auto",
         description="full = tau-bench's (30 agent steps, 15 user turns, uncapped turns); small = "
@@ -105,8 +115,16 @@ class TauTaskBase(Task):
         domain = load_domain(self.domain_name, o.data_dir)
         writes = domain.write_tools()
         wanted = set(o.task_ids) if o.task_ids else None
+        in_split: set[str] | None = None
+        if o.split != "base":
+            if o.split not in domain.splits:
+                known = ", ".join(sorted(domain.splits)) or "none (no split_tasks.json)"
+                raise UserError(f"split '{o.split}' not in the {self.domain_name} data: {known}")
+            in_split = set(domain.splits[o.split])
         for t in domain.tasks:
             if wanted is not None and t.id not in wanted:
+                continue
+            if in_split is not None and t.id not in in_split:
                 continue
             acts = [{"name": a.name, "arguments": a.arguments} for a in t.actions()]
             n_write = sum(a["name"] in writes for a in acts)
@@ -126,7 +144,9 @@ class TauTaskBase(Task):
     async def solve(self, sample: Sample, ctx: SolveContext) -> SolveOutput:
         o: TauOptions = self.options
         b = BUDGETS.choose(o.budget, ctx, "user")
-        env = ctx.environment(self.env_name, data_dir=o.data_dir)
+        env = ctx.environment(
+            self.env_name, data_dir=o.data_dir, validate_arguments=o.validate_arguments
+        )
         user = LLMUser(
             ctx.role("user"),
             str(sample.input),

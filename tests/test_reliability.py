@@ -358,7 +358,9 @@ def test_an_interrupt_loses_nothing_and_resume_runs_only_what_is_missing(
 ) -> None:
     """Ctrl-C, SIGTERM and kill -9 mid-run: every record written is whole, the lock is gone,
     and --resume finishes with one record per sample."""
-    slow = ["--model", "scripted/echo", "-M", "delay=0.2", "--max-concurrency", "2"]
+    # 16 samples at 0.5 s, two at a time: 4 s of run, so the signal lands mid-run even when a
+    # loaded machine delays this process's polling (at 0.2 s a run once finished first)
+    slow = ["--model", "scripted/echo", "-M", "delay=0.5", "--max-concurrency", "2"]
     proc = _harness(tmp_path, "run", "sanity", "--limit", "16", "--out", "out", *slow)
     out = tmp_path / "out"
     _wait_for(lambda: any(_lines(j) >= 3 for j in out.glob("*/samples.jsonl")), "records")

@@ -3,6 +3,7 @@ proof that no sample is lost or answered twice."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any, TypeVar
@@ -127,8 +128,11 @@ def test_429s_make_concurrency_back_off_and_climb_back(fault_server: Any, tmp_pa
     lim = _wrapper(wrappers, AdaptiveConcurrency).limiters["openai-compatible/fault"]
     values = [v for _, v in lim.curve]
     assert lim.cuts >= 1 and min(values) < 32
-    low = values.index(min(values))
-    assert max(values[low:]) > min(values)  # climbed back after the lowest point
+    # climbed back: after the first cut the limit rises again at least once (the lowest point
+    # itself may fall at the very end of a run on a loaded machine, so it is not the anchor)
+    first_cut = next(i for i in range(1, len(values)) if values[i] < values[i - 1])
+    after = values[first_cut:]
+    assert any(b > a for a, b in itertools.pairwise(after)), values
 
 
 def test_persistent_failure_is_an_error_record_and_resume_finishes(

@@ -17,12 +17,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from harness_toollibgen.aggregate import AggregateSettings, aggregate_cluster, unique_names
+from harness_toollibgen.aggregate import (
+    AggregateSettings,
+    aggregate_cluster,
+    flat_library,
+    unique_names,
+)
 from harness_toollibgen.cluster import embedding_clusters, merge
 from harness_toollibgen.curve import curve, plot
 from harness_toollibgen.evaluate import EvalSettings
 from harness_toollibgen.extract import ExtractSettings, extract_trace
-from harness_toollibgen.schema import Library, LibraryTool
+from harness_toollibgen.schema import Library
 from tlg_handwritten import ScriptedGenerator, ScriptedSolver, handle, traces
 
 
@@ -31,26 +36,7 @@ async def build(broken: bool) -> tuple[Library, Library, int]:
     solver = handle(ScriptedSolver(), "solver")
     out = [await extract_trace(t, gen, solver, gen, ExtractSettings(timeout=1.0)) for t in traces()]
     tools = [t for r in out for t in r.tools]
-    qt = {tr.id: [t.id for t in tools if t.trace_id == tr.id] for tr in traces()}
-    flat_tools = unique_names(
-        [
-            LibraryTool(
-                tool_info=t.tool_info,
-                tool_code=t.tool_code,
-                cluster="flat",
-                covers=[t.id],
-                review="carried",
-            )
-            for t in tools
-        ]
-    )
-    flat = Library(
-        format_version=1,
-        kind="flat",
-        tools=flat_tools,
-        mapping={t.covers[0]: t.tool_info.function.name for t in flat_tools},
-        question_tools=qt,
-    )
+    flat = flat_library(tools, traces())
     c = merge(embedding_clusters(tools, None, 0), len(tools), None, None)
     by_id, tr = {t.id: t for t in tools}, {t.id: t for t in traces()}
     s = AggregateSettings(timeout=1.0)
@@ -64,7 +50,7 @@ async def build(broken: bool) -> tuple[Library, Library, int]:
         kind="library",
         tools=lib_tools,
         mapping={t: lt.tool_info.function.name for lt in lib_tools for t in lt.covers},
-        question_tools=qt,
+        question_tools=flat.question_tools,
     )
     return flat, lib, sum(len(o.rejections) for o in outs)
 

@@ -10,12 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness_toollibgen.aggregate import AggregateSettings, aggregate_cluster, unique_names
+from harness_toollibgen.aggregate import (
+    AggregateSettings,
+    aggregate_cluster,
+    flat_library,
+    unique_names,
+)
 from harness_toollibgen.cluster import embedding_clusters, merge
 from harness_toollibgen.curve import curve, plot, point
 from harness_toollibgen.evaluate import EvalSettings
 from harness_toollibgen.extract import ExtractSettings, extract_trace
-from harness_toollibgen.schema import Library, LibraryTool
+from harness_toollibgen.schema import Library
 from tlg_handwritten import FAMILIES, ScriptedGenerator, ScriptedSolver, handle, traces
 
 TIMEOUT = 1.0  # CPU seconds; wall time gets slack (execute.limits)
@@ -38,25 +43,7 @@ def stage1() -> Any:
     s = ExtractSettings(refine_rounds=0, timeout=TIMEOUT)
     out = asyncio.run(_gather([extract_trace(t, gen, solver, gen, s) for t in traces()]))
     tools = [t for r in out for t in r.tools]
-    flat_tools = unique_names(
-        [
-            LibraryTool(
-                tool_info=t.tool_info,
-                tool_code=t.tool_code,
-                cluster="flat",
-                covers=[t.id],
-                review="carried",
-            )
-            for t in tools
-        ]
-    )
-    flat = Library(
-        format_version=1,
-        kind="flat",
-        tools=flat_tools,
-        mapping={t.covers[0]: t.tool_info.function.name for t in flat_tools},
-        question_tools={tr.id: [t.id for t in tools if t.trace_id == tr.id] for tr in traces()},
-    )
+    flat = flat_library(tools, traces())
     return tools, flat, [x for r in out for x in r.rejections]
 
 

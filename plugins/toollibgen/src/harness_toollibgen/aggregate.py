@@ -30,7 +30,7 @@ from harness_toollibgen.execute import allowed_imports
 from harness_toollibgen.extract import Extracted, admit, rules_text
 from harness_toollibgen.grading import grade
 from harness_toollibgen.replies import ask, ask_json
-from harness_toollibgen.schema import ExtractedTool, LibraryTool, Rejection, Trace
+from harness_toollibgen.schema import ExtractedTool, Library, LibraryTool, Rejection, Trace
 from harness_toollibgen.solver import Runnable, ToolBox, solve_with_tools, transcript_digest
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -338,3 +338,26 @@ def unique_names(tools: list[LibraryTool]) -> list[LibraryTool]:
         seen.add(name)
         out.append(t)
     return out
+
+
+def flat_library(tools: list[ExtractedTool], traces: list[Trace]) -> Library:
+    """The baseline library: every extracted tool as it is, one per question-specific tool."""
+    flat = unique_names(
+        [
+            LibraryTool(
+                tool_info=t.tool_info,
+                tool_code=t.tool_code,
+                cluster="flat",
+                covers=[t.id],
+                review="carried",
+            )
+            for t in tools
+        ]
+    )
+    return Library(
+        format_version=1,
+        kind="flat",
+        tools=flat,
+        mapping={t.covers[0]: t.tool_info.function.name for t in flat},
+        question_tools={tr.id: [t.id for t in tools if t.trace_id == tr.id] for tr in traces},
+    )

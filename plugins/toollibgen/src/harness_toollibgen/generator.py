@@ -191,9 +191,9 @@ class ToolLibGen(Generator):
     # ---------------------------------------------------------------- stage 1
 
     async def _extract(self, ctx: JobContext) -> dict[str, Any]:
-        from harness_toollibgen.aggregate import unique_names
+        from harness_toollibgen.aggregate import flat_library
         from harness_toollibgen.extract import ExtractSettings, extract_trace
-        from harness_toollibgen.schema import Library, LibraryTool, write_json, write_jsonl
+        from harness_toollibgen.schema import write_json, write_jsonl
 
         o, b = self.options, self._sizes(ctx)
         s = ExtractSettings(
@@ -222,25 +222,7 @@ class ToolLibGen(Generator):
                 ctx.log("verify", **entry)
         write_jsonl(ctx.out_dir / "tools.jsonl", tools)
         self._append_rejections(ctx, rejections)
-        flat = unique_names(
-            [
-                LibraryTool(
-                    tool_info=t.tool_info,
-                    tool_code=t.tool_code,
-                    cluster="flat",
-                    covers=[t.id],
-                    review="carried",
-                )
-                for t in tools
-            ]
-        )
-        lib = Library(
-            format_version=1,
-            kind="flat",
-            tools=flat,
-            mapping={t.covers[0]: t.tool_info.function.name for t in flat},
-            question_tools={tr.id: [t.id for t in tools if t.trace_id == tr.id] for tr in traces},
-        )
+        lib = flat_library(tools, traces)
         write_json(ctx.out_dir / "flat_library.json", lib.model_dump(mode="json"))
         return {
             "traces": len(traces),

@@ -44,14 +44,8 @@ def resolve_base(name: str) -> str:
     """A checkpoint directory (or ``tiny``) for ``--base-model``."""
     if name != "smollm2":
         return name
-    try:
-        from harness.backends.hf.smollm2 import smollm2_checkpoint  # type: ignore[import-not-found]
-    except ImportError:
-        raise SystemExit(
-            "bench_mend_training: SmolLM2 in transformers needs the hf/ SmolLM2 loader "
-            "(harness.backends.hf.smollm2, the closed-loop work); it is not in this checkout. "
-            "Run with --base-model tiny, or a checkpoint directory."
-        ) from None
+    from harness.backends.hf.smollm2 import smollm2_checkpoint
+
     return str(smollm2_checkpoint())
 
 

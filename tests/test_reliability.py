@@ -105,6 +105,12 @@ def test_defect6_a_plugin_suite_with_a_missing_member_names_it(cli: CLI) -> None
 # ---------------------------------------------------------------------------- defect 2: one writer
 
 
+def _default_sigint() -> None:
+    # a test suite started in the background (`nohup ... &`) inherits SIGINT ignored, and Python
+    # then installs no KeyboardInterrupt handler: give the child the disposition a terminal has
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _harness(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "harness", *args],
@@ -112,6 +118,7 @@ def _harness(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
 
 

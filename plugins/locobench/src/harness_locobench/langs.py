@@ -8,6 +8,7 @@ Arithmetic stays below 2**40, so C's ``long long``, Java's ``long`` and JavaScri
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -50,7 +51,7 @@ class Check:
     expected: int | str
 
 
-class Lang:
+class Lang(ABC):
     """Base: subclasses set the layout and render sources, tests and commands."""
 
     name = ""
@@ -67,8 +68,9 @@ class Lang:
     def table(self, mod: str) -> str:
         return f"TABLE_{mod.upper()}"
 
+    @abstractmethod
     def source_path(self, mod: str) -> str:
-        raise NotImplementedError
+        """Each language defines it."""
 
     def header_path(self, mod: str) -> str | None:
         return None
@@ -80,18 +82,21 @@ class Lang:
     def const_ref(self, mod: str) -> str:
         return self.const(mod)
 
+    @abstractmethod
     def sources(self, m: Module, mods: list[Module]) -> dict[str, str]:
-        raise NotImplementedError
+        """Each language defines it."""
 
+    @abstractmethod
     def test_file(self, stem: str, checks: list[Check], mods: list[str]) -> tuple[str, str]:
         """(path, source) of a test program printing PASS/FAIL lines."""
-        raise NotImplementedError
 
+    @abstractmethod
     def compile_cmd(self) -> str:
-        raise NotImplementedError
+        """Each language defines it."""
 
+    @abstractmethod
     def test_cmd(self, test_path: str) -> str:
-        raise NotImplementedError
+        """Each language defines it."""
 
     def is_test(self, path: str) -> bool:
         return path.startswith(self.test_dir + "/")

@@ -40,11 +40,10 @@ def load_samples(
 
 
 def load_task(name: str, options: dict[str, Any], manager: PluginManager | None) -> Task:
-    from harness.options import validate
     from harness.plugins.manager import get_manager
+    from harness.plugins.taskfiles import resolve_task
 
-    cls = (manager or get_manager()).registry("tasks").get(name)
-    return cls(validate(cls.Options, options, f"options of task {name}"))  # type: ignore[no-any-return]
+    return resolve_task(name, options, manager or get_manager())
 
 
 def read_file(path: Path, src: PromptSource) -> list[Sample]:

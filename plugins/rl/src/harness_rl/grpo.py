@@ -72,10 +72,12 @@ def base_model(opts: GRPOOptions, out_dir: Path, seed: int, resume: Path | None)
         return smollm2_checkpoint()
     if opts.base_model == "tiny":
         if resume is not None and (run_dir_of(resume) / "base" / "config.json").exists():
-            return run_dir_of(resume) / "base"  # the same random weights the run started from
+            # the same random weights the run started from
+            return (run_dir_of(resume) / "base").resolve()
         from harness.backends.hf.tiny import build_tiny_checkpoint
 
-        return build_tiny_checkpoint(out_dir / "base", seed=seed, hidden=opts.tiny_hidden)
+        path = build_tiny_checkpoint(out_dir / "base", seed=seed, hidden=opts.tiny_hidden)
+        return path.resolve()  # adapters record their base by this path
     local = Path(opts.base_model).expanduser()
     if local.exists():
         from harness.backends.hf.model import checkpoint_dir
@@ -83,7 +85,7 @@ def base_model(opts: GRPOOptions, out_dir: Path, seed: int, resume: Path | None)
         path = checkpoint_dir(local)
         if not (path / "config.json").exists():
             raise UserError(f"--base-model {local}: no config.json (a transformers checkpoint?)")
-        return path
+        return path.resolve()
     if "/" not in opts.base_model:
         raise UserError(
             f"--base-model {opts.base_model}: no such directory (give 'smollm2', 'tiny', a "

@@ -170,3 +170,12 @@ def test_step_record_from_trl_logs() -> None:
     assert rec["mixed_share"] == 0.75 and rec["response_length"] == 9.5 and rec["kl"] == 0.01
     assert rec["rewards"] == {"boxed_answer": 0.5}
     assert step_record(3, {"train_runtime": 1.0}, []) is None
+
+
+def test_registrations(harness_conformance) -> None:  # type: ignore[no-untyped-def]
+    reg = harness_conformance.check_plugin("rl")
+    assert reg == {
+        "generators": ["rl-diagnostics"],
+        "metrics": ["boxed_answer"],
+        "trainers": ["grpo"],
+    }

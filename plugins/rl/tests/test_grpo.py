@@ -59,6 +59,12 @@ def test_grpo_steps_logs_plot_and_checkpoint(grpo_run: tuple[Path, dict[str, Any
     assert cfg["preset"] == "cpu" and cfg["options"]["group_size"] == 4
     assert cfg["grpo_config"]["num_generations"] == 4 and "trl_version" in cfg
     assert (out / "checkpoints" / "checkpoint-2" / "adapter_config.json").exists()
+    assert (out / "adapter" / "adapter_config.json").exists()
+    from harness_rl.schemas import json_schemas
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(json_schemas()["step"])
+    assert all(not list(validator.iter_errors(s)) for s in steps)
     assert "accelerate launch" in (out / "launch.sh").read_text()
 
 
@@ -98,7 +104,7 @@ def test_diagnostics_command_with_rollouts_and_coinfluence(
     rc = main(
         ["generate", "rl-diagnostics", "--data", str(data), "--model", f"hf/{out}",
          "--rollouts", "3", "--max-tokens", "6", "--rewards", "odd_length",
-         "--grad-model", str(out / "checkpoints" / "checkpoint-2"), "--pairs", "4",
+         "--grad-model", str(out / "adapter"), "--pairs", "4",
          "--out", str(tmp_path / "d")]
     )  # fmt: skip
     assert rc == 0, capsys.readouterr().err
@@ -108,7 +114,12 @@ def test_diagnostics_command_with_rollouts_and_coinfluence(
     assert diag["coinfluence"]["pairs"] == 4 and diag["coinfluence"]["grad_params"] == "lora"
     rows = (run / "rollouts.jsonl").read_text().splitlines()
     assert len(rows) == 6
+    from harness_rl.schemas import json_schemas
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(json_schemas()["rollout"])
     for row in map(json.loads, rows):  # the reward is the metric's value on that very text
+        assert not list(validator.iter_errors(row))
         assert row["reward"] == float(len(row["completion"]) % 2)
 
 

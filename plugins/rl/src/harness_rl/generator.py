@@ -23,6 +23,7 @@ from harness_rl.data import chat, load_samples
 from harness_rl.diagnostics import Rollout, alpha_stats
 from harness_rl.options import DiagnosticsOptions
 from harness_rl.reward import Reward, check_rewards, resolve_rewards, total
+from harness_rl.schemas import AlphaRecord, RolloutRecord
 
 CONCURRENCY = 8
 
@@ -58,11 +59,14 @@ def diagnose(
     stats = alpha_stats(by_query)
     with (out_dir / "rollouts.jsonl").open("w", encoding="utf-8") as f:
         for r in rollouts:
-            row = {"query": r.query, "completion": r.completion, "reward": r.reward}
-            f.write(json.dumps({**row, "correct": r.correct}) + "\n")
+            row = RolloutRecord(
+                query=r.query, completion=r.completion, reward=r.reward, correct=r.correct
+            )
+            f.write(row.model_dump_json() + "\n")
     with (out_dir / "alpha.jsonl").open("w", encoding="utf-8") as f:
         for q, a in stats["alpha"].items():
-            f.write(json.dumps({"query": q, "alpha": a, "rollouts": len(by_query[q])}) + "\n")
+            f.write(AlphaRecord(query=q, alpha=a, rollouts=len(by_query[q])).model_dump_json())
+            f.write("\n")
     summary = {k: v for k, v in stats.items() if k != "alpha"}
     if isinstance(stats["rollouts_per_query"], int):
         counts = [h["queries"] for h in stats["histogram"]]

@@ -206,7 +206,9 @@ def step_record(step: int, logs: dict[str, Any], reward_names: list[str]) -> dic
         "step_seconds": logs.get("step_time"),
     }
     rec["rewards"] = {n: logs.get(f"rewards/{n}/mean") for n in reward_names}
-    return rec
+    from harness_rl.schemas import StepRecord
+
+    return StepRecord.model_validate(rec).model_dump()
 
 
 def _callback(path: Path, reward_names: list[str], history: list[dict[str, Any]]) -> Any:
@@ -344,7 +346,7 @@ def train(
         summary.update({f"first_{k}": first[k] for k in STEP_FIELDS})
         summary.update({f"last_{k}": last[k] for k in STEP_FIELDS})
     if trainer.is_world_process_zero():
-        summary["final"] = str(save_final(trainer, tok, out_dir / "final"))
+        summary["final"] = str(save_final(trainer, tok, out_dir))
         if history:
             from harness_rl.plot import plot_steps
 
@@ -353,13 +355,14 @@ def train(
     return summary
 
 
-def save_final(trainer: Any, tok: Any, path: Path) -> Path:
-    """The trained policy as an ordinary checkpoint (LoRA merged), loadable by ``hf/``."""
+def save_final(trainer: Any, tok: Any, out_dir: Path) -> Path:
+    """The trained policy as an ordinary checkpoint in ``final/`` (LoRA merged in), loadable by
+    ``hf/``; a LoRA run also keeps its adapter in ``adapter/`` (co-influence reads it)."""
     model = trainer.accelerator.unwrap_model(trainer.model)
     if hasattr(model, "merge_and_unload"):
-        import copy
-
-        model = copy.deepcopy(model).merge_and_unload()
-    model.save_pretrained(path)
-    tok.save_pretrained(path)
-    return path
+        model.save_pretrained(out_dir / "adapter")
+        tok.save_pretrained(out_dir / "adapter")
+        model = model.merge_and_unload()  # training is over: merge in place
+    model.save_pretrained(out_dir / "final")
+    tok.save_pretrained(out_dir / "final")
+    return out_dir / "final"

@@ -142,6 +142,7 @@ def config_kwargs(
         "use_cpu": not cuda,
         "disable_tqdm": True,
         "scale_rewards": "group",
+        "loss_type": opts.loss_type,
         "shuffle_dataset": True,
     }
     if opts.use_vllm:

@@ -103,6 +103,11 @@ class GRPOOptions(PromptSource):
     max_response_tokens: int = Field(default=64, ge=1, description="Longest rollout, in tokens.")
     max_steps: int = Field(default=4, ge=1, description="Optimizer steps.")
     temperature: float = Field(default=1.0, gt=0, description="Rollout sampling temperature.")
+    loss_type: Literal["dapo", "grpo", "dr_grpo", "bnpo"] = Field(
+        default="dapo",
+        description="TRL's loss aggregation: dapo (token mean over the batch, TRL's default), "
+        "grpo (per-sequence mean), dr_grpo, bnpo.",
+    )
     save_steps: int = Field(default=2, ge=1, description="Checkpoint every N steps.")
     resume_from: str | None = Field(
         default=None, description="A previous grpo run dir or checkpoint-N dir to continue."

@@ -41,9 +41,10 @@ class _TestMetrics:
         register("wordy", Wordy())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def manager() -> Iterator[PluginManager]:
-    """The installed plugins plus the test metrics, made the process-wide manager."""
+    """The installed plugins plus the test metrics, made the process-wide manager for one test
+    module (the previous one is put back after it)."""
     m = PluginManager()
     m.load_entry_points()
     m.register_plugin(_TestMetrics(), "rl-tests")

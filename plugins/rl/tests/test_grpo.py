@@ -155,3 +155,18 @@ def test_bad_input_stops_before_training(
     assert rc != 0 and message in err and "Traceback" not in err
     (run,) = (tmp_path / "r").iterdir()
     assert not (run / "base").exists() and not (run / "checkpoints").exists()  # no model loaded
+
+
+def test_launch_entry_rebuilds_the_run_from_its_config(
+    grpo_run: tuple[Path, dict[str, Any]], manager: PluginManager, tmp_path: Path, capsys: Any
+) -> None:
+    """What every rank of launch.sh runs, here as one process on CPU."""
+    from harness_rl.launch import main as launch
+
+    out, _ = grpo_run
+    assert launch(["--config", str(out / "rl_config.json"), "--out", str(tmp_path / "m")]) == 0
+    printed = capsys.readouterr().out  # TRL's per-step log lines, then the summary
+    summary = json.loads(printed[printed.rindex("{\n") :])
+    assert summary["global_step"] == 2 and (tmp_path / "m" / "final" / "config.json").exists()
+    cfg = json.loads((tmp_path / "m" / "rl_config.json").read_text())
+    assert cfg["options"]["rewards"] == ["odd_length", "boxed_answer:0.5"]

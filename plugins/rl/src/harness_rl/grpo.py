@@ -239,7 +239,8 @@ def _carry_history(resume: Path | None, path: Path) -> list[dict[str, Any]]:
         for line in old.read_text(encoding="utf-8").splitlines():
             if line.strip() and json.loads(line)["step"] <= upto:
                 rows.append(json.loads(line))
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    if is_main():
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return rows
 
 

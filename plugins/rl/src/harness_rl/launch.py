@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         body = json.loads(Path(args.config).read_text(encoding="utf-8"))
         opts = GRPOOptions.model_validate(body["options"])
+        if opts.base_model == "tiny":  # the ranks share the random base the first run built
+            opts = opts.model_copy(update={"base_model": body["base_model_path"]})
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         summary = train(opts, out, seed=int(body.get("seed", 0)))

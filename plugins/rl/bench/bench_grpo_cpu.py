@@ -69,7 +69,7 @@ def main() -> None:
     p.add_argument("--max-tokens", type=int, default=48)
     p.add_argument("--pairs", type=int, default=32, help="co-influence pairs")
     p.add_argument("--reward", default="answer_match")
-    p.add_argument("--lr", type=float, default=2e-5)
+    p.add_argument("--lr", type=float, default=5e-5, help="LoRA learning rate")
     p.add_argument("--batch", type=int, default=8, help="hf decoding batch")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default="bench-out/rl")

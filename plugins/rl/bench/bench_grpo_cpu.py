@@ -12,8 +12,8 @@ Everything goes through the harness commands a user runs (``harness generate rl-
    temperature 1, alpha per query, P(0<alpha<1), E[sqrt(alpha(1-alpha))], co-influence on a fresh
    LoRA;
 3. ``harness train grpo`` for ``--steps`` steps (LoRA, group ``--group``, the ``--reward`` metric);
-4. the same diagnostics of the trained model (``hf/<run dir>``; co-influence on its trained LoRA
-   adapter, ``<run dir>/adapter``).
+4. the same diagnostics of the trained model (``hf/<run dir>``; co-influence on a fresh LoRA of
+   the same seed and rank over the merged weights, comparable with step 2).
 
 Prints one JSON document (with the machine's load average) and writes it to ``--out``/bench.json.
 """
@@ -104,9 +104,9 @@ def main() -> None:
     train_seconds = time.perf_counter() - started
     run = _only_child(out / "train")
     steps = [json.loads(x) for x in (run / "steps.jsonl").read_text().splitlines() if x]
-    after = diagnostics(
-        str(run), eval_data, out / "diag-after", args, grad_model=str(run / "adapter")
-    )
+    # co-influence after: a fresh LoRA (same seed and rank) on the merged trained weights, so
+    # the parameter space is the one measured before
+    after = diagnostics(str(run), eval_data, out / "diag-after", args, grad_model=str(run))
 
     keys = ("mean_alpha", "p_informative", "e_sqrt", "histogram")
     report = {

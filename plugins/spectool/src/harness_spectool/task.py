@@ -59,6 +59,12 @@ class SpecToolOptions(BaseModel):
         description="Where a missing required argument counts: IAV (the paper) "
         "or IAN (the released code).",
     )
+    values: Literal["lenient", "strict"] = Field(
+        default="lenient",
+        description="Argument values and answers: lenient (numbers as numbers, text case- and "
+        "space-insensitive) or strict (Python ==, as the released code; an 'optional' argument "
+        "given makes the call differ).",
+    )
     categories: list[str] = Field(
         default_factory=list, description="Only these categories (empty: all)."
     )
@@ -184,6 +190,7 @@ class SpecToolTask(Task):
             int(md.get("goal_type", 1)),
             n=o.max_steps,
             missing_as=o.missing_arg_as,
+            values=o.values,
         )
 
     def score(self, sample: Sample, output: SolveOutput) -> dict[str, Score]:

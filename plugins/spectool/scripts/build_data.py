@@ -1020,7 +1020,9 @@ def _pinned_variants(gts: list[list[Q]], rng: random.Random) -> Iterator[tuple[l
 
 
 def _call_key(c: Q) -> str:
-    return json.dumps([c["name"], c["arguments"]], sort_keys=True)
+    """A call as it is made ("optional" arguments left out, as the oracle agent does)."""
+    args = {k: v for k, v in c["arguments"].items() if v != OPT}
+    return json.dumps([c["name"], args], sort_keys=True)
 
 
 def build_hard_queries(world: dict[str, Any], seed: int) -> list[Q]:
@@ -1063,6 +1065,8 @@ def build_hard_queries(world: dict[str, Any], seed: int) -> list[Q]:
             if len(set(keys)) != len(keys):
                 continue  # two parts share a call: the composition would repeat it
             gts, answer, subgoals = _compose(parts)
+            # an accepted trajectory never needs the same call twice
+            gts = [t for t in gts if len({_call_key(c) for c in t}) == len(t)]
             goals = [p["goal"] for p in parts]
             extra = ""
             if variant == "constraint":

@@ -72,6 +72,11 @@ def test_hard_set_has_the_papers_difficulty() -> None:
         if v == "irrelevance":
             assert "Ignore that one" in q["goal"]
         assert q["additional_info"]["parts"] >= 2 and gts
+        for t in q["ground_truth"]:  # no call twice (as made: "optional" arguments left out)
+            made = [
+                json.dumps([c["name"], concrete_args(c["arguments"])], sort_keys=True) for c in t
+            ]
+            assert len(set(made)) == len(made), q["id"]
     assert len(load_queries(subset="short")) == 170
 
 

@@ -193,15 +193,15 @@ class Bench:
 
     def split_args(self) -> list[str]:
         a = self.a
-        return ["-T", f"held_out={a.held_out}", "-T", f"split_seed={a.split_seed}",
-                "-T", f"split_by={a.split_by}"]  # fmt: skip
+        return ["-T", f"subset={a.subset}", "-T", f"held_out={a.held_out}",
+                "-T", f"split_seed={a.split_seed}", "-T", f"split_by={a.split_by}"]  # fmt: skip
 
     def do_split(self) -> dict[str, Any]:
         from harness_spectool.dataset import load_queries
         from harness_spectool.split import check_disjoint, describe, split_queries
 
-        qs = load_queries()
         a = self.a
+        qs = load_queries(subset=a.subset)
         train = split_queries(qs, "train", a.held_out, a.split_seed, a.split_by)
         test = split_queries(qs, "test", a.held_out, a.split_seed, a.split_by)
         check_disjoint(train, test)
@@ -402,6 +402,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save-steps", type=int, default=None, help="learning-curve spacing")
     ap.add_argument("--protocols", nargs="+", choices=["text", "native"], default=None)
     ap.add_argument("--categories", nargs="+", default=None, help="only these categories")
+    ap.add_argument(
+        "--subset",
+        choices=["short", "hard"],
+        default="short",
+        help="SpecTool's query set: short (1.8 calls a query; the figures so far) or hard (6.3)",
+    )
     ap.add_argument("--held-out", type=float, default=0.25)
     ap.add_argument("--split-seed", type=int, default=0)
     ap.add_argument("--split-by", choices=["template", "tools"], default="template")

@@ -42,7 +42,7 @@ def tiny_spectool_base(tmp_path_factory: pytest.TempPathFactory, one_torch_threa
         for d in CLASSES
         for t in tools_for(d)
     ]
-    texts += [q["goal"] for q in load_queries()]
+    texts += [q["goal"] for q in load_queries(subset="short")]  # the bench's default set
     out = tmp_path_factory.mktemp("closed-loop") / "base"
     return build_tiny_model(
         out, texts, seed=0, hidden=32, layers=2, vocab_size=2048, whole_text=True

@@ -431,6 +431,18 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- view
+
+
+def cmd_view(args: argparse.Namespace) -> int:
+    from harness.view.serve import export, serve
+
+    root = Path(args.runs_dir)
+    if args.export:
+        return export(root, Path(args.export))
+    return serve(root, args.host, args.port, args.token)
+
+
 # ---------------------------------------------------------------------------- listings
 
 

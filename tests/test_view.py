@@ -14,9 +14,9 @@ import pytest
 from harness.cli.main import main
 
 pytest.importorskip("starlette")
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from harness.view.app import create_app  # noqa: E402
+from harness.view.app import create_app
 
 
 def make_runs(root: Path) -> dict[str, Path]:

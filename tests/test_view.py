@@ -33,8 +33,8 @@ def make_runs(root: Path) -> dict[str, Path]:
 
     run("echo", "sanity", "--model", "scripted/echo", "--epochs", "2")
     run("four", "sanity", "--model", "scripted/four", "-M", 'responses=["4"]', "--epochs", "2")
-    call = {"text": "", "tool_calls": [{"name": "calculator", "arguments": {"expression": "2+2"}}]}
-    script = json.dumps([call, "4"])
+    call = {"text": "", "tool_calls": [{"name": "multiply", "arguments": {"a": 3, "b": 11}}]}
+    script = json.dumps([call, "33"])
     run("tools", "sanity-tools", "--model", "scripted/calc", "-M", f"responses={script}")
     return out
 
@@ -94,7 +94,7 @@ def test_sample_page_shows_the_conversation_with_tool_calls(
     page = client.get(f"/run/{runs['tools'].name}/sample/1").text
     assert 'class="turn system"' in page or 'class="turn user"' in page
     assert 'class="turn assistant"' in page
-    assert '<span class="fn">calculator</span>' in page and "2+2" in page
+    assert '<span class="fn">multiply</span>' in page and "&#34;b&#34;: 11" in page
     assert 'class="turn tool"' in page  # the observation
     assert "model calls" in page and "tokens in" in page
     assert client.get(f"/run/{runs['tools'].name}/sample/99999").status_code == 404

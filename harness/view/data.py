@@ -408,7 +408,7 @@ def conversation(record: SampleRecord) -> list[Turn]:
             calls = [
                 {
                     "name": c.name,
-                    "arguments": json.dumps(c.arguments, indent=1, ensure_ascii=False),
+                    "arguments": json.dumps(c.arguments, ensure_ascii=False),
                     "id": c.id,
                     "error": c.parse_error,
                     "raw": c.raw_arguments if c.parse_error else None,

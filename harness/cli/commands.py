@@ -431,7 +431,15 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
-# ---------------------------------------------------------------------------- view
+# ---------------------------------------------------------------------------- view / export
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from harness.cli.export import export_run
+
+    out, n = export_run(Path(args.run_dir), args.format, Path(args.out) if args.out else None)
+    print(f"wrote {n} records to {out}")
+    return 0
 
 
 def cmd_view(args: argparse.Namespace) -> int:

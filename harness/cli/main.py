@@ -206,6 +206,19 @@ def build_parser(plugin_flags: tuple[str, str, Any] | None = None) -> argparse.A
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser(
+        "export",
+        help="write a run's records as a dataset (jsonl, parquet, or a Hugging Face folder)",
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--format", choices=["jsonl", "parquet", "hf"], default="jsonl")
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="PATH",
+        help="file (jsonl, parquet) or folder (hf) to write (default: beside RUN_DIR)",
+    )
+
+    p = sub.add_parser(
         "view",
         help="browse runs in a local web viewer (or --export a static site)",
         description="A web viewer of run directories: runs, metrics with CIs, samples "

@@ -209,3 +209,46 @@ def test_training_curves_come_from_the_jobs_log(tmp_path: Path) -> None:
     assert set(curves) == {"loss", "lr"} and curves["loss"][2] == (2.0, 2.0 / 3)
     svg = Plot("loss", "line", series={"loss": curves["loss"]}).svg()
     assert svg.count("<circle") == 5
+
+
+def test_a_run_being_written_refreshes_itself(client: TestClient, runs: dict[str, Path]) -> None:
+    from harness.run.lock import RunLock
+
+    name = runs["echo"].name
+    assert client.get(f"/run/{name}/status.json").json()["status"] == "finished"
+    assert "data-live" not in client.get(f"/run/{name}").text
+    with RunLock(runs["echo"]):  # as the runner holds it while it writes
+        status = client.get(f"/run/{name}/status.json").json()
+        assert status == {"status": "running", "records": 80, "errors": 0}
+        page = client.get(f"/run/{name}").text
+        assert f'data-live="/run/{name}/status.json"' in page and "live: refreshing" in page
+
+
+def test_plugins_add_plots_through_the_view_plots_hook(
+    client: TestClient, runs: dict[str, Path]
+) -> None:
+    from harness.hookspecs import hookimpl
+    from harness.plugins.manager import get_manager
+
+    class Plots:
+        @hookimpl
+        def view_plots(self, task: str, run: Any) -> list[Any] | None:
+            if task != "sanity":
+                return None
+            n = run.index.count(status="ok")
+            return [
+                {"title": "records by status", "kind": "bar", "x": ["ok"], "y": [n]},
+                {"title": "broken", "kind": "pie"},
+            ]
+
+    class Failing:
+        @hookimpl
+        def view_plots(self, task: str, run: Any) -> list[Any] | None:
+            raise RuntimeError("no data for it")
+
+    get_manager().register_plugin(Plots(), "plots-plugin")
+    get_manager().register_plugin(Failing(), "failing-plugin")
+    page = client.get(f"/run/{runs['echo'].name}").text
+    assert 'aria-label="records by status"' in page and "ok: 80" in page
+    assert "plugin plots-plugin, plot 1: not a plot" in page
+    assert "plugin failing-plugin: its plots failed (no data for it)" in page

@@ -127,8 +127,8 @@ class DatasetTask(Task):
             ) from None
         datasets.disable_progress_bars()
         try:
-            if o.hub is not None:
-                return datasets.load_dataset(o.hub, o.config, split=o.split)
+            if o.hub is not None:  # named, so the one download the harness allows
+                return _load_from_hub(datasets, o.hub, o.config, o.split)
             assert o.path is not None
             path = Path(o.path)
             if not path.is_file():
@@ -197,3 +197,19 @@ class DatasetTask(Task):
                 cls = registry.get(name)
                 self._metrics.append(cls() if isinstance(cls, type) else cls)
         return self._metrics
+
+
+def _load_from_hub(datasets: Any, hub: str, config: str | None, split: str) -> Any:
+    """Load a hub dataset the user named, lifting the harness's offline mode (set in
+    ``harness/__init__.py``) for this load only, as ``hf/<hub id>`` does for weights."""
+    import datasets.config as dconf
+
+    from harness.backends.hf.hub import hub_online
+
+    with hub_online():
+        saved = dconf.HF_HUB_OFFLINE, dconf.HF_DATASETS_OFFLINE
+        dconf.HF_HUB_OFFLINE = dconf.HF_DATASETS_OFFLINE = False
+        try:
+            return datasets.load_dataset(hub, config, split=split)
+        finally:
+            dconf.HF_HUB_OFFLINE, dconf.HF_DATASETS_OFFLINE = saved

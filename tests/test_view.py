@@ -160,6 +160,8 @@ def test_a_torn_or_corrupt_journal_is_shown_never_a_500(runs: dict[str, Path]) -
     assert page.status_code == 200 and "line 4: not valid JSON" in page.text
     samples = client.get("/run/corrupt/samples")
     assert samples.status_code == 200 and "line 4" in samples.text
+    assert "showing the 80 records" in samples.text and "80 records" in samples.text
+    assert client.get("/run/corrupt/sample/80").status_code == 200  # past the damage
     assert client.get("/run/broken").status_code == 200
 
 

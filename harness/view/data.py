@@ -151,6 +151,7 @@ class RunView:
         self._task_obj: Any = None
         self._task_error: str | None = None
         self._result: RunResult | None = None
+        self._salvaged: Path | None = None
         try:
             self.run_file = load_run_file(run_dir)
             self.task = self.run_file.config.task
@@ -166,10 +167,41 @@ class RunView:
             self.damage += [f"samples.jsonl, {s}" for s in self.index.skipped]
         except UserError as exc:
             self.damage.append(str(exc))
+            self._salvage()
         except Exception as exc:  # an unreadable index or journal: shown, never a 500
             self.damage.append(
                 f"{run_dir}: cannot read the run index ({type(exc).__name__}: {exc})"
             )
+
+    def _salvage(self) -> None:
+        """A journal with a bad line inside cannot be indexed in place: index a copy of the
+        records that can be read (in a temporary folder, removed on :meth:`close`), so the
+        samples before and after the damage are still shown."""
+        import tempfile
+
+        from harness.run.journal import read_records
+
+        journal = self.dir / "samples.jsonl"
+        skipped: list[str] = []
+        tmp = Path(tempfile.mkdtemp(prefix="harness-view-"))
+        self._salvaged = tmp
+        try:
+            n = 0
+            with (tmp / "samples.jsonl").open("w", encoding="utf-8") as fh:
+                for rec in read_records(journal, strict=False, skipped=skipped):
+                    fh.write(rec.model_dump_json() + "\n")
+                    n += 1
+            assert self.run_file is not None
+            self.index = RunIndex.open(
+                tmp, self.run_file.run_id, self._group_by(), note=lambda _: None
+            )
+        except Exception as exc:
+            self.damage.append(f"{journal}: cannot salvage the readable records ({exc})")
+            return
+        self.notes.append(
+            f"showing the {n} records of {journal} that could be read; "
+            f"{len(skipped)} line{'s' * (len(skipped) != 1)} skipped"
+        )
 
     @property
     def status(self) -> str:
@@ -302,6 +334,11 @@ class RunView:
         if self.index is not None:
             self.index.close()
             self.index = None
+        if self._salvaged is not None:
+            import shutil
+
+            shutil.rmtree(self._salvaged, ignore_errors=True)
+            self._salvaged = None
 
     def __enter__(self) -> RunView:
         return self

@@ -146,6 +146,9 @@ def test_text_turns_go_to_the_environment_without_execution() -> None:
         "heard: bye",
     ]
     assert result.stop_reason == "env_done" and result.turns[0].feedback is not None
+    # go, hello, heard: hello, bye, heard: bye: the environment's answers are marked
+    assert result.record()["environment_turns"] == [2, 4]
+    assert "simulated_user" not in result.record()
 
 
 def test_one_call_a_turn_answers_the_rest_with_a_note() -> None:

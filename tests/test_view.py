@@ -121,14 +121,25 @@ def test_simulated_user_turns_are_marked() -> None:
         Message(role="user", content="book a flight"),
         Message(role="assistant", content="where to?"),
         Message(role="user", content="Paris"),
+        Message(role="assistant", content="morning or evening?"),
+        Message(role="user", content="(the environment's user) morning"),
     ]
+    meta = {"simulated_user": [2], "environment_turns": [4]}
     rec = SampleRecord(
         sample_id="s",
         status="ok",
         input="book a flight",
-        output=SolveOutput(completion="", messages=msgs, metadata={"simulated_user": [2]}),
+        output=SolveOutput(completion="", messages=msgs, metadata=meta),
     )
-    assert [t.role for t in conversation(rec)] == ["user", "assistant", "simulated-user"]
+    turns = conversation(rec)
+    assert [t.role for t in turns] == [
+        "user",
+        "assistant",
+        "simulated-user",
+        "assistant",
+        "environment",
+    ]
+    assert turns[2].label == "simulated user"
 
 
 def _copy(run: Path, name: str) -> Path:

@@ -429,17 +429,22 @@ class Turn:
 
 def conversation(record: SampleRecord) -> list[Turn]:
     """The record's transcript as turns: system, user, the simulated user's turns marked as
-    such (``simulated_user`` in the output's metadata, written by :mod:`harness.agent`),
+    such (``simulated_user`` in the output's metadata, written by :mod:`harness.agent`), and the
+    environment's answers to text turns (``environment_turns``: a simulated user living in the
+    environment, as in UserBench),
     assistant text with its tool calls and arguments, tool observations, and the error."""
     out = record.output
     turns: list[Turn] = []
     if out is not None and out.messages:
         simulated = set(out.metadata.get("simulated_user") or [])
+        from_env = set(out.metadata.get("environment_turns") or [])
         for i, m in enumerate(out.messages):
             role: str = m.role
             label: str = m.role
             if m.role == "user" and i in simulated:
                 role, label = "simulated-user", "simulated user"
+            elif m.role == "user" and i in from_env:
+                role, label = "environment", "environment (answering the text turn)"
             elif m.role == "tool":
                 label = f"tool {m.name}" if m.name else "tool"
             calls = [

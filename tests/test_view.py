@@ -235,6 +235,13 @@ def test_a_run_being_written_refreshes_itself(client: TestClient, runs: dict[str
         assert status == {"status": "running", "records": 80, "errors": 0}
         page = client.get(f"/run/{name}").text
         assert f'data-live="/run/{name}/status.json"' in page and "live: refreshing" in page
+        assert client.get("/status.json").json() == {
+            "status": "running",
+            "records": 80,
+            "runs": 1,
+        }
+        assert 'data-live="/status.json"' in client.get("/").text
+    assert client.get("/status.json").json()["status"] == "idle"
 
 
 def test_plugins_add_plots_through_the_view_plots_hook(

@@ -326,6 +326,20 @@ def create_app(root: Path, token: str | None = None) -> Any:
         except Exception as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
 
+    async def runs_status(request: Request) -> Response:
+        """What the runs list polls: how many runs are being written and their records."""
+        try:
+            running, records = 0, 0
+            for path in data.run_dirs(root):
+                if data.being_written(path):
+                    running += 1
+                    with data.RunView(path) as view:
+                        records += view.index.counts()[0] if view.index else 0
+            status = "running" if running else "idle"
+            return JSONResponse({"status": status, "records": records, "runs": running})
+        except Exception as exc:
+            return JSONResponse({"error": str(exc)}, status_code=404)
+
     async def compare(request: Request) -> Response:
         a, b = request.query_params.get("a", ""), request.query_params.get("b", "")
         try:
@@ -340,6 +354,7 @@ def create_app(root: Path, token: str | None = None) -> Any:
 
     routes = [
         Route("/", runs),
+        Route("/status.json", runs_status),
         Route("/run/{run_id}", run),
         Route("/run/{run_id}/samples", samples),
         Route("/run/{run_id}/sample/{rid:int}", sample),

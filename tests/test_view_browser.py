@@ -158,3 +158,47 @@ def test_click_through_runs_run_sample_compare(
     browser.save_screenshot(str(shots / "compare.png"))
     for name in ("runs", "run", "transcript", "compare"):
         assert (shots / f"{name}.png").stat().st_size > 10_000
+
+
+def test_a_run_being_written_refreshes_in_the_browser(
+    browser: Any, server: tuple[str, dict[str, Path]]
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, runs = server
+    root = runs["echo"].parent
+    before = set(root.iterdir())
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "harness", "run", "sanity", "--model", "scripted/slow",
+         "-M", 'responses=["4"]', "-M", "delay=0.8", "--max-concurrency", "1",
+         "--limit", "10", "--out", str(root), "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        run = None
+        while time.monotonic() < deadline and run is None:
+            new = [p for p in set(root.iterdir()) - before if (p / "samples.jsonl").exists()]
+            run = new[0] if new else None
+            time.sleep(0.05)
+        assert run is not None, "the run did not start"
+        browser.get(f"{base}/run/{run.name}")  # a record every 0.8 s: 8 s to get here
+        heading = browser.find_element(By.TAG_NAME, "h1").text
+        assert "running" in heading, heading
+        browser.execute_script("window.harnessMark = 1")
+        # the page polls the run's status and reloads when records arrive
+        WebDriverWait(browser, 20).until(
+            lambda d: d.execute_script("return window.harnessMark") is None
+        )
+        # the viewer read the run while it was written and the run was not disturbed by it
+        assert writer.wait(timeout=60) == 0
+        WebDriverWait(browser, 20).until(
+            lambda d: "finished" in d.find_element(By.TAG_NAME, "h1").text
+        )
+        assert "exact_match" in browser.find_element(By.ID, "metrics").text
+    finally:
+        if writer.poll() is None:
+            writer.terminate()
+            writer.wait(timeout=10)

@@ -160,6 +160,9 @@ class RunView:
             self.damage.append(str(exc))
             return
         self.running = being_written(run_dir)
+        if self.running:  # the runner owns the index: read it, never create or rebuild it
+            self.index = self._open_read_only()
+            return
         try:
             self.index = RunIndex.open(
                 run_dir, self.run_file.run_id, self._group_by(), note=self.notes.append
@@ -172,6 +175,26 @@ class RunView:
             self.damage.append(
                 f"{run_dir}: cannot read the run index ({type(exc).__name__}: {exc})"
             )
+
+    def _open_read_only(self) -> RunIndex | None:
+        """The index of a run being written, opened read-only: it shows what the runner has
+        committed (it commits every second or so). Creating or rebuilding it here would pull
+        the file from under the runner."""
+        import sqlite3
+
+        from harness.run.index import INDEX_NAME
+
+        path = self.dir / INDEX_NAME
+        if not path.exists():
+            self.notes.append("the run is starting: no records indexed yet")
+            return None
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+            conn.execute("SELECT COUNT(*) FROM records").fetchone()
+        except sqlite3.Error as exc:
+            self.notes.append(f"the run is starting: its index cannot be read yet ({exc})")
+            return None
+        return RunIndex(conn, self.dir, self._group_by(), path)
 
     def _salvage(self) -> None:
         """A journal with a bad line inside cannot be indexed in place: index a copy of the

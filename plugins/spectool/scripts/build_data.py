@@ -2,7 +2,8 @@
 
     python plugins/spectool/scripts/build_data.py [--seed 2411]
 
-writes src/harness_spectool/data/world.json and data/queries.json. Every ground-truth trajectory is
+writes src/harness_spectool/data/world.json, data/queries.json (the short set) and
+data/queries_hard.json (the hard set, the default). Every ground-truth trajectory is
 executed against the world here and the stated answer must be a value in its observations; the
 plugin's tests check the same again on the shipped files.
 """
@@ -13,7 +14,7 @@ import argparse
 import json
 import random
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -899,6 +900,221 @@ def build_queries(world: dict[str, Any], seed: int) -> list[Q]:
     return out
 
 
+# ----------------------------------------------------------------------------- the hard set
+#
+# The paper's queries need about six API calls each (6.2 on average) and were augmented with
+# constraints, sentence transformations and irrelevant additions. The hard set composes two to
+# four questions of one category into one query (their ground truths concatenated, every fact
+# of every part in the answer), then writes each query as one of four variants:
+#   multi        the parts in order, plainly;
+#   paraphrase   each part reframed (a lead-in or a reworded opening), the parts reordered;
+#   irrelevance  irrelevant sentences added, some naming things of the same domain that must
+#                not be looked up;
+#   constraint   a stated limit that fixes an "optional" argument of the ground truth (results
+#                per search, nonstop flights, temperature unit), checked to still reach the
+#                answer; falls back to multi when no part has such an argument.
+
+HARD_CALLS = (5, 8)  # calls per composed ground truth (first trajectory), inclusive
+MAX_ALTERNATIVES = 4
+VARIANTS = ["multi", "paraphrase", "irrelevance", "constraint"]
+
+# (tool, argument) -> ordered candidate (value, sentence); the first that keeps the answer wins
+PINS: dict[tuple[str, str], list[tuple[Any, str]]] = {
+    ("search_articles", "limit"): [
+        (5, "Look at no more than 5 results per search."),
+        (10, "Look at no more than 10 results per search."),
+    ],
+    ("search_reports", "limit"): [
+        (5, "Look at no more than 5 results per search."),
+        (10, "Look at no more than 10 results per search."),
+    ],
+    ("search_blogs", "limit"): [
+        (5, "Look at no more than 5 results per search."),
+        (10, "Look at no more than 10 results per search."),
+    ],
+    ("get_location", "count"): [(1, "Take only the first match when you look a place up.")],
+    ("get_user_posts", "limit"): [(10, "Fetch at most 10 posts per user.")],
+    ("get_artist_top_tracks", "limit"): [
+        (5, "Fetch at most 5 top tracks per artist."),
+        (10, "Fetch at most 10 top tracks per artist."),
+    ],
+    ("search_videos", "max_results"): [
+        (5, "Ask for at most 5 videos per search."),
+        (10, "Ask for at most 10 videos per search."),
+    ],
+    ("search_flights", "max_stops"): [
+        (0, "Consider nonstop flights only."),
+        (1, "Consider flights with at most one stop."),
+    ],
+    ("get_daily_forecast", "temperature_unit"): [
+        ("celsius", "Give temperatures in degrees Celsius."),
+        ("fahrenheit", "Give temperatures in degrees Fahrenheit."),
+    ],
+    ("search_hotels", "min_rating"): [(4, "Only consider hotels rated 4 or higher.")],
+}
+
+REWORD = [("Who directed ", "Tell me who directed "), ("Give me ", "I need ")]
+LEADS = ["Please find out: ", "I'd like to know this: ", "Also check: ", "One more thing: ", ""]
+IRRELEVANT = [
+    "I am writing this from a train, so excuse the brevity.",
+    "My colleague asked me something similar last week but never followed up.",
+    "This is for a quiz night I am hosting on Friday.",
+    "I already know the answers to unrelated questions about football, so skip those.",
+    "No need to explain how you got the results.",
+]
+
+
+def _phrase_part(goal: str, rng: random.Random) -> str:
+    """One part reframed: a reworded opening where that stays grammatical, else a lead-in."""
+    for old, new in REWORD:
+        if goal.startswith(old):
+            return new + goal[len(old) :]
+    return rng.choice(LEADS) + goal
+
+
+def _distractor(category: str, rng: random.Random, parts: list[Q], pool: list[Q]) -> str:
+    """A sentence naming another query's subject of the same category (not to be looked up)."""
+    others = [q for q in pool if q["goal"] not in {p["goal"] for p in parts}]
+    other = rng.choice(others)["goal"]
+    return f"(A friend also asked me: {other} Ignore that one.)"
+
+
+def _compose(parts: list[Q]) -> tuple[list[list[Q]], list[Any], list[str]]:
+    trajectories: list[list[Q]] = [[]]
+    for part in parts:
+        trajectories = [t + alt for t in trajectories for alt in part["ground_truth"]][
+            :MAX_ALTERNATIVES
+        ]
+    answer: list[Any] = []
+    for part in parts:
+        a = part["additional_info"]["answer"]
+        answer.extend(a if isinstance(a, list) else [a])
+    subgoals = [s for part in parts for s in part.get("subgoals", [])]
+    return trajectories, answer, subgoals
+
+
+def _pinned_variants(gts: list[list[Q]], rng: random.Random) -> Iterator[tuple[list[list[Q]], str]]:
+    """The ground truths with one kind of "optional" argument fixed (in every call of that
+    tool), and the sentence that says so; candidates in a seeded order."""
+    keys = sorted(
+        {(c["name"], k) for t in gts for c in t for k, v in c["arguments"].items() if v == OPT}
+        & set(PINS)
+    )
+    rng.shuffle(keys)
+    for key in keys:
+        for value, sentence in PINS[key]:
+            pinned = [
+                [
+                    dict(
+                        c,
+                        arguments={
+                            k: (value if (c["name"], k) == key and v == OPT else v)
+                            for k, v in c["arguments"].items()
+                        },
+                    )
+                    for c in t
+                ]
+                for t in gts
+            ]
+            yield pinned, sentence
+
+
+def _call_key(c: Q) -> str:
+    """A call as it is made ("optional" arguments left out, as the oracle agent does)."""
+    args = {k: v for k, v in c["arguments"].items() if v != OPT}
+    return json.dumps([c["name"], args], sort_keys=True)
+
+
+def build_hard_queries(world: dict[str, Any], seed: int) -> list[Q]:
+    """The hard set: per category the same count as the short set, variants in turn."""
+    rng = random.Random(seed + 7)
+    out: list[Q] = []
+    for category, env, count, templates in PLAN:
+        pool: list[Q] = []
+        k = 0
+        while len(pool) < 60:  # single questions to compose from
+            tpl = templates[k % len(templates)]
+            k += 1
+            try:
+                q = tpl(rng, world)
+            except LookupError:
+                continue
+            q["additional_info"]["template"] = tpl.__name__
+            if all(q["goal"] != p["goal"] for p in pool):
+                pool.append(q)
+            if k > 2000:
+                break
+        made: list[Q] = []
+        seen: set[str] = set()
+        tries = 0
+        while len(made) < count:
+            tries += 1
+            if tries > 20_000:
+                raise SystemExit(f"{category}: cannot compose {count} hard queries")
+            variant = VARIANTS[len(made) % len(VARIANTS)]
+            target = rng.randint(HARD_CALLS[0], HARD_CALLS[1] - 1)
+            parts = []
+            for p in rng.sample(pool, len(pool)):
+                parts.append(p)
+                if sum(len(x["ground_truth"][0]) for x in parts) >= target or len(parts) == 6:
+                    break
+            first = [c for p in parts for c in p["ground_truth"][0]]
+            if not HARD_CALLS[0] <= len(first) <= HARD_CALLS[1] or len(parts) < 2:
+                continue
+            keys = [_call_key(c) for c in first]
+            if len(set(keys)) != len(keys):
+                continue  # two parts share a call: the composition would repeat it
+            gts, answer, subgoals = _compose(parts)
+            # an accepted trajectory never needs the same call twice
+            gts = [t for t in gts if len({_call_key(c) for c in t}) == len(t)]
+            goals = [p["goal"] for p in parts]
+            extra = ""
+            if variant == "constraint":
+                for pinned, sentence in _pinned_variants(gts, rng):
+                    trial = query("x", pinned, answer, 0, subgoals)
+                    trial["additional_info"].update(tool=env, category=category)
+                    if not verify_query(trial, world):
+                        gts, extra = pinned, " " + sentence
+                        break
+                else:
+                    variant = "multi"
+            if variant == "paraphrase":
+                order = list(range(len(parts)))
+                rng.shuffle(order)
+                goal = " ".join(_phrase_part(goals[i], rng) for i in order)
+                goal = rng.choice(["", "Could you help me? ", "I need a few facts. "]) + goal
+            else:
+                goal = f"I have {len(parts)} questions. " + " ".join(
+                    f"({i + 1}) {g}" for i, g in enumerate(goals)
+                )
+                if variant == "irrelevance":
+                    noise = [rng.choice(IRRELEVANT), _distractor(category, rng, parts, pool)]
+                    rng.shuffle(noise)
+                    goal = f"{noise[0]} {goal} {noise[1]}"
+            goal += extra
+            if goal in seen:
+                continue
+            names = sorted({p["additional_info"]["template"] for p in parts})
+            q = query(goal, gts, answer, 0, subgoals)
+            slug = category.lower().replace(" ", "_")
+            q["id"] = f"hard-{slug}-{len(made) + 1:03d}"
+            q["category"] = category
+            q["additional_info"].update(
+                tool=env,
+                category=category,
+                template="+".join(names),
+                variant=variant,
+                parts=len(parts),
+            )
+            problems = verify_query(q, world)
+            if problems:
+                raise SystemExit(f"{q['id']} fails: {problems}")
+            seen.add(goal)
+            made.append(q)
+        out.extend(made)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=2411)
@@ -913,7 +1129,11 @@ def main() -> None:
     (args.out / "queries.json").write_text(
         json.dumps(queries, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    print(f"wrote {len(queries)} queries and the world to {args.out}")
+    hard = build_hard_queries(world, args.seed)
+    (args.out / "queries_hard.json").write_text(
+        json.dumps(hard, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    print(f"wrote {len(queries)} short and {len(hard)} hard queries and the world to {args.out}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from harness_spectool.dataset import QUERIES_FILE, interleave, load_queries
+from harness_spectool.dataset import HARD_FILE, QUERIES_FILE, interleave, load_queries
 from harness_spectool.environment import SpecToolEnvironment, tools_for
 from harness_spectool.verify import answer_facts, concrete_args, leaves, same_value
 from harness_spectool.world import WORLD_FILE, load_world
@@ -30,10 +30,11 @@ PAPER = {
     "Video Images": 9,
 }
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+PINNABLE = {"limit", "count", "max_results", "max_stops", "temperature_unit", "min_rating"}
 
 
 def test_counts_follow_the_paper() -> None:
-    qs = load_queries()
+    qs = load_queries(subset="short")
     assert len(qs) >= 150
     cats = Counter(q["additional_info"]["category"] for q in qs)
     for cat, n in PAPER.items():
@@ -42,9 +43,47 @@ def test_counts_follow_the_paper() -> None:
     assert {q["additional_info"]["goal_type"] for q in qs} == {0, 1}
 
 
-def test_every_ground_truth_executes_and_reaches_the_answer() -> None:
+def test_hard_set_has_the_papers_difficulty() -> None:
+    """About six calls per query (the paper: 6.2 APIs per query), the paper's category mix, and
+    the four variants; the short set stays available under its name."""
+    qs = load_queries()
+    assert [q["id"] for q in qs] == [q["id"] for q in load_queries(subset="hard")]
+    assert len(qs) == 170
+    cats = Counter(q["additional_info"]["category"] for q in qs)
+    for cat, n in PAPER.items():
+        assert cats[cat] == n
+    calls = [len(q["ground_truth"][0]) for q in qs]
+    assert 5.8 <= sum(calls) / len(calls) <= 6.6 and min(calls) >= 5 and max(calls) <= 8
+    variants = Counter(q["additional_info"]["variant"] for q in qs)
+    assert set(variants) == {"multi", "paraphrase", "irrelevance", "constraint"}
+    assert min(variants.values()) >= 15
+    for q in qs:
+        v = q["additional_info"]["variant"]
+        gts = json.dumps(q["ground_truth"])
+        if v == "constraint":  # the stated limit fixed an argument that is "optional" elsewhere
+            pinned = {
+                k
+                for t in q["ground_truth"]
+                for c in t
+                for k, x in c["arguments"].items()
+                if k in PINNABLE and x != "optional"
+            }
+            assert pinned, q["id"]
+        if v == "irrelevance":
+            assert "Ignore that one" in q["goal"]
+        assert q["additional_info"]["parts"] >= 2 and gts
+        for t in q["ground_truth"]:  # no call twice (as made: "optional" arguments left out)
+            made = [
+                json.dumps([c["name"], concrete_args(c["arguments"])], sort_keys=True) for c in t
+            ]
+            assert len(set(made)) == len(made), q["id"]
+    assert len(load_queries(subset="short")) == 170
+
+
+@pytest.mark.parametrize("subset", ["short", "hard"])
+def test_every_ground_truth_executes_and_reaches_the_answer(subset: str) -> None:
     world = load_world()
-    for q in load_queries():
+    for q in load_queries(subset=subset):
         domain = q["additional_info"]["tool"]
         env = type("E", (SpecToolEnvironment,), {"domain": domain})()
         required = {t.name: t.parameters.get("required", []) for t in tools_for(domain)}
@@ -94,5 +133,7 @@ def test_build_is_reproducible(tmp_path: Path) -> None:
         assert json.loads(json.dumps(world)) == json.loads(WORLD_FILE.read_text())
         queries = mod.build_queries(world, 2411)
         assert json.loads(json.dumps(queries)) == json.loads(QUERIES_FILE.read_text())
+        hard = mod.build_hard_queries(world, 2411)
+        assert json.loads(json.dumps(hard)) == json.loads(HARD_FILE.read_text())
     finally:
         sys.path.remove(str(SCRIPTS))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 from harness_spectool.bfcl import ast_check, load_bfcl, values_equal
@@ -185,3 +186,41 @@ def test_bfcl_answer_that_only_allows_omission() -> None:
     a = analyse(steps, tools, [gt], None, 0)
     # the unmatched GT call, plus the missing required "base" (paper: under IAV)
     assert a.counts["IAV"] == 2 and any("(omit)" in e.detail for e in a.events)
+
+
+def test_ast_matches_the_released_checker_on_pinned_verdicts() -> None:
+    """Verdicts of bfcl-eval 2026.3.23's checker (bench/bench_bfcl_parity.py --pin): every
+    output where its rules and the documented ones differ, plus 2 of every (category, mutation
+    kind, verdict)."""
+    rows = json.loads((Path(__file__).parent / "data" / "bfcl_official_verdicts.json").read_text())
+    assert len(rows) > 300 and sum(r["official"] != r["documented"] for r in rows) > 50
+    for r in rows:
+        calls = [(n, a) for n, a in r["calls"]]
+        for rules in ("official", "documented"):
+            ok, why = ast_check(calls, r["answer"], r["functions"], r["category"], rules)
+            assert ok == r[rules], (r["key"], rules, why)
+
+
+def test_ast_official_and_documented_rules_differ_as_documented() -> None:
+    # parallel: the released checker gives each possible answer, in order, the first call left
+    # that fits; a full one-to-one assignment (documented) finds the match greedy misses
+    gt = [{"area": {"base": [1, 2]}}, {"area": {"base": [1]}}]
+    calls = [("area", {"base": 1}), ("area", {"base": 2})]
+    assert not ast_check(calls, gt, FUNCS, "parallel", "official")[0]
+    assert ast_check(calls, gt, FUNCS, "parallel", "documented")[0]
+    # strings: only the space character is dropped by the released checker
+    assert not ast_check([("area", {"base": 10, "unit": "Square\tMeters"})], GT, FUNCS, "simple")[0]
+    assert ast_check(
+        [("area", {"base": 10, "unit": "Square\tMeters"})], GT, FUNCS, "simple", "documented"
+    )[0]
+    # "any" is a string in the released checker
+    funcs = [
+        {
+            "name": "f",
+            "parameters": {"type": "dict", "properties": {"x": {"type": "any"}}, "required": ["x"]},
+        }
+    ]
+    assert not ast_check([("f", {"x": 3})], [{"f": {"x": ["3"]}}], funcs, "simple")[0]
+    assert ast_check([("f", {"x": "3"})], [{"f": {"x": ["3"]}}], funcs, "simple")[0]
+    assert not ast_check([("f", {"x": 3})], [{"f": {"x": ["3"]}}], funcs, "simple", "documented")[0]
+    assert ast_check([("f", {"x": 3})], [{"f": {"x": [3]}}], funcs, "simple", "documented")[0]

@@ -25,7 +25,7 @@ from harness.schemas import Trajectory
 
 
 def test_split_is_disjoint_by_template_and_seeded() -> None:
-    qs = load_queries()
+    qs = load_queries(subset="short")
     train, test = split_queries(qs, "train"), split_queries(qs, "test")
     assert len(train) + len(test) == len(qs) and 0.2 < len(test) / len(qs) < 0.4
     assert not {template_of(q) for q in train} & {template_of(q) for q in test}

@@ -194,3 +194,30 @@ def test_finish_without_answer_key_uses_its_only_value() -> None:
     assert analyse([step], TOOLS, [], "pixar", 1).scores["SR"] == 1.0
     step["arguments"] = {"a": "Pixar", "b": 1}
     assert analyse([step], TOOLS, [], "pixar", 1).scores["SR"] == 0.0
+
+
+def test_strict_values_follow_the_released_code() -> None:
+    """The README's example: lenient and strict differ on case, on an "optional" argument given,
+    on a number as text, and on the answer's case."""
+    steps = [
+        call(1, "search", query="up", year=2009),  # case differs; optional year given
+        call(2, "details", id="7"),  # a number as text (also an IAT)
+        fin(3, "PIXAR"),
+    ]
+    lenient = analyse(steps, TOOLS, GT, "Pixar", 1)
+    strict = analyse(steps, TOOLS, GT, "Pixar", 1, values="strict")
+    assert lenient.counts["IAV"] == 0 and lenient.scores["SR"] == 1.0
+    assert strict.counts["IAV"] == 2 and strict.scores["IAV"] == 0.8 and strict.scores["SR"] == 0.0
+    assert lenient.counts["IAT"] == strict.counts["IAT"] == 1
+    # each difference alone
+    for s in (
+        [call(1, "search", query="up"), call(2, "details", id=7)],
+        [call(1, "search", query="Up", year=2009), call(2, "details", id=7)],
+        [call(1, "search", query="Up"), call(2, "details", id="7")],
+    ):
+        assert analyse(s, TOOLS, GT, None, 0).counts["IAV"] == 0
+        assert analyse(s, TOOLS, GT, None, 0, values="strict").counts["IAV"] == 1
+    # Python ==: an int equals the same float, exact text passes
+    s = [call(1, "search", query="Up"), call(2, "details", id=7.0), fin(3, "Pixar")]
+    a = analyse(s, TOOLS, GT, "Pixar", 1, values="strict")
+    assert a.counts["IAV"] == 0 and a.scores["SR"] == 1.0

@@ -73,7 +73,11 @@ def _models(script: list[Any]) -> dict[str, Model]:
 
 def test_text_protocol_records_are_pinned(tmp_path: Path) -> None:
     records = run_records(
-        "spectool", tmp_path, _models(TEXT_SCRIPT), sample_ids=SAMPLES, task_params={}
+        "spectool",
+        tmp_path,
+        _models(TEXT_SCRIPT),
+        sample_ids=SAMPLES,
+        task_params={"subset": "short"},
     )
     _pinned("pinned_text.json", records)
 
@@ -84,7 +88,7 @@ def test_step_limit_records_are_pinned(tmp_path: Path) -> None:
         tmp_path,
         _models(TEXT_SCRIPT),
         sample_ids=SAMPLES,
-        task_params={"max_steps": 3, "feedback": False},
+        task_params={"max_steps": 3, "feedback": False, "subset": "short"},
     )
     _pinned("pinned_step_limit.json", records)
 
@@ -95,6 +99,6 @@ def test_native_protocol_records_are_pinned(tmp_path: Path) -> None:
         tmp_path,
         _models(NATIVE_SCRIPT),
         sample_ids=SAMPLES,
-        task_params={"protocol": "native"},
+        task_params={"protocol": "native", "subset": "short"},
     )
     _pinned("pinned_native.json", records)

@@ -52,6 +52,11 @@ class BfclOptions(BaseModel):
         default="IAV", description="Where a missing required argument counts (paper: IAV)."
     )
     max_tokens: int = Field(default=300, ge=16, description="Tokens of the reply.")
+    ast_rules: Literal["official", "documented"] = Field(
+        default="official",
+        description="official: the released BFCL checker's rules; documented: its documented "
+        "rules where the two differ (see the README).",
+    )
 
 
 def _bfcl_eq(value: Any, allowed: Any) -> bool:
@@ -175,7 +180,13 @@ class BfclTask(Task):
         if any(s.get("kind") == "format_error" for s in steps):
             return False, "unparsable output"
         calls = [(s["name"], s.get("arguments") or {}) for s in steps]
-        return ast_check(calls, sample.target or [], sample.metadata["functions"])
+        return ast_check(
+            calls,
+            sample.target or [],
+            sample.metadata["functions"],
+            category=sample.metadata["category"],
+            rules=self.options.ast_rules,
+        )
 
     def score(self, sample: Sample, output: SolveOutput) -> dict[str, Score]:
         a = self.analyse(sample, output)

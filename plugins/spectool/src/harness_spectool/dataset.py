@@ -6,12 +6,18 @@ import json
 from functools import lru_cache
 from itertools import zip_longest
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from harness.errors import UserError
 
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "query.schema.json"
 QUERIES_FILE = Path(__file__).parent / "data" / "queries.json"
+HARD_FILE = Path(__file__).parent / "data" / "queries_hard.json"
+#: the bundled query sets: ``hard`` (default; composed multi-step queries, about six calls each,
+#: with paraphrase, irrelevance and constraint variants) and ``short`` (the first set: one or two
+#: calls per question)
+SUBSETS = {"hard": HARD_FILE, "short": QUERIES_FILE}
+Subset = Literal["hard", "short"]
 
 
 @lru_cache(maxsize=1)
@@ -36,9 +42,11 @@ def validate_record(record: Any, index: int) -> dict[str, Any]:
     return record  # type: ignore[no-any-return]
 
 
-def load_queries(path: str | Path | None = None) -> list[dict[str, Any]]:
-    """All query records of a JSON array file (or JSON Lines), validated; ids must be unique."""
-    file = Path(path) if path else QUERIES_FILE
+def load_queries(path: str | Path | None = None, subset: Subset = "hard") -> list[dict[str, Any]]:
+    """All query records of a JSON array file (or JSON Lines), validated; ids must be unique.
+
+    Without ``path``, the bundled ``subset``."""
+    file = Path(path) if path else SUBSETS[subset]
     if not file.exists():
         raise UserError(f"{file}: no such query file")
     text = file.read_text(encoding="utf-8")

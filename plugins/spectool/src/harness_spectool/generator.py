@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,9 @@ class OracleOptions(BaseModel):
         default_factory=list, description="Only these categories (empty: all)."
     )
     limit: int | None = Field(default=None, ge=1, description="At most N queries.")
+    subset: Literal["hard", "short"] = Field(
+        default="hard", description="The bundled query set (hard or short)."
+    )
     data_path: str | None = Field(default=None, description="Another query file.")
 
 
@@ -56,7 +59,7 @@ class OracleGenerator(Generator):
         bad = [p for p in o.protocols if p not in ("text", "native")]
         if bad or not o.protocols:
             raise UserError(f"protocols: expected text and/or native, got {o.protocols}")
-        every = load_queries(o.data_path)
+        every = load_queries(o.data_path, o.subset)
         sides = {
             s: split_queries(every, s, o.held_out, o.split_seed, o.split_by)
             for s in ("train", "test")
@@ -116,6 +119,7 @@ class OracleGenerator(Generator):
             "split_seed": o.split_seed,
             "split_by": o.split_by,
         }
+        params["subset"] = o.subset
         if o.data_path:
             params["data_path"] = o.data_path
         cfg = RunConfig(

@@ -43,11 +43,32 @@ def spectool_gt(trajectory: list[dict[str, Any]]) -> list[GtCall]:
     return out
 
 
-def call_matches(specs: dict[str, ArgSpec], args: dict[str, Any], eq: ValueEq = same_value) -> bool:
-    """The model's arguments equal the ground truth's, "optional" ones aside; no extra ones."""
+Values = Literal["lenient", "strict"]
+
+
+def strict_value(a: Any, b: Any) -> bool:
+    """The released code's equality: Python ``==`` (case, spaces and str/number all count;
+    as in Python, ``1 == 1.0`` and ``True == 1``)."""
+    return bool(a == b)
+
+
+def call_matches(
+    specs: dict[str, ArgSpec],
+    args: dict[str, Any],
+    eq: ValueEq = same_value,
+    strict: bool = False,
+) -> bool:
+    """The model's arguments equal the ground truth's, "optional" ones aside; no extra ones.
+
+    ``strict``: as the released code, which compares the model's argument dict with the ground
+    truth's after dropping the ``"optional"`` entries, so an "optional" argument the model gave
+    makes the call differ.
+    """
     if any(k not in specs for k in args):
         return False
     for k, spec in specs.items():
+        if strict and spec.allowed is None and k in args:
+            return False
         if k not in args:
             if not spec.may_omit:
                 return False
@@ -76,7 +97,7 @@ class Analysis:
 
 
 def _gt_errors(
-    gt: list[GtCall], model_calls: list[tuple[str, dict[str, Any]]], eq: ValueEq
+    gt: list[GtCall], model_calls: list[tuple[str, dict[str, Any]]], eq: ValueEq, strict: bool
 ) -> tuple[int, int, list[str]]:
     """(missing calls, GT calls with no matching model call, details) for one trajectory."""
     want = Counter(name for name, _ in gt)
@@ -89,7 +110,7 @@ def _gt_errors(
     ]
     wrong = 0
     for name, specs in gt:
-        if not any(call_matches(specs, args, eq) for n, args in model_calls if n == name):
+        if not any(call_matches(specs, args, eq, strict) for n, args in model_calls if n == name):
             wrong += 1
             shown = {
                 k: ("optional" if s.allowed is None else s.allowed[0] if s.allowed else "(omit)")
@@ -108,8 +129,16 @@ def analyse(
     n: int = 10,
     missing_as: MissingAs = "IAV",
     eq: ValueEq = same_value,
+    values: Values = "lenient",
 ) -> Analysis:
-    """Count every pattern over the steps and score the query as the paper does."""
+    """Count every pattern over the steps and score the query as the paper does.
+
+    ``values="strict"`` compares argument values (IAV) and the goal_type-1 answer (SR) with
+    Python ``==``, as the released code does, in place of ``eq`` and ``exact_answer``.
+    """
+    strict = values == "strict"
+    if strict:
+        eq = strict_value
     counts = dict.fromkeys(PATTERNS, 0)
     missing_arg_steps = 0
     events: list[Event] = []
@@ -161,7 +190,7 @@ def analyse(
             executed.append(key)
     best: tuple[int, int, int, list[str]] | None = None
     for k, gt in enumerate(ground_truth):
-        missing, wrong, details = _gt_errors(gt, model_calls, eq)
+        missing, wrong, details = _gt_errors(gt, model_calls, eq, strict)
         if best is None or (missing, wrong) < (best[0], best[1]):
             best = (missing, wrong, k, details)
     if best is None or not ground_truth[best[2]]:
@@ -182,7 +211,8 @@ def analyse(
         sr = 0.0
     elif goal_type == 1:
         facts = answer_facts(answer)
-        correct = len(facts) == 1 and final is not None and exact_answer(final, facts[0])
+        same = strict_value if strict else exact_answer
+        correct = len(facts) == 1 and final is not None and same(final, facts[0])
         sr = 1.0 if correct else 0.0
     else:
         sr = sum(scores[p] for p in PATTERNS) / len(PATTERNS)

@@ -4,6 +4,8 @@ A query's template is ``additional_info.template`` (the builder function that wr
 ``scripts/build_data.py``), or, for a query file without it, its tool combination (the sorted
 tool names of its first ground-truth trajectory). ``by="tools"`` is stricter: templates that share a
 tool combination go to the same side, so the test side also holds only unseen tool combinations.
+A composed query of the hard set has the template ``a+b+...`` of its parts; templates sharing a
+part go to the same side, so no single-question template is on both sides.
 The held-out templates are drawn with a seeded RNG (no cherry-picking), and both sides are hashed so
 a run can record exactly what it trained and tested on.
 """
@@ -31,6 +33,11 @@ def template_of(q: dict[str, Any]) -> str:
     return str(info.get("template") or f"tools:{tool_combination(q)}")
 
 
+def parts_of(template: str) -> set[str]:
+    """The single-question templates a template is made of (``a+b`` for a composed query)."""
+    return set(template.split("+"))
+
+
 def _groups(queries: list[dict[str, Any]], by: SplitBy) -> dict[str, set[str]]:
     """Group name -> templates in it (one template per group, or templates joined by tools)."""
     parent: dict[str, str] = {}
@@ -43,6 +50,10 @@ def _groups(queries: list[dict[str, Any]], by: SplitBy) -> dict[str, set[str]]:
     for q in queries:
         t = template_of(q)
         find(t)
+        for part in parts_of(t):  # a composed query (the hard set) joins its parts' templates
+            a, b = find(t), find(part)
+            if a != b:
+                parent[b] = a
         if by == "tools":
             a, b = find(t), find("tools:" + tool_combination(q))
             if a != b:
@@ -93,7 +104,8 @@ def split_queries(
 
 def check_disjoint(train: list[dict[str, Any]], test: list[dict[str, Any]]) -> None:
     """Refuse a split whose sides share a query template or a query id."""
-    shared = sorted({template_of(q) for q in train} & {template_of(q) for q in test})
+    seen = {p for q in train for p in parts_of(template_of(q))}
+    shared = sorted({p for q in test for p in parts_of(template_of(q))} & seen)
     if shared:
         raise UserError(
             f"train and test share {len(shared)} query template(s): {', '.join(shared[:5])}; "

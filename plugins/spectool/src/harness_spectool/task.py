@@ -13,7 +13,7 @@ from harness.context import SolveContext
 from harness.errors import UserError
 from harness.schemas import Message, Sample, SampleRecord, Score, SolveOutput
 from harness.task import Task
-from harness_spectool.dataset import interleave, load_queries
+from harness_spectool.dataset import Subset, interleave, load_queries
 from harness_spectool.environment import env_name, tool_schemas
 from harness_spectool.patterns import (
     PATTERNS,
@@ -59,12 +59,24 @@ class SpecToolOptions(BaseModel):
         description="Where a missing required argument counts: IAV (the paper) "
         "or IAN (the released code).",
     )
+    values: Literal["lenient", "strict"] = Field(
+        default="lenient",
+        description="Argument values and answers: lenient (numbers as numbers, text case- and "
+        "space-insensitive) or strict (Python ==, as the released code; an 'optional' argument "
+        "given makes the call differ).",
+    )
     categories: list[str] = Field(
         default_factory=list, description="Only these categories (empty: all)."
     )
+    subset: Subset = Field(
+        default="hard",
+        description="The bundled query set: hard (multi-step, about 6 calls a query, with "
+        "constraint, paraphrase and irrelevance variants) or short (1-2 calls a question).",
+    )
     data_path: str | None = Field(
         default=None,
-        description="Another query file (JSON array or JSON Lines in the SpecTool schema).",
+        description="Another query file (JSON array or JSON Lines in the SpecTool schema); "
+        "replaces the subset.",
     )
     max_tokens: int = Field(default=200, ge=16, description="Tokens per model reply.")
     split: SplitName = Field(
@@ -106,7 +118,7 @@ class SpecToolTask(Task):
 
     def samples(self) -> Iterable[Sample]:
         o: SpecToolOptions = self.options
-        queries = load_queries(o.data_path)
+        queries = load_queries(o.data_path, o.subset)
         if o.categories:
             known = {q["additional_info"]["category"] for q in queries}
             bad = [c for c in o.categories if c not in known]
@@ -184,6 +196,7 @@ class SpecToolTask(Task):
             int(md.get("goal_type", 1)),
             n=o.max_steps,
             missing_as=o.missing_arg_as,
+            values=o.values,
         )
 
     def score(self, sample: Sample, output: SolveOutput) -> dict[str, Score]:
@@ -195,7 +208,9 @@ class SpecToolTask(Task):
         o: SpecToolOptions = self.options
         if o.split != "all":  # what this run was scored on, to check against a training run
             asked = {r.sample_id for r in records}
-            side = [q for q in self.split_side(load_queries(o.data_path)) if q["id"] in asked]
+            side = [
+                q for q in self.split_side(load_queries(o.data_path, o.subset)) if q["id"] in asked
+            ]
             out["split"] = {
                 "side": o.split,
                 "held_out": o.held_out,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import jsonschema
@@ -39,8 +40,24 @@ def answer_facts(answer: Any) -> list[Any]:
     return list(answer) if isinstance(answer, list) else [answer]
 
 
+_VALIDATORS: dict[str, Any] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    """A validator per distinct schema, its schema checked once (``jsonschema.validate`` checks
+    the schema against the metaschema on every call, most of a build's time)."""
+    key = json.dumps(schema, sort_keys=True)
+    if key not in _VALIDATORS:
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        _VALIDATORS[key] = cls(schema)
+    return _VALIDATORS[key]
+
+
 def execute(tool: ToolDef, world: dict[str, Any], args: dict[str, Any]) -> Any:
-    jsonschema.validate(args, tool.parameters)
+    error = jsonschema.exceptions.best_match(_validator(tool.parameters).iter_errors(args))
+    if error is not None:
+        raise error  # as jsonschema.validate would
     return tool.handler(world, args)
 
 

@@ -95,3 +95,16 @@ def on_sample_end(run: RunContext, record: SampleRecord) -> None:
 @hookspec
 def on_run_end(run: RunContext, result: RunResult) -> None:
     """A run finished; ``result`` is its :class:`harness.schemas.RunResult`."""
+
+
+# ---------------------------------------------------------------- the viewer
+
+
+@hookspec
+def view_plots(task: str, run: Any) -> list[Any] | None:
+    """Plots ``harness view`` shows on the page of a run of ``task`` (return None or [] for a
+    task that is not yours). ``run`` is a :class:`harness.view.data.RunView` (its ``index``, a
+    :class:`harness.run.index.RunIndex`, answers queries; ``result()`` gives the metrics).
+    Return :class:`harness.view.plots.Plot`\\ s or dicts of their fields, e.g.
+    ``{"title": "score by context length", "kind": "line", "series": {"accuracy": [(8, 0.9),
+    (32, 0.7)]}}``."""

@@ -107,7 +107,8 @@ def add_option_flags(parser: argparse.ArgumentParser, model: type[BaseModel], ti
         flag = "--" + name.replace("_", "-")
         default = field.default if field.default_factory is None else field.default_factory()  # type: ignore[call-arg]
         # argparse %-formats help strings: a literal % in a description must not crash --help
-        help_text = ((field.description or "") + f" (default: {default!r})").replace("%", "%%")
+        said = "required" if field.is_required() else f"default: {default!r}"
+        help_text = ((field.description or "") + f" ({said})").replace("%", "%%")
         kind, _ = _flag_type(field.annotation)
         dest = f"opt__{name}"
         if kind == "bool":

@@ -122,13 +122,18 @@ def test_user_opens_and_the_turn_limit_stops_the_episode() -> None:
     assert roles == ["user", "assistant", "user", "assistant"]
     assert result.messages[0].content == "hello"  # start(): nothing said yet
     assert result.stop_reason == "max_user_turns" and result.user_turns == 2
+    assert result.record()["simulated_user"] == [0, 2]  # what harness view marks
 
 
 def test_the_user_may_stop() -> None:
     env = Library()
     env.reset()
-    loop = AgentLoop(handle(["hi"]), env, user=Customer(stop_after=1))
-    assert play(loop).stop_reason == "user_stop"
+    loop = AgentLoop(handle(["hi"]), env, user=Customer(stop_after=1), system="be brief")
+    result = play(loop)
+    assert result.stop_reason == "user_stop"
+    # system, the task's opening (not the simulated user's), the reply, the user's answer
+    assert [m.role for m in result.messages] == ["system", "user", "assistant", "user"]
+    assert result.record()["simulated_user"] == [3]
 
 
 def test_text_turns_go_to_the_environment_without_execution() -> None:
@@ -141,6 +146,9 @@ def test_text_turns_go_to_the_environment_without_execution() -> None:
         "heard: bye",
     ]
     assert result.stop_reason == "env_done" and result.turns[0].feedback is not None
+    # go, hello, heard: hello, bye, heard: bye: the environment's answers are marked
+    assert result.record()["environment_turns"] == [2, 4]
+    assert "simulated_user" not in result.record()
 
 
 def test_one_call_a_turn_answers_the_rest_with_a_note() -> None:

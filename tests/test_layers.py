@@ -1,5 +1,5 @@
-"""The core's layers: imports go one way (API <- call path <- backends <- plugins <- run <- cli)
-and no module imports itself through others. Imports inside functions count; imports under
+"""The core's layers: imports go one way (API <- call path <- backends <- plugins <- run <- view
+<- cli) and no module imports itself through others. Imports inside functions count; imports under
 ``if TYPE_CHECKING:`` do not (they never run)."""
 
 from __future__ import annotations
@@ -15,7 +15,16 @@ import harness
 ROOT = Path(harness.__file__).parent
 
 #: lower number = lower layer; a module may import its own layer or lower ones only
-LAYERS = {"api": 0, "callpath": 1, "backends": 2, "plugins": 3, "run": 4, "testing": 5, "cli": 6}
+LAYERS = {
+    "api": 0,
+    "callpath": 1,
+    "backends": 2,
+    "plugins": 3,
+    "run": 4,
+    "testing": 5,
+    "view": 6,
+    "cli": 7,
+}
 
 
 def layer_of(module: str) -> str:

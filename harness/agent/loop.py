@@ -104,12 +104,23 @@ class AgentResult:
     turns: list[TurnRecord] = field(default_factory=list)
     user_turns: int = 0
     sessions: list[str] = field(default_factory=list)  # each session's stop reason
+    #: indices into ``messages`` of the user messages the simulated user wrote
+    user_messages: list[int] = field(default_factory=list)
+    #: indices into ``messages`` of the environment's answers to text turns (user messages)
+    env_messages: list[int] = field(default_factory=list)
 
     def record(self, budget: str | None = None) -> dict[str, Any]:
-        """What every agent task puts in its SolveOutput.metadata."""
+        """What every agent task puts in its SolveOutput.metadata (``simulated_user``: the
+        indices of the transcript's user messages a simulated user wrote, when there are any;
+        ``harness view`` marks them; ``environment_turns`` likewise for the environment's answers
+        to text turns, which a simulated user inside the environment may write)."""
         out: dict[str, Any] = {"stop_reason": self.stop_reason, "turns": self.steps}
         if budget is not None:
             out["budget"] = budget
+        if self.user_messages:
+            out["simulated_user"] = list(self.user_messages)
+        if self.env_messages:
+            out["environment_turns"] = list(self.env_messages)
         return out
 
 
@@ -140,6 +151,8 @@ class AgentLoop:
         self.events: list[dict[str, Any]] = []
         self.turns: list[TurnRecord] = []
         self.sessions: list[str] = []
+        self._user_at: list[int] = []  # convo indices of the simulated user's messages
+        self._env_at: list[int] = []  # convo indices of the environment's text-turn answers
         self._format_errors = 0
         self._checked: list[ToolSpec] | None = None
         self._system_text: str | None = None
@@ -156,6 +169,7 @@ class AgentLoop:
         environment's state always carries over."""
         if carry is not None:
             self.convo = list(carry(self.convo))
+            self._user_at, self._env_at = [], []  # a carried conversation is a new one
         self.convo.extend(messages or [])
         self.steps = 0
         self._format_errors = 0
@@ -175,6 +189,8 @@ class AgentLoop:
             turns=list(self.turns),
             user_turns=self.user_turns,
             sessions=list(self.sessions),
+            user_messages=[i + bool(self._system_text) for i in self._user_at],
+            env_messages=[i + bool(self._system_text) for i in self._env_at],
         )
 
     def transcript(self) -> list[Message]:
@@ -313,6 +329,7 @@ class AgentLoop:
             record.feedback = result = await self.env.text_turn(turn.text)
             self.rewards.append(result.reward)
             self.events.append({"step": self.total_steps, "type": "feedback", **result.info})
+            self._env_at.append(len(self.convo))
             self.convo.append(self.protocol.feedback_message(result))
             return "env_done" if self.env.done else None
         cap = self.rules.max_user_turns
@@ -337,6 +354,7 @@ class AgentLoop:
         if record is not None:
             record.user = said
         self.events.append({"step": self.total_steps, "type": "user", **said.info})
+        self._user_at.append(len(self.convo))
         self.convo.append(Message(role="user", content=said.content))
         return "user_stop" if said.done or self.env.done else None
 

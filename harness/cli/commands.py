@@ -430,6 +430,26 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- view / export
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from harness.cli.export import export_run
+
+    out, n = export_run(Path(args.run_dir), args.format, Path(args.out) if args.out else None)
+    print(f"wrote {n} records to {out}")
+    return 0
+
+
+def cmd_view(args: argparse.Namespace) -> int:
+    from harness.view.serve import export, serve
+
+    root = Path(args.runs_dir)
+    if args.export:
+        return export(root, Path(args.export))
+    return serve(root, args.host, args.port, args.token)
+
+
 # ---------------------------------------------------------------------------- listings
 
 

@@ -205,6 +205,49 @@ def build_parser(plugin_flags: tuple[str, str, Any] | None = None) -> argparse.A
     p.add_argument("--tasks-path", action="append", default=[], metavar="PATH")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser(
+        "export",
+        help="write a run's records as a dataset (jsonl, parquet, or a Hugging Face folder)",
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--format", choices=["jsonl", "parquet", "hf"], default="jsonl")
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="PATH",
+        help="file (jsonl, parquet) or folder (hf) to write (default: beside RUN_DIR)",
+    )
+
+    p = sub.add_parser(
+        "view",
+        help="browse runs in a local web viewer (or --export a static site)",
+        description="A web viewer of run directories: runs, metrics with CIs, samples "
+        "(filtered, searched), transcripts, compare, plots. Binds 127.0.0.1; another address "
+        "needs --host and --token. Needs the 'view' extra.",
+    )
+    p.add_argument(
+        "runs_dir",
+        nargs="?",
+        default="runs",
+        metavar="RUNS_DIR",
+        help="a folder of run directories, or one run directory (default: runs)",
+    )
+    p.add_argument("--port", type=int, default=7575, help="port (default 7575; 0: any free)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; another one needs --token)",
+    )
+    p.add_argument(
+        "--token", default=None, help="every request must carry it (?token=, then a cookie)"
+    )
+    p.add_argument(
+        "--export",
+        default=None,
+        metavar="DIR",
+        help="write a static site of the runs to DIR instead of serving",
+    )
+
     p = sub.add_parser("schema", help="print the JSON Schema of a file the harness writes")
     p.add_argument("name", nargs="?", help="omit to list the names")
 

@@ -71,6 +71,12 @@ def register_metrics(register: Any) -> None:
 
 @hookimpl
 def register_tasks(register: Any) -> None:
+    register(
+        "dataset",
+        "harness.plugins.dataset_task:DatasetTask",
+        description="Any table `datasets` loads (json/jsonl/csv/parquet, or a named hub id): "
+        "prompt template, target column, metrics by name; bind it in a task file.",
+    )
     # Suites combining plugins: the repository's top-level tasks/ folder, shipped in the wheel.
     if SUITES.is_dir():
         for path in sorted(SUITES.glob("*.yaml")):

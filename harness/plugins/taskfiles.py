@@ -201,16 +201,40 @@ def follow_task(name: str, manager: PluginManager) -> tuple[Any, dict[str, Any]]
     A task file names another task; following the names stops at a Task class or a suite, and a
     name met twice is a cycle: one :class:`UserError` naming it (not an endless loop)."""
     chain = [name]
-    merged: dict[str, Any] = {}
+    files: list[TaskDefinition] = []
     target = _get(name, manager, None)
     while isinstance(target, TaskDefinition) and not target.suite:
         assert target.task is not None
-        merged = {**target.params, **merged}
+        files.append(target)
         chain.append(target.task)
         if target.task in chain[:-1]:
             raise _cycle_error(chain, manager)
         target = _get(target.task, manager, target)
+    relative = _file_relative_options(target)
+    merged: dict[str, Any] = {}
+    for definition in files:  # the first file (the name given) wins
+        merged = {**_resolved(definition, relative), **merged}
     return target, merged
+
+
+def _file_relative_options(target: Any) -> set[str]:
+    """The options a task marks ``task_file_relative`` (paths relative to the task file)."""
+    options = getattr(target, "Options", None)
+    fields = getattr(options, "model_fields", {})
+    return {
+        k
+        for k, f in fields.items()
+        if isinstance(f.json_schema_extra, dict) and f.json_schema_extra.get("task_file_relative")
+    }
+
+
+def _resolved(definition: TaskDefinition, relative: set[str]) -> dict[str, Any]:
+    params = dict(definition.params)
+    for key in relative & set(params):
+        value = params[key]
+        if isinstance(value, str) and not Path(value).is_absolute():
+            params[key] = str(definition.path.parent / value)
+    return params
 
 
 def suite_members(name: str, manager: PluginManager) -> list[str]:

@@ -59,11 +59,16 @@ def run_records(
     return sorted(records, key=lambda r: (r["sample_id"], r["epoch"]))
 
 
+#: output-metadata keys the agent loop adds for ``harness view`` (which transcript messages a
+#: simulated user or the environment wrote): allowed in every record a fixture predates
+LOOP_KEYS = ("simulated_user", "environment_turns")
+
+
 def _drop_added(record: dict[str, Any], pinned: dict[str, Any], added: Iterable[str]) -> None:
     """Remove output-metadata keys the fixture lacks and the change is allowed to add."""
     new_md = (record.get("output") or {}).get("metadata", {})
     old_md = (pinned.get("output") or {}).get("metadata", {})
-    for key in added:
+    for key in (*added, *LOOP_KEYS):
         if key not in old_md:
             new_md.pop(key, None)
 

@@ -38,6 +38,8 @@ class Episode:
     final_hash: str
     calls: list[dict[str, Any]] = field(default_factory=list)
     user_log: list[dict[str, Any]] = field(default_factory=list)
+    #: indices of ``messages`` the simulated user wrote (``harness view`` marks them)
+    simulated_user: list[int] = field(default_factory=list)
 
 
 def agent_system(policy: str) -> str:
@@ -97,4 +99,5 @@ async def play_episode(
         final_hash=state["db_hash"],
         calls=state["calls"],
         user_log=user.log,
+        simulated_user=result.user_messages,
     )

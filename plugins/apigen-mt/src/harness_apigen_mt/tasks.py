@@ -178,6 +178,7 @@ class TauTaskBase(Task):
                 "calls": ep.calls,
                 "budget": b.name,
                 "turns": ep.steps,
+                **({"simulated_user": ep.simulated_user} if ep.simulated_user else {}),
             },
         )
 

@@ -19,9 +19,14 @@ MARK = "@@LOCOBENCH"
 _ERROR_LINE = {
     "python": re.compile(r"^\s*(\w+Error):", re.M),
     "javascript": re.compile(r"^SyntaxError|^error: ", re.M),
+    # rustc's diagnostics, not cargo's summaries ("could not compile", "generated 2 warnings")
+    "rust": re.compile(r"^error(?:\[E\d+\])?: (?!could not compile|aborting due)", re.M),
 }
 _GCC_LIKE = re.compile(r"\berror\b:", re.M)
 _WARNING = re.compile(r"\bwarning\b:", re.M)
+_WARNING_LINE = {
+    "rust": re.compile(r"^warning(?:\[\w+\])?: (?!.*\bgenerated \d+ warnings?\b)", re.M),
+}
 
 
 @dataclass
@@ -65,7 +70,9 @@ async def compile_project(
     if tool:
         return CompileResult(ok=False, missing_tool=tool)
     lang = LANGS[language]
-    size_cmd = f'; rc=$?; echo "{MARK} SIZE $(du -sb build 2>/dev/null | cut -f1)"; exit $rc'
+    size_cmd = (
+        f'; rc=$?; echo "{MARK} SIZE $(du -sb {lang.build_out} 2>/dev/null | cut -f1)"; exit $rc'
+    )
     start = clock()
     r = await arun_command(
         f"({lang.compile_cmd()})" + size_cmd, files=files, limits=_limits(timeout)
@@ -83,7 +90,7 @@ async def compile_project(
     return CompileResult(
         ok=ok,
         seconds=seconds,
-        warnings=len(_WARNING.findall(r.stderr)),
+        warnings=len(_WARNING_LINE.get(language, _WARNING).findall(r.stderr)),
         errors=errors if not ok else 0,
         size_bytes=size,
         output=text[-4000:],

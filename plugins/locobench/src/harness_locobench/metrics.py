@@ -57,6 +57,11 @@ _FUNC = {
         r"\s*\(([^)]*)\)\s*\{",
         re.M,
     ),
+    "rust": re.compile(
+        r"^\s*(?:pub(?:\([\w:]+\))?\s+)?(?:(?:const|async|unsafe|extern\s+\"C\")\s+)*fn\s+(\w+)"
+        r"\s*(?:<[^>{]*>)?\s*\(([^)]*)\)",
+        re.M,
+    ),
 }
 _C_FUNC = re.compile(r"^[A-Za-z_][\w\s\*:<>,]*?\b(\w+)\s*\(([^;{)]*)\)\s*\{", re.M)
 _IMPORT = {
@@ -64,6 +69,8 @@ _IMPORT = {
     "javascript": re.compile(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)|from\s+['\"]([^'\"]+)['\"]"),
     "java": re.compile(r"^\s*import\s+([\w.]+)(?:\.\*)?\s*;", re.M),
     "c": re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M),
+    # `use a::b::c;` (also `use a::{b, c};`, kept up to the brace) and `mod name;`
+    "rust": re.compile(r"^\s*(?:pub\s+)?use\s+([\w:]+)|^\s*(?:pub\s+)?mod\s+(\w+)\s*;", re.M),
 }
 _COMMENT = {
     "python": re.compile(r'^\s*(#|"""|\'\'\')'),
@@ -75,6 +82,7 @@ _DANGER = {
     "java": r"Runtime\.getRuntime\(\)\.exec|ObjectInputStream",
     "c": r"\bgets\(|\bstrcpy\(|\bsprintf\(|\bsystem\(",
     "cpp": r"\bgets\(|\bstrcpy\(|\bsprintf\(|\bsystem\(",
+    "rust": r"\bunsafe\b|process::Command|Command::new|mem::transmute|get_unchecked|from_raw",
 }
 _KEYWORDS = set(
     [
@@ -243,6 +251,13 @@ class Scorer:
             return imp.startswith(("java.", "javax.")) or imp == "app" or last[-1] in stems
         if self.lang == "javascript":
             return not imp.startswith(".") or last[0] in stems
+        if self.lang == "rust":
+            parts = [p for p in imp.split("::") if p and p != "*"]
+            if parts[0] in ("std", "core", "alloc"):
+                return True
+            if parts[0] in ("crate", "app", "super", "self"):
+                return len(parts) == 1 or parts[1] in stems
+            return parts[0] in stems  # `mod name;`, or a path from a module in scope
         return last[0] in stems or _std_c(imp)
 
     def relevant_names(self) -> list[str]:
@@ -323,6 +338,8 @@ class Scorer:
             return bool(re.search(r"^[a-z_]\w*\s*=\s*[\[{]", info.text, re.M))
         if self.lang == "javascript":
             return bool(re.search(r"^(?:let|var)\s", info.text, re.M))
+        if self.lang == "rust":
+            return bool(re.search(r"^\s*(?:pub\s+)?static\s+mut\b", info.text, re.M))
         if self.lang == "java":
             return bool(
                 re.search(
@@ -370,7 +387,10 @@ class Scorer:
     def rs(self) -> float:
         if not self.infos:
             return 0.0
-        err = re.compile(r"\btry\b|\bcatch\b|\bexcept\b|return -1|\berrno\b|throw|raise")
+        err = re.compile(
+            r"\btry\b|\bcatch\b|\bexcept\b|return -1|\berrno\b|throw|raise"
+            + (r"|\bResult<|\bOption<|\.unwrap_or|\?;|\.ok_or" if self.lang == "rust" else "")
+        )
         guarded = _share(
             sum(bool(re.search(r"\bif\s*\(?", i.text)) for i in self.infos if i.functions),
             sum(1 for i in self.infos if i.functions),
@@ -384,7 +404,8 @@ class Scorer:
         closed = len(
             re.findall(r"\bfclose\(|\bfree\(|\.close\(\)|\bwith open\(|try \(", self.all_text)
         )
-        resources = 1.0 if opened == 0 else min(1.0, closed / opened)
+        # Rust closes what it opens when the owner goes out of scope (RAII)
+        resources = 1.0 if opened == 0 or self.lang == "rust" else min(1.0, closed / opened)
         return 0.25 * (handling + guarded + security + resources)
 
     def cs(self) -> float:
@@ -412,6 +433,7 @@ class Scorer:
             "java": r"\bfinal\b|\bstatic\b",
             "c": r"\bconst\b|#include <stdint.h>",
             "cpp": r"std::|\bauto\b|\bconst\b",
+            "rust": r"\bconst\b|\bimpl\b|\bmatch\b|\.iter\(\)|\bOption<|\bResult<|&str\b",
         }.get(self.lang, r"$^")
         mod = (
             0.0

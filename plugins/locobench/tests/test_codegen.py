@@ -67,3 +67,19 @@ def test_rust_projects_are_cargo_packages_with_the_same_planted_facts() -> None:
     sec = built["security_analysis"]
     assert all("unsafe" not in t for t in sec.reference[0].values())
     assert "cargo package" in sec.scenario.description
+
+
+def test_php_projects_carry_the_same_planted_facts() -> None:
+    p = make_project("php", 2500, 3)
+    for m in p.modules:
+        src = p.files[p.lang.source_path(m.name)]
+        assert src.startswith("<?php\n\ndeclare(strict_types=1);")
+        assert (f"count(TABLE_{m.name.upper()})" not in src) == m.vulnerable
+        assert (f"return LIMIT_{m.name.upper()} - 1;" in src) == m.buggy
+        deps = {p.modules[d].name for d in m.deps}
+        assert set(re.findall(r"require_once __DIR__ \. '/(\w+)\.php';", src)) == deps
+        assert set(re.findall(r"\$total \+= base_(\w+)\(\$x\);", src)) == deps
+    built = {b.scenario.task_category: b for b in make_scenarios(p, 0)}
+    feature = built["feature_implementation"]
+    [(path, text)] = feature.reference[0].items()
+    assert path.startswith("src/feature_") and "($x) + clamp_" in text

@@ -141,3 +141,35 @@ def test_rust_is_parsed_as_rust() -> None:
     assert s.import_accuracy() == pytest.approx(2 / 3)
     assert s.security() == pytest.approx(0.5)  # unsafe and Command in one file of two
     assert Scorer(inputs(language="rust", files={"src/raw.rs": RUST_UNSAFE})).security() == 0.0
+
+
+PHP_FILE = """<?php
+
+declare(strict_types=1);
+
+require_once __DIR__ . '/core.php';
+require_once __DIR__ . '/gone.php';
+
+# a shell comment
+function run_it(int $a, string $b): int
+{
+    return base_core($a) + strlen($b);
+}
+
+function risky(string $cmd): string
+{
+    return shell_exec($cmd);
+}
+"""
+
+
+def test_php_is_parsed_as_php() -> None:
+    from harness_locobench.metrics import analyse
+
+    info = analyse("src/run.php", PHP_FILE, "php")
+    assert [(n, k, b) for n, k, b in info.functions] == [("run_it", 2, 4), ("risky", 1, 4)]
+    assert info.imports == ["/core.php", "/gone.php"] and info.comment_lines == 1
+    project = {"src/core.php": "<?php\nfunction base_core(int $x): int\n{\n    return $x;\n}\n"}
+    x = inputs(language="php", files={"src/run.php": PHP_FILE}, project=project)
+    s = Scorer(x)
+    assert s.import_accuracy() == pytest.approx(0.5) and s.security() == 0.0

@@ -21,11 +21,13 @@ _ERROR_LINE = {
     "javascript": re.compile(r"^SyntaxError|^error: ", re.M),
     # rustc's diagnostics, not cargo's summaries ("could not compile", "generated 2 warnings")
     "rust": re.compile(r"^error(?:\[E\d+\])?: (?!could not compile|aborting due)", re.M),
+    "php": re.compile(r"^(?:PHP )?(?:Parse|Fatal) error:", re.M),
 }
 _GCC_LIKE = re.compile(r"\berror\b:", re.M)
 _WARNING = re.compile(r"\bwarning\b:", re.M)
 _WARNING_LINE = {
     "rust": re.compile(r"^warning(?:\[\w+\])?: (?!.*\bgenerated \d+ warnings?\b)", re.M),
+    "php": re.compile(r"^(?:PHP )?(?:Warning|Deprecated):", re.M),
 }
 
 
@@ -81,7 +83,7 @@ async def compile_project(
     text = r.stdout + "\n" + r.stderr
     size_match = re.search(rf"{MARK} SIZE (\d+)", r.stdout)
     size = int(size_match.group(1)) if size_match else 0
-    if language in ("python", "javascript"):
+    if not lang.build_out:
         size = sum(len(t.encode()) for p, t in files.items() if p.endswith(lang.ext))
     errors = len((_ERROR_LINE.get(language) or _GCC_LIKE).findall(r.stderr + r.stdout))
     if language == "python" and r.exit_code != 0:

@@ -8,6 +8,7 @@ Arithmetic stays below 2**40, so C's ``long long``, Java's ``long`` and JavaScri
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Literal
@@ -58,7 +59,8 @@ class Lang(ABC):
     ext = ""
     test_dir = "tests"
     comment = "//"
-    build_out = "build"  # what the build writes, measured for the compile score's size term
+    #: what the build writes, measured for the compile score's size term ("": the sources)
+    build_out = "build"
     note = ""  # what a scenario's description adds about the layout
 
     def fn(self, verb: str, mod: str) -> str:
@@ -114,6 +116,7 @@ class Lang(ABC):
 class Python(Lang):
     name = "python"
     ext = ".py"
+    build_out = ""  # nothing built: the sources are measured
     comment = "#"
 
     def source_path(self, mod: str) -> str:
@@ -378,6 +381,7 @@ class Java(Lang):
 class JavaScript(Lang):
     name = "javascript"
     ext = ".js"
+    build_out = ""
 
     def fn(self, verb: str, mod: str) -> str:
         return verb + camel(mod)
@@ -546,8 +550,88 @@ class Rust(Lang):
         )
 
 
+# ---------------------------------------------------------------------------------- PHP
+
+
+class Php(Lang):
+    """Plain PHP files of functions and constants, loaded with ``require_once``; the build is
+    ``php -l`` on every file (a syntax check, like node --check)."""
+
+    name = "php"
+    ext = ".php"
+    build_out = ""
+
+    def source_path(self, mod: str) -> str:
+        return f"src/{mod}.php"
+
+    def sources(self, m: Module, mods: list[Module]) -> dict[str, str]:
+        deps = [mods[d].name for d in m.deps]
+        c = self.const(m.name)
+        tab = self.table(m.name)
+        lines = ["<?php", "", "declare(strict_types=1);", ""]
+        lines += [f"// The {m.name.replace('_', ' ')} module."]
+        lines += [f"// Depends on: {', '.join(deps) or 'nothing'}.", ""]
+        if deps:
+            lines += [*(f"require_once __DIR__ . '/{d}.php';" for d in deps), ""]
+        lines += [f"const {c} = {m.limit};", f"const {tab} = [{', '.join(map(str, m.table))}];"]
+        lines += ["", "/** The base value of x. */"]
+        lines += [f"function {self.fn('base', m.name)}(int $x): int", "{"]
+        lines += [f"    return ($x * {m.mul} + {c}) % {MOD};", "}", ""]
+        lines += ["/** The base value plus the base values of the modules this one uses. */"]
+        lines += [f"function {self.fn('compute', m.name)}(int $x): int", "{"]
+        lines += [f"    $total = {self.fn('base', m.name)}($x);"]
+        lines += [f"    $total += {self.fn('base', d)}($x);" for d in deps]
+        lines += [f"    return $total % {MOD};", "}", ""]
+        bound = f"{c} - 1" if m.buggy else c
+        lines += ["/** x, capped at the module limit. */"]
+        lines += [f"function {self.fn('clamp', m.name)}(int $x): int", "{"]
+        lines += [f"    if ($x > {c}) {{", f"        return {bound};", "    }", "    return $x;"]
+        lines += ["}", "", "/** Entry i of the table, or -1 when i is out of range. */"]
+        lines += [f"function {self.fn('lookup', m.name)}(int $i): int", "{"]
+        if not m.vulnerable:
+            lines += [f"    if ($i < 0 || $i >= count({tab})) {{", "        return -1;", "    }"]
+        lines += [f"    return {tab}[$i];", "}", "", "/** A one-line description. */"]
+        lines += [f"function {self.fn('describe', m.name)}(): string", "{"]
+        lines += [f"    return '{m.name} uses {','.join(deps)}';", "}"]
+        return {self.source_path(m.name): "\n".join(lines) + "\n"}
+
+    def test_file(self, stem: str, checks: list[Check], mods: list[str]) -> tuple[str, str]:
+        out = ["<?php", "", "declare(strict_types=1);", ""]
+        out += [f"require_once __DIR__ . '/../src/{m}.php';" for m in mods]
+        out += ["", "function check(string $name, callable $probe, $expected): void", "{"]
+        out += [
+            "    try {",
+            "        $ok = $probe() === $expected;",
+            "    } catch (Throwable $e) {",
+        ]
+        out += [
+            "        $ok = false;",
+            "    }",
+            '    echo ($ok ? "PASS " : "FAIL ") . $name . "\\n";',
+        ]
+        out += ["}", ""]
+        for c in checks:
+            exp = f"'{c.expected}'" if isinstance(c.expected, str) else str(c.expected)
+            out.append(f"check('{c.name}', fn() => {_php_vars(c.expr)}, {exp});")
+        return f"tests/{stem}.php", "\n".join(out) + "\n"
+
+    def compile_cmd(self) -> str:
+        return (
+            "rc=0; for f in $(find src -name '*.php' | sort); do "
+            'php -l "$f" > /dev/null || rc=1; done; exit $rc'
+        )
+
+    def test_cmd(self, test_path: str) -> str:
+        return f"php {test_path}"
+
+
+def _php_vars(expr: str) -> str:
+    """A language-neutral expression (``x`` is the argument) in PHP (``$x``)."""
+    return re.sub(r"(?<![\w$'])x(?![\w'])", "$x", expr)
+
+
 LANGS: dict[str, Lang] = {
-    lang.name: lang for lang in (Python(), C(), Cpp(), Java(), JavaScript(), Rust())
+    lang.name: lang for lang in (Python(), C(), Cpp(), Java(), JavaScript(), Rust(), Php())
 }
 #: the toolchain binaries each language needs (a missing one: "not scored")
 TOOLCHAINS: dict[str, tuple[str, ...]] = {
@@ -557,6 +641,7 @@ TOOLCHAINS: dict[str, tuple[str, ...]] = {
     "java": ("javac", "java"),
     "javascript": ("node",),
     "rust": ("cargo", "rustc"),
+    "php": ("php",),
 }
 
 
@@ -626,6 +711,15 @@ def new_module(lang: Lang, ns: str, funcs: list[NewFn], uses: list[str]) -> dict
             lines += ["", f"    public static {t} {f.name}({arg}) {{", f"        return {f.expr};"]
             lines += ["    }"]
         return {lang.source_path(ns): "\n".join([*lines, "}"]) + "\n"}
+    if lang.name == "php":
+        lines = ["<?php", "", "declare(strict_types=1);", ""]
+        lines += [f"require_once __DIR__ . '/{u}.php';" for u in uses]
+        for f in funcs:
+            t = "string" if f.returns == "str" else "int"
+            arg = "int $x" if f.has_arg else ""
+            lines += ["", f"function {f.name}({arg}): {t}", "{"]
+            lines += [f"    return {_php_vars(f.expr)};", "}"]
+        return {lang.source_path(ns): "\n".join(lines) + "\n"}
     if lang.name == "rust":
         lines = [f"//! {ns.replace('_', ' ')}.", ""] + [f"use crate::{u};" for u in uses]
         for f in funcs:

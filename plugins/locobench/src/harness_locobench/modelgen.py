@@ -54,6 +54,8 @@ LAYOUT = {
     "rust": "a cargo package named app without dependencies: Cargo.toml, src/lib.rs declaring "
     "every module (`pub mod name;`), modules in src/*.rs; the test program is a binary with a "
     "main function that imports the library with `use app::{...};`",
+    "php": "PHP files of functions in src/*.php loaded with require_once __DIR__ . '/x.php', "
+    "tests in tests/",
 }
 DOMAINS = ("web_api", "data_pipeline", "fintech", "game_engine", "devtools", "iot")
 

@@ -50,3 +50,36 @@ def test_every_category_with_its_context_and_coverage() -> None:
         assert b.reference and (b.hidden or b.answer_tests_min)
     multi = built[CATEGORIES.index("multi_session_development")]
     assert len(multi.scenario.sessions()) == 3 and len(multi.reference) == 3
+
+
+def test_rust_projects_are_cargo_packages_with_the_same_planted_facts() -> None:
+    p = make_project("rust", 2500, 2)
+    mods = [m.name for m in p.modules]
+    assert 'name = "app"' in p.files["Cargo.toml"] and "[dependencies]\n" in p.files["Cargo.toml"]
+    assert p.files["src/lib.rs"].splitlines()[1:] == [f"pub mod {m};" for m in sorted(mods)]
+    for m in p.modules:  # the vulnerability is the one unsafe block; the bug the one limit - 1
+        src = p.files[p.lang.source_path(m.name)]
+        assert ("unsafe" in src) == m.vulnerable
+        assert (f"return LIMIT_{m.name.upper()} - 1;" in src) == m.buggy
+        assert set(re.findall(r"(\w+)::base_\w+\(x\)", src)) == {p.modules[d].name for d in m.deps}
+    built = {b.scenario.task_category: b for b in make_scenarios(p, 0)}
+    assert set(built) == set(CATEGORIES)
+    sec = built["security_analysis"]
+    assert all("unsafe" not in t for t in sec.reference[0].values())
+    assert "cargo package" in sec.scenario.description
+
+
+def test_php_projects_carry_the_same_planted_facts() -> None:
+    p = make_project("php", 2500, 3)
+    for m in p.modules:
+        src = p.files[p.lang.source_path(m.name)]
+        assert src.startswith("<?php\n\ndeclare(strict_types=1);")
+        assert (f"count(TABLE_{m.name.upper()})" not in src) == m.vulnerable
+        assert (f"return LIMIT_{m.name.upper()} - 1;" in src) == m.buggy
+        deps = {p.modules[d].name for d in m.deps}
+        assert set(re.findall(r"require_once __DIR__ \. '/(\w+)\.php';", src)) == deps
+        assert set(re.findall(r"\$total \+= base_(\w+)\(\$x\);", src)) == deps
+    built = {b.scenario.task_category: b for b in make_scenarios(p, 0)}
+    feature = built["feature_implementation"]
+    [(path, text)] = feature.reference[0].items()
+    assert path.startswith("src/feature_") and "($x) + clamp_" in text

@@ -94,3 +94,82 @@ def test_long_context_use_counts_context_files_prompt_terms_and_facts() -> None:
     )
     # stems: core yes, other no -> 0.5; terms go_on, base_core -> 1.0; facts 417 yes, zzz no -> 0.5
     assert Scorer(x).icu() == pytest.approx(0.4 * 0.5 + 0.35 * 1.0 + 0.25 * 0.5)
+
+
+RUST_SAFE = """//! Safe lookup.
+
+use crate::core;
+use std::collections::HashMap;
+
+/// Entry i, or -1.
+pub fn lookup_safe(i: i64, table: &[i64]) -> i64 {
+    if i < 0 || i >= table.len() as i64 {
+        return -1;
+    }
+    table[i as usize] + core::base_core(i)
+}
+
+pub(crate) fn helper_value<T: Copy>(a: T, b: T, c: T) -> usize {
+    let _m: HashMap<i64, i64> = HashMap::new();
+    0
+}
+"""
+RUST_UNSAFE = """use crate::missing;
+
+pub fn lookup_raw(i: i64, table: &[i64]) -> i64 {
+    unsafe { *table.get_unchecked(i as usize) }
+}
+
+pub fn shell() {
+    std::process::Command::new("sh").status().ok();
+}
+"""
+
+
+def test_rust_is_parsed_as_rust() -> None:
+    from harness_locobench.metrics import analyse
+
+    info = analyse("src/safe.rs", RUST_SAFE, "rust")
+    assert [(n, k) for n, k, _ in info.functions] == [("lookup_safe", 2), ("helper_value", 3)]
+    assert info.functions[0][2] == 6 and info.comment_lines == 2
+    assert info.imports == ["crate::core", "std::collections::HashMap"]
+    project = {"src/core.rs": "pub fn base_core(x: i64) -> i64 {\n    x\n}\n"}
+    both = {"src/safe.rs": RUST_SAFE, "src/raw.rs": RUST_UNSAFE}
+    x = inputs(language="rust", files=both, project=project, context_files=["src/core.rs"])
+    s = Scorer(x)
+    # crate::core and std resolve; crate::missing does not
+    assert s.import_accuracy() == pytest.approx(2 / 3)
+    assert s.security() == pytest.approx(0.5)  # unsafe and Command in one file of two
+    assert Scorer(inputs(language="rust", files={"src/raw.rs": RUST_UNSAFE})).security() == 0.0
+
+
+PHP_FILE = """<?php
+
+declare(strict_types=1);
+
+require_once __DIR__ . '/core.php';
+require_once __DIR__ . '/gone.php';
+
+# a shell comment
+function run_it(int $a, string $b): int
+{
+    return base_core($a) + strlen($b);
+}
+
+function risky(string $cmd): string
+{
+    return shell_exec($cmd);
+}
+"""
+
+
+def test_php_is_parsed_as_php() -> None:
+    from harness_locobench.metrics import analyse
+
+    info = analyse("src/run.php", PHP_FILE, "php")
+    assert [(n, k, b) for n, k, b in info.functions] == [("run_it", 2, 4), ("risky", 1, 4)]
+    assert info.imports == ["/core.php", "/gone.php"] and info.comment_lines == 1
+    project = {"src/core.php": "<?php\nfunction base_core(int $x): int\n{\n    return $x;\n}\n"}
+    x = inputs(language="php", files={"src/run.php": PHP_FILE}, project=project)
+    s = Scorer(x)
+    assert s.import_accuracy() == pytest.approx(0.5) and s.security() == 0.0

@@ -70,3 +70,32 @@ def test_broken_projects_are_rejected_with_the_reason(toolchain) -> None:
     good = {"app/__init__.py": "", "app/calc.py": CALC, "tests/test_all.py": TEST}
     items, why = _run(good, context=["app/nope.py"])
     assert items == [] and "python_calc_0_bug_investigation_01" in why and "app/nope.py" in why
+
+
+RUST = {
+    "Cargo.toml": '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n',
+    "src/lib.rs": "pub mod calc;\n",
+    "src/calc.rs": "pub fn add(a: i64, b: i64) -> i64 {\n    a + b\n}\n",
+    "tests/test_all.rs": "use app::calc;\n\nfn main() {\n"
+    '    println!("{} add", if calc::add(2, 3) == 5 { "PASS" } else { "FAIL" });\n}\n',
+}
+PHP = {
+    "src/calc.php": "<?php\nfunction add(int $a, int $b): int\n{\n    return $a + $b;\n}\n",
+    "tests/test_all.php": "<?php\nrequire_once __DIR__ . '/../src/calc.php';\n"
+    'echo (add(2, 3) === 5 ? "PASS" : "FAIL") . " add\\n";\n',
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("language", "files"), [("rust", RUST), ("php", PHP)])
+def test_rust_and_php_projects_are_built_and_kept(language: str, files: dict, toolchain) -> None:
+    toolchain(language)
+    gen = ModelCodebaseGenerator()
+    src = next(p for p in files if p.startswith("src/calc"))
+    ask = _asker(files, [src])
+    items, why = asyncio.run(gen.project(ask, language, "fintech", 0, ("bug_investigation",), 60))
+    assert why is None and items[0].tests == {f"tests/test_all.{src.rsplit('.', 1)[1]}": 1}
+    broken = {**files, src: files[src].replace("}\n", "", 1)}  # an unclosed function
+    assert asyncio.run(gen.project(_asker(broken, [src]), language, "x", 0, (), 60))[1].startswith(
+        "does not build"
+    )

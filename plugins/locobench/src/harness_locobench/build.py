@@ -19,9 +19,16 @@ MARK = "@@LOCOBENCH"
 _ERROR_LINE = {
     "python": re.compile(r"^\s*(\w+Error):", re.M),
     "javascript": re.compile(r"^SyntaxError|^error: ", re.M),
+    # rustc's diagnostics, not cargo's summaries ("could not compile", "generated 2 warnings")
+    "rust": re.compile(r"^error(?:\[E\d+\])?: (?!could not compile|aborting due)", re.M),
+    "php": re.compile(r"^(?:PHP )?(?:Parse|Fatal) error:", re.M),
 }
 _GCC_LIKE = re.compile(r"\berror\b:", re.M)
 _WARNING = re.compile(r"\bwarning\b:", re.M)
+_WARNING_LINE = {
+    "rust": re.compile(r"^warning(?:\[\w+\])?: (?!.*\bgenerated \d+ warnings?\b)", re.M),
+    "php": re.compile(r"^(?:PHP )?(?:Warning|Deprecated):", re.M),
+}
 
 
 @dataclass
@@ -65,7 +72,9 @@ async def compile_project(
     if tool:
         return CompileResult(ok=False, missing_tool=tool)
     lang = LANGS[language]
-    size_cmd = f'; rc=$?; echo "{MARK} SIZE $(du -sb build 2>/dev/null | cut -f1)"; exit $rc'
+    size_cmd = (
+        f'; rc=$?; echo "{MARK} SIZE $(du -sb {lang.build_out} 2>/dev/null | cut -f1)"; exit $rc'
+    )
     start = clock()
     r = await arun_command(
         f"({lang.compile_cmd()})" + size_cmd, files=files, limits=_limits(timeout)
@@ -74,7 +83,7 @@ async def compile_project(
     text = r.stdout + "\n" + r.stderr
     size_match = re.search(rf"{MARK} SIZE (\d+)", r.stdout)
     size = int(size_match.group(1)) if size_match else 0
-    if language in ("python", "javascript"):
+    if not lang.build_out:
         size = sum(len(t.encode()) for p, t in files.items() if p.endswith(lang.ext))
     errors = len((_ERROR_LINE.get(language) or _GCC_LIKE).findall(r.stderr + r.stdout))
     if language == "python" and r.exit_code != 0:
@@ -83,7 +92,7 @@ async def compile_project(
     return CompileResult(
         ok=ok,
         seconds=seconds,
-        warnings=len(_WARNING.findall(r.stderr)),
+        warnings=len(_WARNING_LINE.get(language, _WARNING).findall(r.stderr)),
         errors=errors if not ok else 0,
         size_bytes=size,
         output=text[-4000:],

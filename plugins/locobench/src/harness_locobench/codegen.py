@@ -201,6 +201,7 @@ def _render(lang: Lang, n: int, seed: int, state: Any) -> Project:
     checks = [c for m in mods for c in _module_checks(lang, m, mods)]
     path, text = lang.test_file(PROJECT_TEST, checks, [m.name for m in mods])
     files[path] = text
+    files.update(lang.project_files([m.name for m in mods]))
     files["README.md"] = _readme(lang, mods)
     return Project("", lang.name, mods, files, {path: len(checks)})
 
@@ -305,7 +306,7 @@ def _desc(project: Project) -> str:
         f"A {project.language} project of {len(project.modules)} modules. Each module defines "
         "a LIMIT constant, a table and the functions base, compute, clamp, lookup and describe; "
         "compute adds the base values of the modules it imports. Its tests print one "
-        "`PASS name` or `FAIL name` line per check."
+        "`PASS name` or `FAIL name` line per check." + project.lang.note
     )
 
 

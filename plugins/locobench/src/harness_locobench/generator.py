@@ -18,7 +18,7 @@ from harness_locobench.langs import LANGS
 class CodebaseOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    languages: str = Field(default="python,c,cpp,java,javascript", description="Comma list.")
+    languages: str = Field(default="python,c,cpp,java,javascript,rust", description="Comma list.")
     sizes: str = Field(default="2500", description="Project sizes in tokens, comma list.")
     seeds: int = Field(default=1, ge=1, description="Projects per language and size.")
     verify: bool = Field(default=True, description="Build and test every project first.")

@@ -49,12 +49,24 @@ SOURCE_EXT = {
     "php": (".php",),
     "csharp": (".cs",),
 }
+# (php and rust start a line with `^[ \t]*`: `^\s*` can begin on a blank line above the
+# definition and count it in the body; the older patterns keep it, as their figures were taken)
 _FUNC = {
     "python": re.compile(r"^\s*def\s+(\w+)\s*\(([^)]*)\)", re.M),
     "javascript": re.compile(r"^\s*(?:async\s+)?function\s+(\w+)\s*\(([^)]*)\)", re.M),
     "java": re.compile(
         r"^\s*(?:public|private|protected|static|final|\s)+[\w<>\[\], ]+\s+(\w+)"
         r"\s*\(([^)]*)\)\s*\{",
+        re.M,
+    ),
+    "php": re.compile(
+        r"^[ \t]*(?:(?:public|private|protected|static|final|abstract)\s+)*function\s+(\w+)"
+        r"\s*\(([^)]*)\)",
+        re.M,
+    ),
+    "rust": re.compile(
+        r"^[ \t]*(?:pub(?:\([\w:]+\))?\s+)?(?:(?:const|async|unsafe|extern\s+\"C\")\s+)*fn\s+(\w+)"
+        r"\s*(?:<[^>{]*>)?\s*\(([^)]*)\)",
         re.M,
     ),
 }
@@ -64,9 +76,18 @@ _IMPORT = {
     "javascript": re.compile(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)|from\s+['\"]([^'\"]+)['\"]"),
     "java": re.compile(r"^\s*import\s+([\w.]+)(?:\.\*)?\s*;", re.M),
     "c": re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M),
+    # `use a::b::c;` (also `use a::{b, c};`, kept up to the brace) and `mod name;`
+    "rust": re.compile(r"^[ \t]*(?:pub\s+)?use\s+([\w:]+)|^[ \t]*(?:pub\s+)?mod\s+(\w+)\s*;", re.M),
+    # require/include of a path (after an optional `__DIR__ .`), and `use Name\Space;`
+    "php": re.compile(
+        r"^[ \t]*(?:require|include)(?:_once)?\s*\(?\s*(?:__DIR__\s*\.\s*)?['\"]([^'\"]+)['\"]"
+        r"|^[ \t]*use\s+([\w\\]+)\s*;",
+        re.M,
+    ),
 }
 _COMMENT = {
     "python": re.compile(r'^\s*(#|"""|\'\'\')'),
+    "php": re.compile(r"^\s*(//|#(?!\[)|/\*|\*)"),
     "default": re.compile(r"^\s*(//|/\*|\*)"),
 }
 _DANGER = {
@@ -75,6 +96,8 @@ _DANGER = {
     "java": r"Runtime\.getRuntime\(\)\.exec|ObjectInputStream",
     "c": r"\bgets\(|\bstrcpy\(|\bsprintf\(|\bsystem\(",
     "cpp": r"\bgets\(|\bstrcpy\(|\bsprintf\(|\bsystem\(",
+    "php": r"\beval\(|\b(?:exec|system|passthru|shell_exec|popen|proc_open|unserialize)\(|`",
+    "rust": r"\bunsafe\b|process::Command|Command::new|mem::transmute|get_unchecked|from_raw",
 }
 _KEYWORDS = set(
     [
@@ -159,7 +182,7 @@ def analyse(path: str, text: str, language: str) -> FileInfo:
         funcs.append((name, params, _body_lines(lines, start, language)))
     imp = _IMPORT.get(language, _IMPORT["c"])
     imports = [next(g for g in m.groups() if g) for m in imp.finditer(text)]
-    cre = _COMMENT["python" if language == "python" else "default"]
+    cre = _COMMENT.get(language, _COMMENT["default"])
     comments = sum(1 for ln in lines if cre.match(ln))
     return FileInfo(path, text, lines, funcs, imports, comments)
 
@@ -243,6 +266,17 @@ class Scorer:
             return imp.startswith(("java.", "javax.")) or imp == "app" or last[-1] in stems
         if self.lang == "javascript":
             return not imp.startswith(".") or last[0] in stems
+        if self.lang == "php":
+            if "\\" not in imp and not imp.endswith(".php"):
+                return True  # `use Exception;`: a global class
+            return imp.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".php") in stems
+        if self.lang == "rust":
+            parts = [p for p in imp.split("::") if p and p != "*"]
+            if parts[0] in ("std", "core", "alloc"):
+                return True
+            if parts[0] in ("crate", "app", "super", "self"):
+                return len(parts) == 1 or parts[1] in stems
+            return parts[0] in stems  # `mod name;`, or a path from a module in scope
         return last[0] in stems or _std_c(imp)
 
     def relevant_names(self) -> list[str]:
@@ -323,6 +357,10 @@ class Scorer:
             return bool(re.search(r"^[a-z_]\w*\s*=\s*[\[{]", info.text, re.M))
         if self.lang == "javascript":
             return bool(re.search(r"^(?:let|var)\s", info.text, re.M))
+        if self.lang == "rust":
+            return bool(re.search(r"^\s*(?:pub\s+)?static\s+mut\b", info.text, re.M))
+        if self.lang == "php":
+            return bool(re.search(r"^\$\w+\s*=|^\s*global\s+\$", info.text, re.M))
         if self.lang == "java":
             return bool(
                 re.search(
@@ -370,7 +408,10 @@ class Scorer:
     def rs(self) -> float:
         if not self.infos:
             return 0.0
-        err = re.compile(r"\btry\b|\bcatch\b|\bexcept\b|return -1|\berrno\b|throw|raise")
+        err = re.compile(
+            r"\btry\b|\bcatch\b|\bexcept\b|return -1|\berrno\b|throw|raise"
+            + (r"|\bResult<|\bOption<|\.unwrap_or|\?;|\.ok_or" if self.lang == "rust" else "")
+        )
         guarded = _share(
             sum(bool(re.search(r"\bif\s*\(?", i.text)) for i in self.infos if i.functions),
             sum(1 for i in self.infos if i.functions),
@@ -384,7 +425,8 @@ class Scorer:
         closed = len(
             re.findall(r"\bfclose\(|\bfree\(|\.close\(\)|\bwith open\(|try \(", self.all_text)
         )
-        resources = 1.0 if opened == 0 else min(1.0, closed / opened)
+        # Rust closes what it opens when the owner goes out of scope (RAII)
+        resources = 1.0 if opened == 0 or self.lang == "rust" else min(1.0, closed / opened)
         return 0.25 * (handling + guarded + security + resources)
 
     def cs(self) -> float:
@@ -412,6 +454,8 @@ class Scorer:
             "java": r"\bfinal\b|\bstatic\b",
             "c": r"\bconst\b|#include <stdint.h>",
             "cpp": r"std::|\bauto\b|\bconst\b",
+            "php": r"declare\(strict_types=1\)|\)\s*:\s*\??\w+|\bfn\s*\(|\?\?|\bmatch\s*\(",
+            "rust": r"\bconst\b|\bimpl\b|\bmatch\b|\.iter\(\)|\bOption<|\bResult<|&str\b",
         }.get(self.lang, r"$^")
         mod = (
             0.0

@@ -51,6 +51,11 @@ LAYOUT = {
     "cpp": "sources in src/*.cpp, headers in include/*.hpp, tests in tests/",
     "java": "classes in src/app/*.java (package app), the test class in tests/ (default package)",
     "javascript": "CommonJS modules in src/*.js, tests in tests/",
+    "rust": "a cargo package named app without dependencies: Cargo.toml, src/lib.rs declaring "
+    "every module (`pub mod name;`), modules in src/*.rs; the test program is a binary with a "
+    "main function that imports the library with `use app::{...};`",
+    "php": "PHP files of functions in src/*.php loaded with require_once __DIR__ . '/x.php', "
+    "tests in tests/",
 }
 DOMAINS = ("web_api", "data_pipeline", "fintech", "game_engine", "devtools", "iot")
 

@@ -38,7 +38,7 @@ from harness_locobench.prompts import (
 from harness_locobench.schemas import CATEGORIES
 from harness_locobench.tokens import bucket, count_tokens
 
-DEFAULT_LANGUAGES = "python,c,cpp,java,javascript"
+DEFAULT_LANGUAGES = "python,c,cpp,java,javascript,rust"
 
 
 @dataclass(frozen=True)

@@ -285,3 +285,43 @@ def test_kill_9_at_half_then_resume_gives_the_straight_run(
     assert resumed.model_dump(mode="json")["metrics"] == straight.model_dump(mode="json")["metrics"]
     ids = [r.sample_id for r in read_records(journal)]
     assert len(ids) == n == len(set(ids))  # nothing finished ran twice
+
+
+def test_a_reader_never_recreates_the_index_of_a_run_another_process_writes(
+    tmp_path: Path,
+) -> None:
+    """`harness show` polled while a run is written (the viewer does the same): the reader opens
+    the writer's index read-only or indexes a temporary copy; the run is never disturbed (it
+    once died with 'attempt to write a readonly database' after a reader rebuilt its index)."""
+    out = tmp_path / "runs"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "harness", "run", "sanity", "--model", "scripted/echo",
+         "-M", "delay=0.15", "--max-concurrency", "1", "--limit", "12", "--out", str(out)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    shows = 0
+    temporaries: list[Path] = []
+    try:
+        while run.poll() is None:
+            dirs = list(out.glob("*/run.json"))
+            if dirs:
+                run_dir = dirs[0].parent
+                # a stale index in the writer's way: the reader must not replace it
+                idx = RunIndex.open(run_dir, note=lambda _: None)
+                assert idx.count() <= 12
+                if idx.temporary is not None:
+                    assert run_dir not in idx.path.parents
+                    temporaries.append(idx.temporary)
+                idx.close()
+                shows += 1
+            time.sleep(0.02)
+        _, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, err
+    assert shows >= 5
+    run_dir = next(out.glob("*/run.json")).parent
+    assert len(list(read_records(run_dir / "samples.jsonl"))) == 12
+    assert not [t for t in temporaries if t.exists()]  # a reader's copy is removed on close

@@ -178,6 +178,8 @@ class RunIndex:
         self._reader: Any = None
         #: notes from opening: lines of the journal's tail that were not indexed, and why
         self.skipped: list[str] = []
+        #: a folder of our own holding this index (removed on close), when it is not the run's
+        self.temporary: Path | None = None
 
     # ------------------------------------------------------------------ opening
 
@@ -193,6 +195,8 @@ class RunIndex:
         (with one ``note``) if it is of an older format, of another run or stale, and the
         journal's tail past what it covers is indexed. A torn last line is left out (the
         runner's journal cuts it before appending)."""
+        from harness.run.lock import held_elsewhere
+
         run_id = run_id or run_dir.name
         path = run_dir / INDEX_NAME
         journal = run_dir / "samples.jsonl"
@@ -200,6 +204,10 @@ class RunIndex:
         why = None
         said = None
         conn = None
+        if held_elsewhere(run_dir):
+            # another process is writing the run and owns its index: read what it committed;
+            # recreating the file here would pull it from under the writer
+            return cls._open_for_reading(run_dir, run_id, group_by, path)
         if path.exists():
             try:
                 conn = _connect(path)
@@ -242,6 +250,35 @@ class RunIndex:
             raise
         if said:  # said once the rebuild worked: a journal it cannot read is one error alone
             note(said)
+        return index
+
+    @classmethod
+    def _open_for_reading(
+        cls, run_dir: Path, run_id: str, group_by: Sequence[str], path: Path
+    ) -> RunIndex:
+        """The index of a run another process is writing: opened read-only when it is there and
+        valid (it holds what the writer committed, a second or so behind), else built in a
+        temporary folder from the journal's complete lines, leaving the run's own file alone."""
+        if path.exists():
+            conn = None
+            try:
+                conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+                if _invalid(conn, run_id, run_dir / "samples.jsonl") is None:
+                    return cls(conn, run_dir, group_by, path)
+            except sqlite3.DatabaseError:
+                pass
+            if conn is not None:
+                conn.close()
+        import tempfile
+
+        tmp = Path(tempfile.mkdtemp(prefix="harness-index-")) / INDEX_NAME
+        index = cls(_create(tmp, run_id), run_dir, group_by, tmp)
+        index.temporary = tmp.parent
+        try:
+            index._catch_up()
+        except BaseException:
+            index.discard()
+            raise
         return index
 
     def _catch_up(self) -> None:
@@ -411,6 +448,11 @@ class RunIndex:
                 self._reader.close()
                 self._reader = None
             self.conn.close()
+            if self.temporary is not None:
+                import shutil
+
+                shutil.rmtree(self.temporary, ignore_errors=True)
+                self.temporary = None
 
     def discard(self) -> None:
         """Close without committing what is pending (after an error)."""

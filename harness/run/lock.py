@@ -18,6 +18,27 @@ from harness.errors import UserError
 
 LOCK_NAME = "run.lock"
 
+#: run directories whose lock this process holds (``flock`` conflicts between two descriptors
+#: of one process too, so the lock file alone cannot tell "held by me" from "held by another")
+_HELD: set[Path] = set()
+
+
+def held_elsewhere(run_dir: Path) -> bool:
+    """True while another process holds ``run_dir``'s write lock (it is running or resuming)."""
+    if run_dir.resolve() in _HELD:
+        return False
+    try:
+        fd = os.open(run_dir / LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
 
 class RunLock:
     """``with RunLock(run_dir):`` hold the run directory's write lock, or raise
@@ -45,9 +66,11 @@ class RunLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
+        _HELD.add(self.run_dir.resolve())
 
     def release(self) -> None:
         if self._fd is not None:
+            _HELD.discard(self.run_dir.resolve())
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None

@@ -292,6 +292,7 @@ class Shape:
     factor_max: int = 4  # the constant of an 'N times' node is 2..factor_max
     redundant: float = 0.3  # distractors as a share of the needed nodes
     max_parents: int = 3
+    name_pool: int = 0  # draw items and places from the first N of each list (0: all)
 
 
 def draw_graph(rng: random.Random, ops: int, shape: Shape) -> Problem:
@@ -324,7 +325,8 @@ def _try_graph(rng: random.Random, target: int, shape: Shape) -> Problem | None:
 def _new_node(
     rng: random.Random, index: int, nodes: list[Node], childless: list[int], shape: Shape
 ) -> Node:
-    item, place = rng.choice(ITEMS), rng.choice(PLACES)  # with replacement: names may collide
+    k = shape.name_pool or len(ITEMS)
+    item, place = rng.choice(ITEMS[:k]), rng.choice(PLACES[:k])  # with replacement: may collide
     if len(nodes) < 2 or rng.random() < 0.25:
         lo = 0 if shape.modulus else 1
         node = Node(index, item, place, "const", const=rng.randint(lo, shape.const_max))
@@ -344,7 +346,9 @@ def _new_node(
             const = rng.randint(2, shape.factor_max)
         node = Node(index, item, place, kind, parents=parents, const=const)
         if not shape.modulus and not _plain_ok(node, nodes):
-            node = Node(index, item, place, "add", parents=parents[:1], const=const or 1)
+            # out of 0..99: one input, plus or minus a constant, whichever stays in range
+            a, c = nodes[parents[0]].value, rng.randint(1, shape.const_max)
+            node = Node(index, item, place, "add" if a + c <= 99 else "sub", [parents[0]], c)
     node.value = apply(node.kind, node.const, [nodes[p].value for p in node.parents], shape.modulus)
     return node
 

@@ -58,7 +58,7 @@ class Drawn:
 
 
 def draw(
-    split: Split,
+    split: str,
     n: int,
     seed: int,
     ops: tuple[int, int],

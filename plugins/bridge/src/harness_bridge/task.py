@@ -65,7 +65,7 @@ class BridgeTask(Task):
         out = []
         for split, ops in (("id", p.train_ops), ("ood", p.ood_ops)):
             if o.split in (split, "all"):
-                for d in draw(split, n, o.data_seed, ops, p.modulus):  # type: ignore[arg-type]
+                for d in draw(split, n, o.data_seed, ops, p.modulus):
                     out.append(PromptRecord.model_validate(prompt_record(d)))
         return out
 

@@ -40,7 +40,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "n_sft": 64,
         "n_rl": 32,
         "n_eval": 20,
-        "sft_steps": 48,
+        "sft_steps": -1,  # by epochs: the baselines' 4x data gets 4x the steps, as in the paper
+        "sft_epochs": 3.0,
         "sft_batch": 4,
         "sft_lr": 1e-3,
         "grpo_steps": 4,
@@ -58,6 +59,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "n_rl": 4,
         "n_eval": 2,
         "sft_steps": 2,
+        "sft_epochs": 1.0,
         "sft_batch": 2,
         "sft_lr": 1e-3,
         "grpo_steps": 1,
@@ -127,6 +129,7 @@ class Bench:
                 f"sft_{v}",
                 ["train", "actionstudio", "--data", str(gen / f"sft_{v}.jsonl"),
                  "--base-model", base_dir, "--lora", "--max-steps", str(c["sft_steps"]),
+                 "--epochs", str(c["sft_epochs"]),
                  "--batch-size", str(c["sft_batch"]), "--learning-rate", str(c["sft_lr"]),
                  "--max-seq-length", "2048"],
             )  # fmt: skip

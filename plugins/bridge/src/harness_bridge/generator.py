@@ -42,10 +42,10 @@ class BridgeOptions(BaseModel):
         "(OOD 21-25), mod 23, 2K SFT / 10K RL / 500 eval.",
     )
     train_ops: tuple[int, int] | None = Field(
-        default=None, description="Operation range MIN,MAX of SFT/RL/in-distribution problems."
+        default=None, description="Operation range (MIN MAX) of SFT/RL/in-distribution problems."
     )
     ood_ops: tuple[int, int] | None = Field(
-        default=None, description="Operation range MIN,MAX of out-of-distribution problems."
+        default=None, description="Operation range (MIN MAX) of out-of-distribution problems."
     )
     modulus: int | None = Field(
         default=None, ge=2, description="Arithmetic modulus (default: the preset's)."
@@ -77,7 +77,7 @@ class BridgeOptions(BaseModel):
         for name in ("train_ops", "ood_ops"):
             r = getattr(self, name)
             if r is not None and not 1 <= r[0] <= r[1]:
-                raise ValueError(f"{name} must be MIN,MAX with 1 <= MIN <= MAX")
+                raise ValueError(f"{name} must be MIN MAX with 1 <= MIN <= MAX")
         return self
 
     def resolved(self) -> dict[str, Any]:

@@ -1,0 +1,263 @@
+"""The behaviour-injection pipeline on CPU: generate -> per data variant SFT -> GRPO, with in- and
+out-of-distribution accuracy and the RL plugin's rollout diagnostics before SFT, after SFT and
+after RL, in one table with 95% CIs.
+
+Every stage is a ``harness`` command in a subprocess (the plugins meet only through the command
+line and data files) and is resumable: ``<out>/stages/<stage>.json`` marks it done and holds its
+run directory; a stage without the marker is rerun from scratch.
+
+    nice -n 19 python plugins/bridge/bench/bench_bridge_cpu.py                 # SmolLM2-135M
+    nice -n 19 python plugins/bridge/bench/bench_bridge_cpu.py --profile smoke # tiny random base
+
+Stages: ``generate`` (``harness generate bridge --preset cpu``), ``eval_before`` /
+``diag_before`` (the base), then per variant (plain, bridge, question_aug, answer_aug):
+``sft_<v>`` (``harness train actionstudio --data sft_<v>.jsonl``), ``eval_sft_<v>``,
+``diag_sft_<v>``, ``rl_<v>`` (``harness train grpo --data rl_train.jsonl --base-model <sft run>
+--rewards bridge_boxed_answer``), ``eval_rl_<v>``, ``diag_rl_<v>``; then ``report.md`` and
+``report.json``. Accuracy CIs come from ``harness run`` (bootstrap over samples); the CIs of
+P(0<alpha<1) and E[sqrt(alpha(1-alpha))] are bootstraps over queries of ``alpha.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+VARIANTS = ("plain", "bridge", "question_aug", "answer_aug")
+
+PROFILES: dict[str, dict[str, Any]] = {
+    # the coordinator's run: SmolLM2-135M-Instruct, LoRA SFT, a few GRPO steps
+    "cpu": {
+        "base": "smollm2",
+        "n_sft": 64,
+        "n_rl": 32,
+        "n_eval": 20,
+        "sft_steps": -1,  # by epochs: the baselines' 4x data gets 4x the steps, as in the paper
+        "sft_epochs": 3.0,
+        "sft_batch": 4,
+        "sft_lr": 1e-3,
+        "grpo_steps": 4,
+        "group": 4,
+        "prompts_per_step": 2,
+        "max_tokens": 320,
+        "rollouts": 4,
+        "diag_n": 10,
+        "pairs": 16,
+    },
+    # the tiny random base, every size minimal: checks the pipeline, not the method
+    "smoke": {
+        "base": "tiny",
+        "n_sft": 4,
+        "n_rl": 4,
+        "n_eval": 2,
+        "sft_steps": 2,
+        "sft_epochs": 1.0,
+        "sft_batch": 2,
+        "sft_lr": 1e-3,
+        "grpo_steps": 1,
+        "group": 2,
+        "prompts_per_step": 1,
+        "max_tokens": 16,
+        "rollouts": 2,
+        "diag_n": 2,
+        "pairs": 2,
+    },
+}
+
+
+class Bench:
+    def __init__(self, out: Path, cfg: dict[str, Any], threads: int) -> None:
+        self.out = out.resolve()
+        self.cfg = cfg
+        self.stages = self.out / "stages"
+        self.stages.mkdir(parents=True, exist_ok=True)
+        self.env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+        self.threads = threads
+
+    # ------------------------------------------------------------------ stage plumbing
+
+    def stage(self, name: str, argv: list[str]) -> Path:
+        """Run ``harness ARGV --out <stages>/<name>`` unless done; return its run directory."""
+        marker = self.stages / f"{name}.json"
+        if marker.exists():
+            return Path(json.loads(marker.read_text())["run_dir"])
+        work = self.stages / name
+        if work.exists():
+            shutil.rmtree(work)  # an interrupted stage starts over
+        work.mkdir()
+        t0 = time.time()
+        cmd = [sys.executable, "-m", "harness", *argv, "--out", str(work)]
+        print(f"[{name}] {' '.join(cmd[2:])}", flush=True)
+        proc = subprocess.run(
+            cmd, cwd=self.out, env=self.env, capture_output=True, text=True, check=False
+        )
+        if proc.returncode != 0:
+            sys.exit(f"[{name}] failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+        runs = [p for p in work.iterdir() if p.is_dir() and (p / "run.json").exists()]
+        if len(runs) != 1:
+            sys.exit(f"[{name}] expected one run directory in {work}, found {len(runs)}")
+        secs = round(time.time() - t0, 1)
+        marker.write_text(json.dumps({"run_dir": str(runs[0]), "seconds": secs, "argv": argv}))
+        print(f"[{name}] done in {secs} s -> {runs[0]}", flush=True)
+        return runs[0]
+
+    def rel(self, path: Path | str) -> str:
+        """``hf/`` takes a path relative to the working directory (the bench's out dir)."""
+        return os.path.relpath(path, self.out) if isinstance(path, Path) else path
+
+    # ------------------------------------------------------------------ the pipeline
+
+    def run(self, variants: list[str]) -> dict[str, Any]:
+        c = self.cfg
+        gen = self.stage(
+            "generate",
+            ["generate", "bridge", "--preset", "cpu", "--n-sft", str(c["n_sft"]),
+             "--n-rl", str(c["n_rl"]), "--n-eval", str(c["n_eval"])],
+        )  # fmt: skip
+        base_dir, base_hf = self.base()
+        rows = {"before": self.measure("before", base_hf, base_dir, gen)}
+        for v in variants:
+            sft = self.stage(
+                f"sft_{v}",
+                ["train", "actionstudio", "--data", str(gen / f"sft_{v}.jsonl"),
+                 "--base-model", base_dir, "--lora", "--max-steps", str(c["sft_steps"]),
+                 "--epochs", str(c["sft_epochs"]),
+                 "--batch-size", str(c["sft_batch"]), "--learning-rate", str(c["sft_lr"]),
+                 "--max-seq-length", "2048"],
+            )  # fmt: skip
+            rows[f"sft/{v}"] = self.measure(f"sft_{v}", f"hf/{self.rel(sft)}", str(sft), gen)
+            rl = self.stage(
+                f"rl_{v}",
+                ["train", "grpo", "--data", str(gen / "rl_train.jsonl"),
+                 "--base-model", str(sft), "--rewards", "bridge_boxed_answer",
+                 "--preset", "cpu", "--max-steps", str(c["grpo_steps"]),
+                 "--group-size", str(c["group"]),
+                 "--prompts-per-step", str(c["prompts_per_step"]),
+                 "--max-response-tokens", str(c["max_tokens"]), "--threads", str(self.threads)],
+            )  # fmt: skip
+            rows[f"rl/{v}"] = self.measure(f"rl_{v}", f"hf/{self.rel(rl)}", str(rl), gen)
+        return rows
+
+    def base(self) -> tuple[str, str]:
+        """(checkpoint for the trainers and gradients, hf/ model name for evaluation)."""
+        if self.cfg["base"] == "smollm2":
+            return "smollm2", "hf/smollm2"
+        path = self.out / "tiny_base"
+        if not (path / "config.json").exists():
+            from harness.backends.hf.tiny import build_tiny_checkpoint
+
+            build_tiny_checkpoint(path, seed=0)
+        return str(path), f"hf/{self.rel(path)}"
+
+    def measure(self, tag: str, model: str, grad_model: str, gen: Path) -> dict[str, Any]:
+        c = self.cfg
+        ev = self.stage(
+            f"eval_{tag}",
+            ["run", "bridge", "--model", model, "-T", f"n={c['n_eval']}",
+             "-T", f"max_tokens={c['max_tokens']}", "-G", "temperature=0"],
+        )  # fmt: skip
+        diag = self.stage(
+            f"diag_{tag}",
+            ["generate", "rl-diagnostics", "--data", str(gen / "eval_id.jsonl"),
+             "--limit", str(c["diag_n"]), "--model", model, "--rollouts", str(c["rollouts"]),
+             "--max-tokens", str(c["max_tokens"]), "--rewards", "bridge_boxed_answer",
+             "--grad-model", grad_model, "--pairs", str(c["pairs"])],
+        )  # fmt: skip
+        return summarize(ev, diag)
+
+
+# ---------------------------------------------------------------------- the table
+
+
+def summarize(eval_dir: Path, diag_dir: Path) -> dict[str, Any]:
+    from harness.stats import bootstrap_ci
+
+    res = json.loads((eval_dir / "results.json").read_text())
+    metrics = {m["name"]: m for m in res["metrics"]}
+    row: dict[str, Any] = {}
+    for split in ("id", "ood"):
+        g = metrics["bridge_boxed_answer"]["groups"][f"split={split}"]
+        row[f"acc_{split}"] = [g["mean"], g["ci_low"], g["ci_high"], g["samples"]]
+    ff = metrics["bridge_format_failure"]
+    row["format_fail"] = [ff["mean"], ff["ci_low"], ff["ci_high"], ff["samples"]]
+    alphas = [
+        json.loads(line)["alpha"] for line in (diag_dir / "alpha.jsonl").read_text().splitlines()
+    ]
+    inf = [1.0 if 0 < a < 1 else 0.0 for a in alphas]
+    sq = [math.sqrt(a * (1 - a)) for a in alphas]
+    row["p_informative"] = [sum(inf) / len(inf), *bootstrap_ci(inf), len(inf)]
+    row["e_sqrt"] = [sum(sq) / len(sq), *bootstrap_ci(sq), len(sq)]
+    diag = json.loads((diag_dir / "diagnostics.json").read_text())
+    co = diag.get("coinfluence") or {}
+    row["coinfluence"] = {k: co.get(k) for k in ("mean", "signed", "pairs")}
+    row["mean_alpha"] = diag.get("mean_alpha")
+    return row
+
+
+def fmt(v: list[Any]) -> str:
+    mean, lo, hi, _ = v
+    if lo is None:
+        return f"{mean:.3f}"
+    return f"{mean:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+def table(rows: dict[str, Any]) -> str:
+    head = (
+        "| stage / variant | acc ID | acc OOD | format failures | P(0<α<1) | E√(α(1−α)) | "
+        "co-influence mean (signed) |\n|---|---|---|---|---|---|---|"
+    )
+    lines = [head]
+    for name, r in rows.items():
+        co = r["coinfluence"]
+        co_s = "-" if co.get("mean") is None else f"{co['mean']:.3g} ({co['signed']:.3g})"
+        lines.append(
+            f"| {name} | {fmt(r['acc_id'])} | {fmt(r['acc_ood'])} | {fmt(r['format_fail'])} | "
+            f"{fmt(r['p_informative'])} | {fmt(r['e_sqrt'])} | {co_s} |"
+        )
+    n = rows["before"]["acc_id"][3]
+    q = rows["before"]["p_informative"][3]
+    lines.append(
+        f"\nAccuracy: {n} problems per split, greedy, 95% bootstrap CI over problems; "
+        f"diagnostics: {q} in-distribution problems x rollouts at temperature 1, CI over problems; "
+        "co-influence: gradient inner products on LoRA parameters of the model measured."
+    )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--profile", choices=sorted(PROFILES), default="cpu")
+    ap.add_argument("--out", type=Path, default=None, help="default: bench/out/bridge_<profile>")
+    ap.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    ap.add_argument("--threads", type=int, default=2)
+    for key, val in PROFILES["cpu"].items():
+        if key != "base":
+            ap.add_argument(f"--{key.replace('_', '-')}", type=type(val), default=None)
+    ap.add_argument("--base", choices=["smollm2", "tiny"], default=None)
+    args = ap.parse_args()
+    cfg = dict(PROFILES[args.profile])
+    for key in cfg:
+        given = getattr(args, key, None)
+        if given is not None:
+            cfg[key] = given
+    out = args.out or Path(__file__).parent / "out" / f"bridge_{args.profile}"
+    t0 = time.time()
+    bench = Bench(out, cfg, args.threads)
+    rows = bench.run(args.variants)
+    text = table(rows)
+    (bench.out / "report.json").write_text(json.dumps({"config": cfg, "rows": rows}, indent=2))
+    (bench.out / "report.md").write_text(text + "\n")
+    print(text)
+    print(f"\nwall {time.time() - t0:.0f} s (stages already done were skipped); {bench.out}")
+
+
+if __name__ == "__main__":
+    main()

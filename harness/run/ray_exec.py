@@ -190,7 +190,7 @@ class SampleWorker:
 
     def __init__(
         self,
-        config: RunConfig,
+        config_json: str,
         share: int,
         workers: int,
         needed: dict[str, str],
@@ -201,6 +201,7 @@ class SampleWorker:
         self.error: str | None = None
         self.models: list[Any] = []
         try:
+            config = RunConfig.model_validate_json(config_json)
             self._setup(config, share, workers, needed, task_paths, plugin_env, limits)
         except UserError as exc:
             self.error = str(exc)
@@ -352,8 +353,12 @@ class RayExecutor:
             max_concurrency=share + 4,  # its samples, plus ready/report calls beside them
         )
         needed = needed_plugins(config, manager)
+        cfg_json = config.model_dump_json()
         handles = [
-            actor.remote(config, share, n, needed, list(self.task_paths), plugin_env, self._limits)
+            # the config as JSON: a small string is inlined, so Ray can restart the actor from it
+            actor.remote(
+                cfg_json, share, n, needed, list(self.task_paths), plugin_env, self._limits
+            )
             for _ in range(n)
         ]
         self.pool = [_Worker(h) for h in handles]

@@ -196,12 +196,15 @@ class SampleWorker:
         needed: dict[str, str],
         task_paths: list[str],
         plugin_env: dict[str, str],
-        limits: Any,
+        limits_name: str,
     ) -> None:
         self.error: str | None = None
         self.models: list[Any] = []
         try:
             config = RunConfig.model_validate_json(config_json)
+            import ray
+
+            limits = ray.get_actor(limits_name)
             self._setup(config, share, workers, needed, task_paths, plugin_env, limits)
         except UserError as exc:
             self.error = str(exc)
@@ -345,7 +348,13 @@ class RayExecutor:
             for k in ("HARNESS_PLUGINS", "HARNESS_DISABLE_PLUGINS")
             if k in os.environ
         }
-        self._limits = ray.remote(num_cpus=0)(GlobalLimits).remote()
+        import secrets
+
+        # a named actor, looked up by name in the workers: an actor handle among the workers'
+        # constructor arguments would put them in the object store (Ray then warns that a
+        # restart could fail)
+        limits_name = f"harness-limits-{secrets.token_hex(6)}"
+        self._limits = ray.remote(num_cpus=0)(GlobalLimits).options(name=limits_name).remote()
         actor = ray.remote(SampleWorker).options(
             num_cpus=self.cpus_per_worker,
             num_gpus=self.gpus_per_worker,
@@ -356,9 +365,7 @@ class RayExecutor:
         cfg_json = config.model_dump_json()
         handles = [
             # the config as JSON: a small string is inlined, so Ray can restart the actor from it
-            actor.remote(
-                cfg_json, share, n, needed, list(self.task_paths), plugin_env, self._limits
-            )
+            actor.remote(cfg_json, share, n, needed, list(self.task_paths), plugin_env, limits_name)
             for _ in range(n)
         ]
         self.pool = [_Worker(h) for h in handles]

@@ -138,6 +138,18 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(cluster: str, tmp_
     assert _metrics(run_dir) == _metrics(local_dir)
 
 
+def test_rpm_is_one_budget_across_the_workers(cluster: str, tmp_path: Path) -> None:
+    """-M rpm=60 with two workers: 10 calls take about 9 s (one budget, one second of burst), not
+    the ~4 s two per-worker budgets would give."""
+    cfg = _config(limit=10, epochs=1, rpm=60)
+    run_dir, _ = Runner(cfg, tmp_path / "ray", executor=RayExecutor(workers=2)).run()
+    recs = records(run_dir)
+    assert len(recs) == 10 and all(r["status"] == "ok" for r in recs)
+    first = min(r["timing"]["started"] for r in recs)
+    last = max(r["timing"]["started"] + r["timing"]["total"] for r in recs)
+    assert last - first >= 7.0, last - first
+
+
 def _cli(args: list[str], cwd: Path, **kw: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "harness", *args],

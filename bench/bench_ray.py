@@ -6,7 +6,7 @@ overhead per sample with the scripted model.
 Starts one local Ray cluster (127.0.0.1, usage statistics and dashboard off, 2 CPUs) and runs the
 sanity task through the real Runner:
 
-* ``llamacpp/smollm2`` (max_tokens 16) locally, then on 1 and on 2 Ray workers, each worker
+* ``llamacpp/smollm2`` (max_tokens 32) locally, then on 1 and on 2 Ray workers, each worker
   holding its own engine. Each engine gets ``--threads`` llama.cpp threads (default 1, so two
   workers on two cores do not fight over them). Worker start-up (model load) is timed apart from
   the samples: samples/s counts from the first sample sent to the last record written.
@@ -73,7 +73,7 @@ def main() -> int:
     import ray
 
     from harness.run.ray_exec import RayExecutor
-    from harness.schemas import GenerateConfig, RunConfig
+    from harness.schemas import RunConfig
 
     ray.init(
         num_cpus=2,
@@ -88,13 +88,13 @@ def main() -> int:
         emb = RunConfig(
             task="sanity",
             model="llamacpp/smollm2",
+            task_params={"max_tokens": 32},  # the sanity task's own cap on a reply
             model_args={"n_threads": opts.threads},
             limit=opts.samples,
             max_concurrency=2,
             seed=1,
-            generate=GenerateConfig(max_tokens=16),
         )
-        print(f"embedded model, {opts.samples} sanity samples, max_tokens 16, {opts.threads} thr")
+        print(f"embedded model, {opts.samples} sanity samples, max_tokens 32, {opts.threads} thr")
         print(
             "  (steady: first record to last; whole: start of run to its end, model load included)"
         )

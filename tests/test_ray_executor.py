@@ -243,21 +243,21 @@ def test_a_plugin_the_workers_cannot_import_fails_the_run_at_start(
     assert not (tmp_path / "runs").exists()
 
 
-def test_the_embedded_model_on_ray_equals_a_local_run(cluster: str, tmp_path: Path) -> None:
+def test_the_embedded_model_runs_in_a_ray_worker(cluster: str, tmp_path: Path) -> None:
+    """The embedded engine loaded and run inside a worker actor (its equality with a local run is
+    the scripted tests' job: one embedded run here keeps the module inside CI's budget)."""
     pytest.importorskip("llama_cpp", reason="the embedded extra is not installed")
-    from harness.schemas import GenerateConfig
-
     cfg = RunConfig(
         task="sanity",
+        task_params={"max_tokens": 8},  # the task's own cap on a reply (-T max_tokens=8)
         model="llamacpp/smollm2",
         limit=1,
         seed=3,
         max_concurrency=1,
-        generate=GenerateConfig(max_tokens=8),
     )
-    local_dir, _ = Runner(cfg, tmp_path / "local").run()
-    ray_dir, _ = Runner(cfg, tmp_path / "ray", executor=RayExecutor(workers=1)).run()
-    remote = _comparable(ray_dir)
-    assert len(remote) == 1 and all(r[0] == "ok" for r in remote.values())
-    assert remote == _comparable(local_dir)
-    assert _metrics(ray_dir) == _metrics(local_dir)
+    ray_dir, result = Runner(cfg, tmp_path / "ray", executor=RayExecutor(workers=1)).run()
+    (rec,) = records(ray_dir)
+    assert rec["status"] == "ok", rec["error"]
+    assert rec["seed"] == derive_seed(3, rec["sample_id"], 0)
+    assert rec["model_calls"] >= 1 and 0 < rec["usage"]["output_tokens"] <= 8
+    assert result.records == 1 and (ray_dir / "results.json").exists()

@@ -105,7 +105,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UserError(f"{run_dir} is a run of '{run_file.config.task}', not '{args.name}'")
         _refuse_ignored_flags(args, run_file.config, run_dir)
         config = _restore_secrets(run_file.config, args.model_args, run_dir)
-        runner = Runner(config, run_dir.parent, manager, progress=_progress(args))
+        runner = Runner(
+            config, run_dir.parent, manager, progress=_progress(args), executor=_executor(args)
+        )
         run_dir, result = runner.resume(run_dir)
         return _finish(run_dir, result)
     if not args.name:
@@ -139,11 +141,31 @@ def cmd_run(args: argparse.Namespace) -> int:
             sample_timeout=args.sample_timeout,
             cache=args.cache,
         )
-        runner = Runner(config, out, manager, progress=_progress(args))
+        runner = Runner(config, out, manager, progress=_progress(args), executor=_executor(args))
         run_dir, result = runner.run()
         _warn_unused_roles(runner, name)
         code = max(code, _finish(run_dir, result))
     return code
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    """None (samples run in this process) or the Ray executor ``--executor ray`` asks for."""
+    if args.executor != "ray":
+        if args.ray_address or args.ray_workers is not None or args.ray_gpus_per_worker:
+            raise UserError(
+                "--ray-address, --ray-workers and --ray-gpus-per-worker need --executor ray"
+            )
+        return None
+    from harness.run.ray_exec import RayExecutor
+
+    if args.ray_workers is not None and args.ray_workers < 1:
+        raise UserError("--ray-workers must be at least 1")
+    return RayExecutor(
+        address=args.ray_address,
+        workers=args.ray_workers,
+        task_paths=[str(Path(p).resolve()) for p in args.tasks_path],
+        gpus_per_worker=args.ray_gpus_per_worker,
+    )
 
 
 #: run flags --resume does not take (the run's own settings are in run.json), with their defaults

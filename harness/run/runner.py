@@ -194,8 +194,12 @@ class Runner:
         progress: ProgressFactory | None = None,
         wrappers: Sequence[ModelWrapper] | None = None,
         model_overrides: dict[str, Any] | None = None,
+        executor: Any | None = None,
     ) -> None:
         self.config = config
+        # None: samples run in this process; else an executor with start/solve/close (the
+        # samples run elsewhere, e.g. harness.run.ray_exec.RayExecutor; records come back here)
+        self.executor = executor
         self.out_dir = Path(out_dir)
         self.manager = manager or get_manager()
         self.progress = progress or silent_progress
@@ -209,7 +213,10 @@ class Runner:
     def _task(self) -> Task:
         return resolve_task(self.config.task, self.config.task_params, self.manager)
 
-    def _models(self, run_dir: Path | None) -> tuple[Roles, list[Any]]:
+    def _models(self, run_dir: Path | None) -> tuple[Roles | None, list[Any]]:
+        if self.executor is not None:  # the executor's workers hold the models
+            self.executor.start(self.config, self.manager)
+            return None, []
         wrappers = (
             list(self._wrappers)
             if self._wrappers is not None
@@ -232,13 +239,16 @@ class Runner:
         run_dir = self.out_dir / run_id
         roles, models = self._models(run_dir)  # model errors surface before anything is written
         try:
-            run_dir.mkdir(parents=True, exist_ok=False)
-        except OSError as exc:
-            raise UserError(
-                f"--out {self.out_dir}: cannot create a run directory there ({exc.strerror})"
-            ) from None
-        with RunLock(run_dir), disk_errors(run_dir):
-            return run_dir, self._start(run_dir, run_id, task, samples, roles, models)
+            try:
+                run_dir.mkdir(parents=True, exist_ok=False)
+            except OSError as exc:
+                raise UserError(
+                    f"--out {self.out_dir}: cannot create a run directory there ({exc.strerror})"
+                ) from None
+            with RunLock(run_dir), disk_errors(run_dir):
+                return run_dir, self._start(run_dir, run_id, task, samples, roles, models)
+        finally:
+            self._close_executor()
 
     def _start(
         self,
@@ -246,7 +256,7 @@ class Runner:
         run_id: str,
         task: Task,
         samples: Selection,
-        roles: Roles,
+        roles: Roles | None,
         models: list[Any],
     ) -> RunResult:
         run_file = RunFile(
@@ -268,8 +278,11 @@ class Runner:
         """Finish an interrupted run. The run directory's lock is held throughout: a second
         writer is refused, so no sample is run (or journaled) twice."""
         load_run_file(run_dir)
-        with RunLock(run_dir), disk_errors(run_dir):
-            return run_dir, self._resume(run_dir)
+        try:
+            with RunLock(run_dir), disk_errors(run_dir):
+                return run_dir, self._resume(run_dir)
+        finally:
+            self._close_executor()
 
     def _resume(self, run_dir: Path) -> RunResult:
         run_file = load_run_file(run_dir)
@@ -326,7 +339,7 @@ class Runner:
         run_dir: Path,
         task: Task,
         samples: Selection,
-        roles: Roles,
+        roles: Roles | None,
         models: list[Any],
         index: RunIndex,
     ) -> RunResult:
@@ -347,10 +360,15 @@ class Runner:
             journal = Journal(run_dir / "samples.jsonl")
             progress: RunProgress = self.progress(n_todo + n_done, n_done, cfg.task)
             sem = RunSlots(cfg.max_concurrency)
+            executor = self.executor
 
             async def one(sample: Sample, epoch: int) -> None:
                 async with holding_slot(sem, held=True):
-                    record = await self._solve_one(task, sample, epoch, roles)
+                    if executor is not None:
+                        record = await executor.solve(sample, epoch)
+                    else:
+                        assert roles is not None
+                        record = await self._solve_one(task, sample, epoch, roles)
                 index.add(record, *journal.append(record))
                 if notify:
                     sample_end(run=ctx, record=record)
@@ -358,7 +376,9 @@ class Runner:
 
             try:
                 await _feed(sem, todo, one)
-                if n_todo:
+                if n_todo and executor is not None:
+                    self.roles_asked, self.unused_roles = executor.roles_report()
+                elif n_todo and roles is not None:
                     self.roles_asked, self.unused_roles = set(roles.asked), roles.unused()
             finally:
                 journal.close()
@@ -375,6 +395,10 @@ class Runner:
             return result
         finally:
             index.close()
+
+    def _close_executor(self) -> None:
+        if self.executor is not None:
+            self.executor.close()
 
     async def _solve_one(
         self, task: Task, sample: Sample, epoch: int, roles: Roles

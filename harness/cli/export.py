@@ -123,11 +123,11 @@ def export_run(run_dir: Path, fmt: str, out: Path | None = None) -> tuple[Path, 
     default = {"jsonl": ".jsonl", "parquet": ".parquet", "hf": "-hf"}[fmt]
     out = out or run_dir.with_name(run_dir.name + default)
     from harness.run.index import RunIndex
+    from harness.run.lock import is_locked
     from harness.run.results import load_run_file
-    from harness.view.data import being_written
 
     run_file = load_run_file(run_dir)
-    if being_written(run_dir):  # its index belongs to the runner until it finishes
+    if is_locked(run_dir):  # its index belongs to the runner until it finishes
         raise UserError(f"{run_dir} is being written; export it once the run has finished")
     index = RunIndex.open(run_dir, run_file.run_id)
     names = [r[0] for r in index.conn.execute("SELECT DISTINCT name FROM scores ORDER BY name")]

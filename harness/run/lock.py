@@ -23,6 +23,12 @@ LOCK_NAME = "run.lock"
 _HELD: set[Path] = set()
 
 
+def is_locked(run_dir: Path) -> bool:
+    """True while any process, this one included, holds ``run_dir``'s write lock: the run is
+    being written (readers such as the viewer and ``harness export`` treat it as running)."""
+    return run_dir.resolve() in _HELD or held_elsewhere(run_dir)
+
+
 def held_elsewhere(run_dir: Path) -> bool:
     """True while another process holds ``run_dir``'s write lock (it is running or resuming)."""
     if run_dir.resolve() in _HELD:

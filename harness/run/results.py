@@ -80,12 +80,13 @@ def build_result(
     )
 
 
-def result_from_index(run_id: str, cfg: RunConfig, task: Task, index: RunIndex) -> RunResult:
+def result_from_index(run_id: str, cfg: RunConfig, task: Task | None, index: RunIndex) -> RunResult:
     """``results.json`` from the run index: counts and usage in SQL, metrics from slim
     projections streamed out of the index; no record is parsed unless the task has its own
-    ``summarize`` (which reads the records lazily, one at a time)."""
+    ``summarize`` (which reads the records lazily, one at a time). ``task`` None (a run whose
+    task is not installed here, read by the viewer): no groups and no task summary."""
     agg = Aggregator(cfg.epochs, seed=cfg.seed)
-    for r in index.slim(task.group_by):
+    for r in index.slim(task.group_by if task is not None else ()):
         agg.add(r)
     records, samples, errors = index.counts()
     return RunResult(
@@ -97,7 +98,7 @@ def result_from_index(run_id: str, cfg: RunConfig, task: Task, index: RunIndex) 
         errors=errors,
         metrics=agg.results(),
         usage=index.usage(),
-        extra=_summarize(task, index.view()),
+        extra=_summarize(task, index.view()) if task is not None else {},
     )
 
 

@@ -9,9 +9,7 @@ paired differences use :func:`harness.stats.cluster_bootstrap_ci` clustered by s
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 
 from harness.errors import UserError
 from harness.run.index import IndexRow, RunIndex
+from harness.run.lock import is_locked
 from harness.schemas import RunResult, SampleRecord
 
 PAGE = 50
@@ -66,20 +65,7 @@ def run_dirs(root: Path) -> list[Path]:
 
 def being_written(run_dir: Path) -> bool:
     """True while a process holds the run's write lock (``harness.run.lock``)."""
-    lock = run_dir / "run.lock"
-    if not lock.exists():
-        return False
-    try:
-        fd = os.open(lock, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
+    return is_locked(run_dir)
 
 
 def _raw_run_json(run_dir: Path) -> dict[str, Any]:
@@ -272,13 +258,10 @@ class RunView:
                 self.damage.append(str(exc))
         if self._result is None and compute and self.index is not None:
             task = self.task_object()
-            if task is not None:
-                self._result = result_from_index(
-                    self.run_id, self.run_file.config, task, self.index
-                )
-            else:
+            if task is None:  # not installed here: the metrics, without groups or summary
                 self.notes.append(self._task_error or "the task cannot be loaded")
-                self._result = _result_without_task(self)
+            assert self.run_file is not None
+            self._result = result_from_index(self.run_id, self.run_file.config, task, self.index)
         return self._result
 
     def versions(self) -> dict[str, str]:
@@ -368,29 +351,6 @@ class RunView:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _result_without_task(view: RunView) -> RunResult:
-    """Metrics of a run whose task is not installed here: the same streaming aggregation as
-    :func:`harness.run.results.result_from_index`, without groups or the task's summary."""
-    from harness.stats import Aggregator
-
-    assert view.index is not None and view.run_file is not None
-    cfg = view.run_file.config
-    agg = Aggregator(cfg.epochs, seed=cfg.seed)
-    for r in view.index.slim(()):
-        agg.add(r)
-    records, samples, errors = view.index.counts()
-    return RunResult(
-        run_id=view.run_id,
-        task=cfg.task,
-        model=cfg.model,
-        samples=samples,
-        records=records,
-        errors=errors,
-        metrics=agg.results(),
-        usage=view.index.usage(),
-    )
 
 
 @dataclass

@@ -44,6 +44,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "max_seq": 512,
         "save_steps": 1000,
         "methods": ["lora"],
+        "eval_backend": "hf",  # the tiny random model has no GGUF form
+        "parity_samples": 0,
     },
     "quick": {
         "base": "smollm2",
@@ -59,6 +61,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "max_seq": 1280,
         "save_steps": 1000,
         "methods": ["lora"],
+        "eval_backend": "llamacpp",
+        "parity_samples": 10,
     },
     "full": {
         "base": "smollm2",
@@ -74,6 +78,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "max_seq": 2304,
         "save_steps": 40,
         "methods": ["lora", "full"],
+        "eval_backend": "llamacpp",
+        "parity_samples": 20,
     },
 }
 METRICS = ["SR", "IAC", "RAC", "IAV", "IFE", "IAT", "IAN", "IFN"]
@@ -118,6 +124,15 @@ def records(run: Path) -> dict[str, dict[str, float]]:
             out[r["sample_id"]] = dict.fromkeys(METRICS, 0.0)
             continue
         out[r["sample_id"]] = {k: float(v["value"]) for k, v in r["scores"].items()}
+    return out
+
+
+def _sanity_records(run: Path) -> dict[str, tuple[str, dict[str, float]]]:
+    out = {}
+    for line in (run / "samples.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        scores = {k: float(v["value"]) for k, v in (r.get("scores") or {}).items()}
+        out[r["sample_id"]] = ((r.get("output") or {}).get("completion", ""), scores)
     return out
 
 
@@ -223,9 +238,54 @@ class Bench:
         harness(args, self.log, self.a.in_process)
         return only_run(dest)
 
+    def model(self, weights: str) -> str:
+        """The model spec that evaluates ``weights`` (a base name, checkpoint or training run).
+        ``llamacpp/`` runs a checkpoint through its GGUF conversion (q8_0): the base is converted
+        the same way as the trained models, so both sides go through one path."""
+        if self.p["eval_backend"] == "hf":
+            return f"hf/{weights}"
+        if weights == "smollm2":
+            from harness.backends.hf.smollm2 import smollm2_checkpoint
+
+            weights = str(smollm2_checkpoint())
+        return f"llamacpp/{weights}"
+
+    def model_args(self) -> list[str]:
+        # one KV cache per sample in flight, so every agent step reuses its conversation's prefix
+        return ["-M", "contexts=4"] if self.p["eval_backend"] == "llamacpp" else []
+
+    def do_parity(self) -> dict[str, Any]:
+        """The base through hf/ and through llamacpp/ (the shipped Q4_1 GGUF and the q8_0
+        conversion of hf/'s dequantised weights) on a small single-turn set, sample by sample."""
+        runs: dict[str, Path] = {}
+        base = self.p["base"]
+        specs = {"hf": f"hf/{base}", "llamacpp_q4_1": f"llamacpp/{base}"}
+        if base == "smollm2":
+            from harness.backends.hf.smollm2 import smollm2_checkpoint
+
+            specs["llamacpp_q8_0_of_hf"] = f"llamacpp/{smollm2_checkpoint()}"
+        for label, spec in specs.items():
+            dest = self.out / "parity" / label
+            dest.mkdir(parents=True, exist_ok=True)
+            harness(["run", "sanity", "--model", spec, "--out", str(dest), "--limit",
+                     str(self.p["parity_samples"]), "--max-concurrency", "1", "--no-progress"],
+                    self.log, self.a.in_process)  # fmt: skip
+            runs[label] = only_run(dest)
+        recs = {k: _sanity_records(v) for k, v in runs.items()}
+        ids = sorted(recs["hf"])
+        out: dict[str, Any] = {"samples": len(ids), "runs": {k: str(v) for k, v in runs.items()}}
+        for label in specs:
+            r = recs[label]
+            out[label] = {
+                "scores": {m: sum(r[i][1][m] for i in ids) / len(ids) for m in r[ids[0]][1]},
+                "same_completion_as_hf": sum(r[i][0] == recs["hf"][i][0] for i in ids),
+                "same_scores_as_hf": sum(r[i][1] == recs["hf"][i][1] for i in ids),
+            }
+        return out
+
     def do_eval_base(self, split: dict[str, Any]) -> dict[str, Any]:
-        model = f"hf/{self.p['base']}"
-        run = self.evaluate(model, self.out / "eval_base", split["eval_ids"], [])
+        model = self.model(self.p["base"])
+        run = self.evaluate(model, self.out / "eval_base", split["eval_ids"], self.model_args())
         return {"run": str(run), "model": model}
 
     def do_generate(self) -> dict[str, Any]:
@@ -298,7 +358,9 @@ class Bench:
 
     def do_eval_trained(self, method: str, trained: dict[str, Any], split: dict[str, Any]) -> dict:
         run = Path(trained["run"])
-        final = self.evaluate(f"hf/{run}", self.out / f"eval_{method}", split["eval_ids"], [])
+        final = self.evaluate(
+            self.model(str(run)), self.out / f"eval_{method}", split["eval_ids"], self.model_args()
+        )
         curve = []
         for ck in sorted(
             (run / "checkpoints").glob("checkpoint-*"), key=lambda c: int(c.name.split("-")[1])
@@ -306,8 +368,8 @@ class Bench:
             step = int(ck.name.split("-")[1])
             if step >= int(trained["global_step"]):
                 continue  # the final model is evaluated above
-            r = self.evaluate(f"hf/{ck}", self.out / f"curve_{method}" / ck.name,
-                              split["eval_ids"], [])  # fmt: skip
+            r = self.evaluate(self.model(str(ck)), self.out / f"curve_{method}" / ck.name,
+                              split["eval_ids"], self.model_args())  # fmt: skip
             curve.append({"step": step, "run": str(r)})
         curve.append({"step": int(trained["global_step"]), "run": str(final)})
         return {"run": str(final), "curve": curve}
@@ -363,6 +425,8 @@ class Bench:
     def run(self) -> dict[str, Any]:
         res: dict[str, Any] = {}
         res["split"] = self.stage("split", self.do_split)
+        if self.p["parity_samples"]:
+            res["parity"] = self.stage("parity", self.do_parity)
         res["eval_base"] = self.stage("eval_base", lambda: self.do_eval_base(res["split"]))
         res["generate"] = self.stage("generate", self.do_generate)
         res["verify"] = self.stage("verify", lambda: self.do_verify(res["generate"], res["split"]))
@@ -412,6 +476,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split-seed", type=int, default=0)
     ap.add_argument("--split-by", choices=["template", "tools"], default="template")
     ap.add_argument("--base", default=None, help="base model: smollm2, tiny or a directory")
+    ap.add_argument(
+        "--eval-backend",
+        choices=["llamacpp", "hf"],
+        default=None,
+        help="evaluate checkpoints through llamacpp/ (their GGUF conversion; faster) or hf/",
+    )
+    ap.add_argument(
+        "--parity-samples",
+        type=int,
+        default=None,
+        help="sanity samples run through hf/ and llamacpp/ for the base-parity check (0: skip)",
+    )
     ap.add_argument("--in-process", action="store_true", help="run the CLI in this process")
     a = ap.parse_args(argv)
     a.out = a.out or f"bench/out/closed_loop_{a.profile}"

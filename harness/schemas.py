@@ -369,6 +369,25 @@ class Trajectory(_Model):
     )
 
 
+def unique_call_ids(messages: list[Message]) -> list[Message]:
+    """The conversation with every tool call id unique (``call_<message>_<n>``) and each tool
+    result pointing at its call's new id. Scripted replies number their calls from 0 in every
+    turn, which a trainer pairing calls with results by id would confuse."""
+    out: list[Message] = []
+    ids: dict[str | None, str] = {}
+    for i, m in enumerate(messages):
+        if m.role == "assistant" and m.tool_calls:
+            calls = []
+            for j, c in enumerate(m.tool_calls):
+                ids[c.id] = f"call_{i}_{j}"
+                calls.append(c.model_copy(update={"id": ids[c.id]}))
+            m = m.model_copy(update={"tool_calls": calls})
+        elif m.role == "tool" and m.tool_call_id in ids:
+            m = m.model_copy(update={"tool_call_id": ids[m.tool_call_id]})
+        out.append(m)
+    return out
+
+
 # --------------------------------------------------------------------------- generate / train runs
 
 

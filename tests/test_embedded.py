@@ -187,8 +187,49 @@ def test_answers_do_not_depend_on_call_order_with_prefix_reuse(model: LlamaCppMo
     forward = run(list(range(len(convs))))
     backward = run(list(reversed(range(len(convs)))))
     assert forward == backward
-    # the two system prompts alternate, each in its own context
-    assert len(model._pool) == 2
+    # two system prompts: at least a context each, and never more than the pool's size
+    assert 2 <= len(model._pool) <= model.args.contexts  # type: ignore[attr-defined]
+
+
+def test_concurrent_conversations_sharing_a_system_prompt_keep_their_own_contexts() -> None:
+    """Agents run side by side share the task's system prompt; each must continue in the
+    context holding its own conversation, not evict the other's at every step."""
+    m: Any = LlamaCppModel.create("smollm2", {"contexts": 2})
+    system = Message(role="system", content="You answer questions about numbers briefly. " * 10)
+    convs = {
+        "a": [system, Message(role="user", content="What is 2 + 3?")],
+        "b": [system, Message(role="user", content="Is 7 a prime number?")],
+    }
+    home: dict[str, Any] = {}
+    for turn in range(3):
+        for key, msgs in convs.items():
+            r = _ask(m, msgs, max_tokens=8)
+            prompt = render_chatml(msgs, None, m.args.system_prompt)
+            held = [m.n_tokens_reused(ctx, prompt) for ctx in m._pool]
+            ctx = m._pool[held.index(max(held))]  # the context that evaluated this prompt
+            assert max(held) == len(ctx.tokenize(prompt.encode(), special=True))
+            if turn:
+                assert ctx is home[key], f"turn {turn} of {key} moved to another context"
+            home[key] = ctx
+            msgs += [Message(role="assistant", content=r.text),
+                     Message(role="user", content="Why?")]  # fmt: skip
+    assert home["a"] is not home["b"] and len(m._pool) == 2
+
+
+def test_sampling_is_not_truncated_unless_asked(model: LlamaCppModel) -> None:
+    """llama-cpp-python keeps only the top 40 tokens (and min_p 0.05) unless told otherwise;
+    like hf/, vllm and the APIs we sample the whole distribution at temperature > 0."""
+    msgs = [Message(role="user", content="Say any word.")]
+
+    def distinct(**extra: object) -> int:
+        seen = set()
+        for seed in range(150):
+            r = _ask(model, msgs, max_tokens=1, temperature=3.0, seed=seed, **extra)
+            seen.add(r.text)
+        return len(seen)
+
+    full, top40 = distinct(), distinct(top_k=40, min_p=0.05)
+    assert top40 <= 40 < full
 
 
 def test_a_call_that_times_out_finishes_before_the_next_one_starts(

@@ -232,6 +232,12 @@ class HFModel(Model):
         self._ctx = a.max_length or int(getattr(model.config, "max_position_embeddings", 0) or 4096)
         self._tok, self._model = tok, model
 
+    def loaded(self) -> tuple[Any, Any]:
+        """``(model, tokenizer)`` as this backend runs them (a LoRA adapter merged unless
+        ``merge_adapter`` is off); loads them on first use."""
+        self.load()
+        return self._model, self._tok
+
     def _weights(self, name: str) -> Path:
         if name == SMOLLM2 and not Path(name).exists():
             from harness.backends.hf.smollm2 import smollm2_checkpoint

@@ -56,6 +56,11 @@ class LlamaCppArgs(BaseModel):
         default=None, ge=1, description="CPU threads (default: all cores, at most 8)."
     )
     n_batch: int = Field(default=512, ge=1, description="Prompt tokens evaluated per batch.")
+    gguf_type: Literal["q8_0", "f16", "f32"] = Field(
+        default="q8_0",
+        description="Matrix type when a transformers checkpoint fine-tuned from hf/smollm2 is "
+        "converted to GGUF on first use (llamacpp/<training run>); cached afterwards.",
+    )
     system_prompt: str | None = Field(
         default=DEFAULT_SYSTEM, description="System prompt used when a conversation has none."
     )
@@ -65,13 +70,15 @@ class LlamaCppArgs(BaseModel):
         "only the new turns); false evaluates every prompt from scratch.",
     )
     contexts: int = Field(
-        default=2,
+        default=4,
         ge=1,
         le=8,
         description="llama contexts kept, each with its own KV cache; a call goes to the one "
         "whose cached tokens share the longest prefix with its prompt, so two roles (agent and "
-        "simulated user) alternating do not evict each other's prefix. The weights are mmap-ed "
-        "once; each context costs its KV cache (about 380 MB at n_ctx 8192 for SmolLM2).",
+        "simulated user) alternating, or the run's concurrent samples, do not evict each other's "
+        "prefix (default 4, the default --max-concurrency). Contexts are made only when needed; "
+        "the weights are mmap-ed once; each context costs its KV cache (about 380 MB at n_ctx "
+        "8192 for SmolLM2).",
     )
     grammar_sampling: Literal["last", "first"] = Field(
         default="last",
@@ -163,6 +170,7 @@ class LlamaCppModel(Model):
         super().__init__(name, args)
         self._pool: list[Any] = []
         self._last_used: list[float] = []
+        self._prompt_len: list[int] = []  # tokens of the last prompt each context evaluated
         self._load_lock = threading.Lock()
         #: callers queue on an asyncio lock (one per event loop: a lock belongs to its loop);
         #: the engine lock makes calls from several loops or threads run one at a time too
@@ -176,11 +184,17 @@ class LlamaCppModel(Model):
         if self.name == "smollm2":
             return smollm2_path()
         path = Path(self.name).expanduser()
-        if path.suffix != ".gguf" or not path.exists():
-            raise UserError(
-                f"llamacpp/{self.name}: expected 'smollm2' or the path of an existing .gguf file"
-            )
-        return path
+        if path.suffix == ".gguf" and path.is_file():
+            return path
+        from harness.backends.llamacpp.export import gguf_for_checkpoint, is_checkpoint
+
+        if is_checkpoint(path):
+            a: LlamaCppArgs = self.args  # type: ignore[assignment]
+            return gguf_for_checkpoint(path, a.gguf_type)
+        raise UserError(
+            f"llamacpp/{self.name}: expected 'smollm2', the path of an existing .gguf file, or a "
+            "checkpoint fine-tuned from hf/smollm2 (a training run or checkpoint directory)"
+        )
 
     def check(self) -> None:
         _ = self.path
@@ -215,25 +229,45 @@ class LlamaCppModel(Model):
             if not self._pool:
                 self._pool.append(self._new_context())
                 self._last_used.append(0.0)
+                self._prompt_len.append(0)
             a: LlamaCppArgs = self.args  # type: ignore[assignment]
             index = 0
             if prompt is not None and a.prefix_cache:
                 tokens = self._pool[0].tokenize(prompt.encode("utf-8"), special=True)
                 shared = [_common_prefix(ctx, tokens) for ctx in self._pool]
                 best = max(range(len(shared)), key=lambda i: shared[i])
-                if shared[best] >= 16:
+                # a conversation's next turn holds the whole previous prompt (only the reply's
+                # tokens may be re-rendered differently); a conversation that shares just the
+                # system prompt with the best context would throw away that context's other
+                # conversation, so it gets its own while the pool has room (concurrent agents
+                # would otherwise evict each other at every step)
+                continues = shared[best] >= self._prompt_len[best]
+                empty = [i for i, ctx in enumerate(self._pool) if ctx.n_tokens == 0]
+                if shared[best] >= 16 and (continues or len(self._pool) >= a.contexts):
                     index = best
+                elif empty:
+                    index = empty[0]
                 elif len(self._pool) < a.contexts:
                     self._pool.append(self._new_context())
                     self._last_used.append(0.0)
+                    self._prompt_len.append(0)
                     index = len(self._pool) - 1
                 else:
                     index = min(range(len(self._pool)), key=lambda i: self._last_used[i])
+                self._prompt_len[index] = len(tokens)
             self._last_used[index] = time.monotonic()
             return self._pool[index]
 
+    def n_tokens_reused(self, llm: Any, prompt: str) -> int:
+        """How many leading tokens of ``prompt`` the context ``llm`` already holds."""
+        return _common_prefix(llm, llm.tokenize(prompt.encode("utf-8"), special=True))
+
     def cache_key_fields(self) -> dict[str, Any]:
-        return {"model": self.spec, "args": self.args.model_dump(mode="json")}
+        key: dict[str, Any] = {"model": self.spec, "args": self.args.model_dump(mode="json")}
+        if self.name != "smollm2":  # a file rewritten in place (or a retrained run) is new
+            st = self.path.stat()
+            key["weights"] = [self.path.name, st.st_size, st.st_mtime_ns]
+        return key
 
     async def generate(
         self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
@@ -312,11 +346,17 @@ class LlamaCppModel(Model):
         max_tokens: int | None = -1,
     ) -> tuple[str, Usage, str | None]:
         stop = ["<|im_end|>", *(config.stop or [])]
+        extra = config.model_extra or {}
         out = llm.create_completion(
             prompt=prompt,
             max_tokens=config.max_tokens if max_tokens == -1 else max_tokens,
             temperature=config.temperature if config.temperature is not None else 0.0,
             top_p=config.top_p if config.top_p is not None else 1.0,
+            # llama-cpp-python truncates to top_k 40 and min_p 0.05 unless told; hf/, vllm and
+            # the APIs sample the whole distribution, and so do we unless -G sets them
+            top_k=int(extra.get("top_k", 0)),
+            min_p=float(extra.get("min_p", 0.0)),
+            repeat_penalty=float(extra.get("repeat_penalty", 1.0)),
             stop=stop,
             seed=config.seed,
             grammar=grammar,

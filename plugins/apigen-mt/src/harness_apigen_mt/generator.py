@@ -27,11 +27,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from harness.agent import override
 from harness.errors import ModelError
 from harness.jobs import Generator, JobContext
-from harness.schemas import Message, Trajectory
+from harness.schemas import Message, Trajectory, unique_call_ids
 from harness_apigen_mt.budget import BUDGETS, BudgetName
 from harness_apigen_mt.committee import review
 from harness_apigen_mt.domain import TAU2_DATA_VERSION, Domain, db_hash, load_domain
-from harness_apigen_mt.episode import agent_system, play_episode
+from harness_apigen_mt.episode import GREETING, agent_system, play_episode
 from harness_apigen_mt.filters import call_problems
 from harness_apigen_mt.recombine import recombine
 from harness_apigen_mt.report import Report
@@ -93,6 +93,13 @@ class ApigenOptions(BaseModel):
     )
     recombine: int = Field(default=2, ge=0, description="Most recombined tasks to try.")
     phase2: bool = Field(default=True, description="Run phase 2 (trajectory collection).")
+    agent: Literal["model", "oracle"] = Field(
+        default="model",
+        description="Phase-2 agent: the agent role's model, or an oracle that performs the "
+        "blueprint's ground-truth actions in order and then states its outputs (training data "
+        "whose agent turns are right by construction; the simulated user and every check are "
+        "unchanged).",
+    )
     phase2_attempts: int | None = Field(
         default=None, ge=1, le=20, description="Episodes per blueprint (budget: full 3, small 2)."
     )
@@ -375,12 +382,39 @@ class ApigenMT(Generator):
 
     # ------------------------------------------------------------------ phase 2
 
+    def _agent(self, ctx: JobContext, bp: Blueprint) -> Any:
+        """The phase-2 agent: the agent role, or the oracle for this blueprint (a scripted model:
+        one ground-truth call per turn, then a reply stating the outputs, which repeats)."""
+        if self.options.agent == "model":
+            return ctx.role("agent")
+        from harness.backends.scripted.model import ScriptedModel
+        from harness.model import ModelHandle, WrappedModel
+        from harness.schemas import GenerateConfig
+
+        calls: list[str | dict[str, Any]] = [
+            {"text": "", "tool_calls": [{"name": a.name, "arguments": a.arguments}]}
+            for a in bp.actions
+        ]
+        done = "Done. " + "; ".join(bp.outputs) if bp.outputs else "Done: your request is complete."
+        # entry 0 answers a conversation with no assistant turn; the episode opens with the
+        # greeting, so the oracle's first reply is entry 1
+        script = {"responses": [GREETING, *calls, done]}
+        oracle = ScriptedModel.create("oracle", script)
+        return ModelHandle(WrappedModel(oracle), GenerateConfig(), "agent", ctx.seed)
+
     async def _phase2(self, ctx: JobContext, domain: Domain, bp: Blueprint, rep: Report) -> None:
         o: ApigenOptions = self.options
+        if o.agent == "oracle" and not bp.actions:
+            # nothing to perform: the "trajectory" would teach answering without looking anything up
+            self._reject(rep, "phase2-oracle", ["no ground-truth actions to perform"], bp, bp.id, 0)
+            return
         gold_db, _ = replay(domain, [a.model_dump() for a in bp.actions])
         gold = db_hash(gold_db)
         rep.phase2_blueprint()
         b = self.budget
+        steps = override(o.max_steps, b.max_steps)
+        if o.agent == "oracle":  # every action, then the reply stating the outputs
+            steps = max(steps, len(bp.actions) + 1)
         for attempt in range(override(o.phase2_attempts, b.phase2_attempts)):
             env = ctx.environment(f"tau-{domain.name}", data_dir=o.data_dir)
             best_of = override(o.user_best_of, b.user_best_of)
@@ -394,10 +428,10 @@ class ApigenMT(Generator):
             )
             try:
                 ep = await play_episode(
-                    ctx.role("agent"),
+                    self._agent(ctx, bp),
                     env,
                     user,
-                    override(o.max_steps, b.max_steps),
+                    steps,
                     override(o.max_user_turns, b.max_user_turns),
                     override(o.agent_max_tokens, b.agent_max_tokens),
                     override(o.compact_tools, b.compact_tools),
@@ -438,7 +472,7 @@ class ApigenMT(Generator):
                 task_instruction=bp.intent,
                 system=ep.messages[0].content,
                 tools=env.tools(),
-                messages=ep.messages[1:],
+                messages=unique_call_ids(ep.messages[1:]),
                 reward=1.0,
                 metadata={
                     "domain": domain.name,
@@ -453,6 +487,7 @@ class ApigenMT(Generator):
                     "db_match": True,
                     "outputs_found": found,
                     "tau2_data": TAU2_DATA_VERSION,
+                    "agent": o.agent,
                 },
             )
             Trajectory.model_validate(traj.model_dump())

@@ -42,3 +42,13 @@ def register_metrics(register: Any) -> None:
         "harness_sanity.tasks:ToolUse",
         description="1 if the expected tool was called with the expected arguments.",
     )
+
+
+@hookimpl
+def register_generators(register: Any) -> None:
+    register(
+        "sanity-oracle",
+        "harness_sanity.oracle:SanityOracle",
+        description="Verified tool-use trajectories: an oracle calls the expected tool, then "
+        "answers; kept only if the task scores it fully and a replay matches.",
+    )

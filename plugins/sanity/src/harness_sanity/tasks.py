@@ -97,6 +97,10 @@ class SanityTask(Task):
         return [FinalAnswer(), AnswerMatch()]
 
 
+#: the system prompt of ``sanity-tools`` (also the one its oracle's training trajectories carry)
+TOOLS_SYSTEM = "Use a tool to compute the answer, then reply with only the answer."
+
+
 class SanityToolsOptions(SanityOptions):
     max_steps: int = Field(default=4, ge=1, le=20, description="Model calls per sample.")
     budget: ProfileName = Field(default="auto", description=BUDGET_HELP)
@@ -123,7 +127,7 @@ class SanityToolsTask(SanityTask):
             ctx.model,
             env,
             messages,
-            system="Use a tool to compute the answer, then reply with only the answer.",
+            system=TOOLS_SYSTEM,
             max_steps=self.options.max_steps,
         )
         return SolveOutput(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from harness.schemas import Message, SampleRecord, ToolCall, Trajectory
+from harness.schemas import SampleRecord, ToolCall, Trajectory, unique_call_ids
 from harness_spectool.patterns import SCORE_ORDER, exact_answer
 from harness_spectool.verify import OPTIONAL
 
@@ -64,30 +64,9 @@ def solved(record: SampleRecord) -> bool:
     )
 
 
-def _renumber(messages: list[Message]) -> list[Message]:
-    """Unique call ids across the conversation (a scripted reply numbers its calls from 0)."""
-    out, ids = [], {}
-    for i, m in enumerate(messages):
-        if m.role == "assistant" and m.tool_calls:
-            calls = []
-            for j, c in enumerate(m.tool_calls):
-                new = f"call_{i}_{j}"
-                ids[c.id] = new
-                calls.append(
-                    ToolCall(
-                        id=new, name=c.name, arguments=c.arguments, raw_arguments=c.raw_arguments
-                    )
-                )
-            m = m.model_copy(update={"tool_calls": calls})
-        elif m.role == "tool" and m.tool_call_id in ids:
-            m = m.model_copy(update={"tool_call_id": ids[m.tool_call_id]})
-        out.append(m)
-    return out
-
-
 def to_trajectory(record: SampleRecord, protocol: Protocol, tools: list[Any]) -> Trajectory:
     assert record.output is not None
-    messages = _renumber(list(record.output.messages))
+    messages = unique_call_ids(list(record.output.messages))
     system = next((m.content for m in messages if m.role == "system"), None)
     md = record.metadata
     return Trajectory(

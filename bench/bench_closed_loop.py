@@ -46,6 +46,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "methods": ["lora"],
         "eval_backend": "hf",  # the tiny random model has no GGUF form
         "parity_samples": 0,
+        "sources": ["spectool"],
+        "apigen_tasks": 40,
     },
     "quick": {
         "base": "smollm2",
@@ -63,6 +65,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "methods": ["lora"],
         "eval_backend": "llamacpp",
         "parity_samples": 10,
+        "sources": ["spectool"],
+        "apigen_tasks": 40,
     },
     "full": {
         "base": "smollm2",
@@ -80,6 +84,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "methods": ["lora", "full"],
         "eval_backend": "llamacpp",
         "parity_samples": 20,
+        "sources": ["spectool", "apigen-mt", "sanity"],
+        "apigen_tasks": 40,
     },
 }
 METRICS = ["SR", "IAC", "RAC", "IAV", "IFE", "IAT", "IAN", "IFN"]
@@ -302,6 +308,38 @@ class Bench:
         summary = json.loads((run / "run.json").read_text())["summary"]
         return {"run": str(run), "data": str(run / "trajectories.jsonl"), **summary}
 
+    def do_generate_extra(self, source: str) -> dict[str, Any]:
+        """Training data beside spectool's: apigen-mt's oracle agent on the bundled tau2 tasks
+        (a simulated user on the embedded model, every episode checked against the blueprint's
+        database state and outputs), and the sanity tool tasks' oracle."""
+        dest = self.out / f"generate_{source}"
+        if source == "apigen-mt":
+            args = ["generate", "apigen-mt", "--source", "tau2-tasks", "--agent", "oracle",
+                    "--n", str(self.p["apigen_tasks"]), "--committee-size", "0",
+                    "--phase2-attempts", "1", "--out", str(dest)]  # fmt: skip
+        elif source == "sanity":
+            args = ["generate", "sanity-oracle", "--n", "20", "--out", str(dest)]
+        else:
+            raise SystemExit(f"unknown source {source!r}")
+        harness(args, self.log, self.a.in_process)
+        run = only_run(dest)
+        data = run / "trajectories.jsonl"
+        n = sum(1 for _ in data.open(encoding="utf-8"))
+        return {"run": str(run), "data": str(data), "trajectories": n}
+
+    @staticmethod
+    def reverify_apigen(traj: Any) -> list[str]:
+        """Replay the trajectory's calls on a fresh database: the final state must be the one
+        its blueprint's ground-truth actions give."""
+        from harness_apigen_mt.domain import db_hash, load_domain
+        from harness_apigen_mt.reward import replay
+
+        domain = load_domain(str(traj.metadata["domain"]))
+        calls = [c for m in traj.messages if m.role == "assistant" for c in m.tool_calls]
+        got, _ = replay(domain, [{"name": c.name, "arguments": c.arguments} for c in calls])
+        want, _ = replay(domain, traj.metadata["gold_actions"])
+        return [] if db_hash(got) == db_hash(want) else ["the replayed database differs"]
+
     def do_verify(self, gen: dict[str, Any], split: dict[str, Any]) -> dict[str, Any]:
         from harness_actionstudio.converters import convert_files
         from harness_actionstudio.verify import verify
@@ -331,16 +369,31 @@ class Bench:
             problems = replay(t, env)
             if problems:
                 bad.append({"id": t.id, "why": "; ".join(problems)})
-        structural = verify(convert_files([Path(gen["data"])]).records)
+        extra = [v for k, v in gen.items() if k.startswith("extra_")]
+        per_source = {"spectool": len(trajs)}
+        for e in extra:
+            lines = Path(e["data"]).read_text(encoding="utf-8").splitlines()
+            for line in lines:
+                t = Trajectory.model_validate_json(line)
+                if t.source.startswith("apigen-mt/"):
+                    problems = self.reverify_apigen(t)
+                    if problems:
+                        bad.append({"id": t.id, "why": "; ".join(problems)})
+            per_source[Path(e["run"]).name.split("-generate-")[-1]] = len(lines)
+        files = [Path(gen["data"]), *(Path(e["data"]) for e in extra)]
+        structural = verify(convert_files(files).records)
         if bad or structural.problems:
             first = bad[0] if bad else structural.problems[0].as_dict()
             raise SystemExit(f"verify: {len(bad) + len(structural.problems)} bad; first {first}")
-        return {"trajectories": len(trajs), "replayed_ok": len(trajs), **structural.summary()}
+        total = sum(per_source.values())
+        return {"trajectories": total, "replayed_ok": total, "per_source": per_source,
+                **structural.summary()}  # fmt: skip
 
     def do_train(self, method: str, gen: dict[str, Any]) -> dict[str, Any]:
         dest = self.out / f"train_{method}"
         p = self.p
-        args = ["train", "actionstudio", "--data", gen["data"], "--out", str(dest),
+        data = [gen["data"], *(v["data"] for k, v in gen.items() if k.startswith("extra_"))]
+        args = ["train", "actionstudio", "--data", *data, "--out", str(dest),
                 "--base-model", p["base"], "--max-steps", str(p["train_steps"]),
                 "--batch-size", str(p["batch"]), "--learning-rate", str(p["lr"]),
                 "--max-seq-length", str(p["max_seq"]), "--save-steps", str(p["save_steps"]),
@@ -429,6 +482,11 @@ class Bench:
             res["parity"] = self.stage("parity", self.do_parity)
         res["eval_base"] = self.stage("eval_base", lambda: self.do_eval_base(res["split"]))
         res["generate"] = self.stage("generate", self.do_generate)
+        for source in self.p["sources"]:
+            if source != "spectool":
+                res["generate"][f"extra_{source}"] = self.stage(
+                    f"generate_{source}", lambda s=source: self.do_generate_extra(s)
+                )
         res["verify"] = self.stage("verify", lambda: self.do_verify(res["generate"], res["split"]))
         for m in self.p["methods"]:
             res[f"train_{m}"] = self.stage(
@@ -472,6 +530,15 @@ def main(argv: list[str] | None = None) -> int:
         default="short",
         help="SpecTool's query set: short (1.8 calls a query; the figures so far) or hard (6.3)",
     )
+    ap.add_argument(
+        "--sources",
+        nargs="+",
+        choices=["spectool", "apigen-mt", "sanity"],
+        default=None,
+        help="training data: spectool's oracle (always) plus apigen-mt's oracle agent on the "
+        "tau2 tasks and the sanity tool tasks' oracle",
+    )
+    ap.add_argument("--apigen-tasks", type=int, default=None, help="tau2 tasks tried (apigen-mt)")
     ap.add_argument("--held-out", type=float, default=0.25)
     ap.add_argument("--split-seed", type=int, default=0)
     ap.add_argument("--split-by", choices=["template", "tools"], default="template")

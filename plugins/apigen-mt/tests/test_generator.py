@@ -97,6 +97,31 @@ def test_tau2_source_phase2_writes_valid_trajectories(jobs, jsonl) -> None:
     assert s["phase2"]["blueprints"] == 4 and len(rej) == 4 - len(trajs)
 
 
+def test_oracle_agent_performs_the_ground_truth_and_every_episode_is_checked(jobs, jsonl) -> None:
+    # a user who keeps asking; the oracle performs each blueprint's actions, then states outputs
+    out, s = _run(
+        jobs,
+        {"n": 8, "source": "tau2-tasks", "phase2_attempts": 1, "agent": "oracle",
+         "committee_size": 0},
+        ["Please go ahead with my request."],
+    )  # fmt: skip
+    trajs = [Trajectory.model_validate(t) for t in jsonl(out / "trajectories.jsonl")]
+    assert len(trajs) >= 3 and all(t.metadata["agent"] == "oracle" for t in trajs)
+    for t in trajs:
+        calls = [c for m in t.messages if m.role == "assistant" for c in m.tool_calls]
+        gold = t.metadata["gold_actions"]
+        assert [(c.name, c.arguments) for c in calls] == [(a["name"], a["arguments"]) for a in gold]
+        ids = [c.id for c in calls]
+        assert len(set(ids)) == len(ids)  # unique across turns, results point at them
+        results = [m.tool_call_id for m in t.messages if m.role == "tool"]
+        assert results == ids
+        assert all(o in t.messages[-1].content for o in t.metadata["outputs"])
+    rej = jsonl(out / "rejections.jsonl")
+    # a task without ground-truth actions has nothing to perform: refused, not a trivial "Done"
+    assert any(r["stage"] == "phase2-oracle" for r in rej)
+    assert s["phase2"]["trajectories"] == len(trajs)
+
+
 def test_conformance(harness_conformance, tmp_path) -> None:
     reg = harness_conformance.check_plugin("apigen-mt")
     assert set(reg["tasks"]) == {"tau-retail", "tau-airline"}

@@ -51,6 +51,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "rollouts": 4,
         "diag_n": 10,
         "pairs": 16,
+        "eval_backend": "llamacpp",
     },
     # the tiny random base, every size minimal: checks the pipeline, not the method
     "smoke": {
@@ -69,6 +70,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "rollouts": 2,
         "diag_n": 2,
         "pairs": 2,
+        "eval_backend": "hf",  # the tiny random base has no GGUF form
     },
 }
 
@@ -133,7 +135,7 @@ class Bench:
                  "--batch-size", str(c["sft_batch"]), "--learning-rate", str(c["sft_lr"]),
                  "--max-seq-length", "2048"],
             )  # fmt: skip
-            rows[f"sft/{v}"] = self.measure(f"sft_{v}", f"hf/{self.rel(sft)}", str(sft), gen)
+            rows[f"sft/{v}"] = self.measure(f"sft_{v}", self.model(sft), str(sft), gen)
             rl = self.stage(
                 f"rl_{v}",
                 ["train", "grpo", "--data", str(gen / "rl_train.jsonl"),
@@ -143,12 +145,25 @@ class Bench:
                  "--prompts-per-step", str(c["prompts_per_step"]),
                  "--max-response-tokens", str(c["max_tokens"]), "--threads", str(self.threads)],
             )  # fmt: skip
-            rows[f"rl/{v}"] = self.measure(f"rl_{v}", f"hf/{self.rel(rl)}", str(rl), gen)
+            rows[f"rl/{v}"] = self.measure(f"rl_{v}", self.model(rl), str(rl), gen)
         return rows
 
+    def model(self, run: Path) -> str:
+        """The model spec that evaluates and samples a trained run: ``llamacpp/`` through its
+        GGUF conversion when the base is SmolLM2 (llama.cpp generates several times faster
+        than transformers on CPU, and samples the whole distribution like hf/), else ``hf/``."""
+        if self.cfg["base"] == "smollm2" and self.cfg["eval_backend"] == "llamacpp":
+            return f"llamacpp/{run}"
+        return f"hf/{self.rel(run)}"
+
     def base(self) -> tuple[str, str]:
-        """(checkpoint for the trainers and gradients, hf/ model name for evaluation)."""
+        """(checkpoint for the trainers and gradients, model spec for evaluation)."""
         if self.cfg["base"] == "smollm2":
+            if self.cfg["eval_backend"] == "llamacpp":
+                from harness.backends.hf.smollm2 import smollm2_checkpoint
+
+                # the dequantised base converted like the trained runs: one path for all rows
+                return "smollm2", f"llamacpp/{smollm2_checkpoint()}"
             return "smollm2", "hf/smollm2"
         path = self.out / "tiny_base"
         if not (path / "config.json").exists():

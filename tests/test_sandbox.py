@@ -380,8 +380,7 @@ def test_rust_project(mode: str) -> None:
 
 
 def test_go_project(mode: str) -> None:
-    if not find_tool("go"):
-        pytest.skip("go is not installed (optional toolchain)")
+    need(find_tool("go"), "go is not installed (Debian's golang-go; .ci/run installs it)")
     files = {
         "go.mod": "module example.com/app\n\ngo 1.19\n",
         "util.go": "package main\n\nfunc half(x int) int { return x / 2 }\n",

@@ -129,7 +129,9 @@ def wrap(
         out += ["--die-with-parent", "--new-session", "--ro-bind", "/", "/"]
         out += ["--dev", "/dev", "--proc", "/proc"]
         size = str(limits.memory_bytes)
-        out += ["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/dev/shm"]
+        # world-writable and sticky like a real /tmp: the sandbox uid is not the mount's owner
+        out += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
+        out += ["--perms", "1777", "--size", size, "--tmpfs", "/dev/shm"]
         for hidden in HIDDEN_ROOTS:
             if os.path.isdir(hidden):
                 out += ["--tmpfs", hidden]

@@ -90,17 +90,17 @@ def fallback_messages(
         msgs.insert(0, Message(role="system", content=default_system or ""))
     for m in msgs:
         if m.role == "system":
-            content = m.content + ("\n\n" + block if block and m.content else block)
+            content = m.text + ("\n\n" + block if block and m.text else block)
             out.append({"role": "system", "content": content})
         elif m.role == "assistant":
-            parts = [m.content] if m.content else []
+            parts = [m.text] if m.text else []
             parts += [call_json(c) for c in m.tool_calls]
             out.append({"role": "assistant", "content": "\n".join(parts)})
         elif m.role == "tool":
             label = m.name or "the tool"
-            out.append({"role": "user", "content": f"Result of {label}:\n{m.content}"})
+            out.append({"role": "user", "content": f"Result of {label}:\n{m.text}"})
         else:
-            out.append({"role": m.role, "content": m.content})
+            out.append({"role": m.role, "content": m.text})
     return _merge_same_role(out)
 
 

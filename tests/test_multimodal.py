@@ -3,24 +3,36 @@ stored by content hash beside a run."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from harness.blobs import BlobStore
+from harness.context import SolveContext
+from harness.errors import ImageInputError, UserError
+from harness.hookspecs import hookimpl
+from harness.plugins.manager import PluginManager, get_manager
+from harness.run.runner import Runner
 from harness.schemas import (
+    GenerateConfig,
     ImagePart,
     Message,
+    RunConfig,
+    Sample,
     SampleRecord,
     SolveOutput,
     TextPart,
     has_images,
     text_of,
 )
+from harness.task import Task
 
 
 def png_bytes(color: tuple[int, int, int] = (255, 0, 0), size: int = 8) -> bytes:
@@ -127,3 +139,154 @@ def test_blobs_store_by_hash_once(tmp_path: Path, png: Path) -> None:
     # a record without images is handed back as it is
     plain = SampleRecord(sample_id="t", status="ok", input="hi")
     assert store.store_record(plain) is plain
+
+
+# --------------------------------------------------------------------------- runs with images
+
+
+class ImageOptions(BaseModel):
+    image_dir: str
+    missing: bool = False
+
+
+class ImageQA(Task):
+    """Three samples asking about an image file (two share one), optionally a fourth whose
+    image does not exist."""
+
+    name = "test-image-qa"
+    description = "images in samples (test)"
+    Options = ImageOptions
+
+    def samples(self) -> Iterator[Sample]:
+        folder = Path(self.options.image_dir)
+        names = ["red.png", "red.png", "blue.png"] + (["gone.png"] * self.options.missing)
+        for i, name in enumerate(names):
+            content = [
+                TextPart(text="What colour is this?"),
+                {"type": "image", "path": str(folder / name)},
+            ]
+            yield Sample(id=str(i), input=[Message(role="user", content=content)], target=name[:-4])
+
+    async def solve(self, sample: Sample, ctx: SolveContext) -> SolveOutput:
+        assert not isinstance(sample.input, str)
+        reply = await ctx.model.generate(sample.input, max_tokens=4)
+        return SolveOutput(
+            completion=reply.text,
+            messages=[*sample.input, reply.message()],
+            metadata={"input_tokens": reply.usage.input_tokens},
+        )
+
+
+class ImagePlugin:
+    @hookimpl
+    def register_tasks(self, register: Any) -> None:
+        register(ImageQA.name, ImageQA, description=ImageQA.description)
+
+
+@pytest.fixture
+def image_task(tmp_path: Path) -> Iterator[tuple[PluginManager, Path]]:
+    folder = tmp_path / "images"
+    folder.mkdir()
+    (folder / "red.png").write_bytes(png_bytes((255, 0, 0), 24))
+    (folder / "blue.png").write_bytes(png_bytes((0, 0, 255), 24))
+    manager = get_manager()
+    if ImageQA.name not in manager.registry("tasks").names():
+        manager.register_plugin(ImagePlugin(), ImageQA.name)
+        manager.collect()
+    yield manager, folder
+
+
+def _run(manager: PluginManager, folder: Path, out: Path, model: str, **opts: Any) -> Path:
+    cfg = RunConfig(task=ImageQA.name, task_params={"image_dir": str(folder), **opts}, model=model)
+    run_dir, _ = Runner(cfg, out, manager=manager).run()
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def tiny_vlm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("transformers")
+    from harness.backends.hf.tiny import build_tiny_vlm_checkpoint
+
+    return build_tiny_vlm_checkpoint(tmp_path_factory.mktemp("vlm") / "tiny-vlm")
+
+
+def test_a_multimodal_run_through_hf_on_a_tiny_vlm(
+    image_task: tuple[PluginManager, Path], tiny_vlm: Path, tmp_path: Path
+) -> None:
+    manager, folder = image_task
+    run_dir = _run(manager, folder, tmp_path / "runs", f"hf/{tiny_vlm}")
+    lines = (run_dir / "samples.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [SampleRecord.model_validate_json(x) for x in lines]
+    assert [r.status for r in records] == ["ok"] * 3, [r.error for r in records]
+    # the processor put one token per image patch (16 px / 8 px patches = 4) into the prompt
+    text_only = HFTokens(tiny_vlm).count("What colour is this?")
+    assert {r.output.metadata["input_tokens"] for r in records if r.output} == {text_only + 4}
+    # images are stored once each by hash beside the run, never inline in the journal
+    blobs = sorted(p for p in (run_dir / "blobs").rglob("*") if p.is_file())
+    red, blue = (folder / "red.png").read_bytes(), (folder / "blue.png").read_bytes()
+    assert sorted(b.read_bytes() for b in blobs) == sorted([red, blue])
+    journal = "\n".join(lines)
+    assert str(folder) not in journal and base64.b64encode(red).decode()[:32] not in journal
+    parts = [p for r in records for m in r.output.messages for p in m.images]  # type: ignore[union-attr]
+    assert len(parts) == 3 and all(p.blob for p in parts)
+    assert parts[0].read_bytes(run_dir / "blobs") == red
+    # the viewer's transcript shows a reference to the stored image
+    from harness.view.data import conversation
+
+    turns = conversation(records[2])
+    assert any(f"[image {parts[2].blob}]" in t.content for t in turns)
+
+
+class HFTokens:
+    """Token counts by the tiny VLM's own processor (the prompt without its image)."""
+
+    def __init__(self, path: Path) -> None:
+        from transformers import AutoProcessor
+
+        self.proc = AutoProcessor.from_pretrained(path)
+
+    def count(self, text: str) -> int:
+        msgs = [{"role": "user", "content": [{"type": "text", "text": text}]}]
+        prompt = self.proc.apply_chat_template(msgs, add_generation_prompt=True, tokenize=False)
+        return len(self.proc.tokenizer(prompt, add_special_tokens=False)["input_ids"])
+
+
+def test_the_embedded_model_refuses_an_image_as_the_samples_error(
+    image_task: tuple[PluginManager, Path], tmp_path: Path
+) -> None:
+    manager, folder = image_task
+    run_dir = _run(manager, folder, tmp_path / "runs", "llamacpp/smollm2")
+    records = [
+        SampleRecord.model_validate_json(x)
+        for x in (run_dir / "samples.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert [r.status for r in records] == ["error"] * 3
+    for r in records:
+        assert r.error is not None and r.error.type == "ImageInputError"
+        assert "llamacpp/smollm2 cannot take images" in r.error.message
+    assert all(p.blob for r in records for p in r.input[0].images)  # type: ignore[union-attr]
+
+
+def test_a_text_only_hf_checkpoint_refuses_an_image(tmp_path: Path, png: Path) -> None:
+    pytest.importorskip("transformers")
+    from harness.backends.hf.model import HFModel
+    from harness.backends.hf.tiny import build_tiny_checkpoint
+
+    model = HFModel(str(build_tiny_checkpoint(tmp_path / "tiny", layers=1, hidden=32)))
+    msg = Message(role="user", content=["what is this", ImagePart(path=str(png))])
+    with pytest.raises(ImageInputError, match="cannot take images"):
+        asyncio.run(model.generate([msg], None, GenerateConfig(max_tokens=2)))
+    # text still works on it
+    reply = asyncio.run(
+        model.generate([Message(role="user", content="hi")], None, GenerateConfig(max_tokens=2))
+    )
+    assert reply.usage.input_tokens > 0
+
+
+def test_a_missing_image_is_rejected_at_load(
+    image_task: tuple[PluginManager, Path], tmp_path: Path
+) -> None:
+    manager, folder = image_task
+    with pytest.raises(UserError, match=r"image file not found: .*gone\.png"):
+        _run(manager, folder, tmp_path / "runs", "scripted/echo", missing=True)
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("samples.jsonl"))

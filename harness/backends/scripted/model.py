@@ -43,6 +43,9 @@ class ScriptedModel(Model):
     provider = "scripted"
     description = "Answers from a script at once: scripted/echo, or -M responses=[...]."
     Args = ScriptedArgs
+    #: a script answers from the text; image parts are taken and ignored, so a task's logic
+    #: with image samples can be tested with scripted agents
+    accepts_images = True
 
     def check(self) -> None:
         """``scripted/ecoh`` with no script would answer "" to everything: a typo of echo."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import importlib.util
 import io
 import json
 from collections.abc import Iterator
@@ -290,3 +291,51 @@ def test_a_missing_image_is_rejected_at_load(
     with pytest.raises(UserError, match=r"image file not found: .*gone\.png"):
         _run(manager, folder, tmp_path / "runs", "scripted/echo", missing=True)
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("samples.jsonl"))
+
+
+def test_vllm_builds_multimodal_inputs_from_the_processor(tiny_vlm: Path, png: Path) -> None:
+    """vllm is not installed here: what its offline engine would get is built and checked on
+    CPU (the real engine runs in the gpu-marked test below)."""
+    from harness.backends.vllm.model import VLLMModel, _Request
+
+    model = VLLMModel.create(str(tiny_vlm), {})
+    msg = Message(role="user", content=["What colour?", ImagePart(path=str(png))])
+    text_req = _Request([Message(role="user", content="hi")], None, GenerateConfig(seed=1))
+    image_req = _Request([msg], None, GenerateConfig(seed=2, max_tokens=3))
+    assert text_req.key() != image_req.key()  # never batched together
+    p = model.payload([image_req])
+    (item,) = p["prompts"]
+    assert (
+        item["prompt"] == "<|im_start|>user\nWhat colour?<image><|im_end|>\n<|im_start|>assistant\n"
+    )
+    image = item["multi_modal_data"]["image"]
+    assert image.size == (8, 8) and image.getpixel((0, 0)) == (255, 0, 0)
+    assert p["sampling"][0]["seed"] == 2 and p["sampling"][0]["max_tokens"] == 3
+    # a text-only checkpoint refuses the image, request by request
+    from harness.backends.hf.tiny import build_tiny_checkpoint
+
+    plain = VLLMModel.create(str(build_tiny_checkpoint(tiny_vlm.parent / "plain", layers=1)), {})
+    (err,) = plain._run_batch([image_req], 0)
+    assert isinstance(err, ImageInputError)
+
+
+@pytest.mark.gpu
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("vllm") is None, reason="vllm not installed")
+def test_vllm_engine_answers_an_image(tiny_vlm: Path, png: Path) -> None:
+    from harness.backends.vllm.model import VLLMModel
+
+    model = VLLMModel.create(
+        str(tiny_vlm), {"gpu_memory_utilization": 0.3, "enforce_eager": True, "max_model_len": 512}
+    )
+    model.check()
+    msg = Message(role="user", content=["What colour?", ImagePart(path=str(png))])
+
+    async def go() -> Any:
+        try:
+            return await model.generate([msg], None, GenerateConfig(max_tokens=4))
+        finally:
+            await model.aclose()
+
+    reply = asyncio.run(go())
+    assert reply.usage.input_tokens > 4  # the image's patch tokens are in the prompt

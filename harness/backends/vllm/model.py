@@ -170,7 +170,7 @@ class VLLMModel(Model):
                 from transformers import AutoTokenizer
 
                 tok = AutoTokenizer.from_pretrained(
-                    self._weights, trust_remote_code=self.a.trust_remote_code
+                    weights, trust_remote_code=self.a.trust_remote_code
                 )
                 template = tok.chat_template if isinstance(tok.chat_template, str) else None
             except Exception:  # vllm will report an unusable tokenizer itself

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import UserError
-from harness.schemas import Message, Sample
+from harness.schemas import ImagePart, Message, Sample, TextPart, has_images
 
 if TYPE_CHECKING:
     from harness.plugins.manager import PluginManager
@@ -93,18 +93,41 @@ def to_sample(row: dict[str, Any], index: int, src: PromptSource, path: Path) ->
             f"{where}: field '{src.prompt_field}' must be a string or chat messages, "
             f"got {type(prompt).__name__}"
         )
+    image = row.get(src.image_field)
+    if image is not None:
+        inp = _with_image(inp, image, where, src.image_field, path.parent)
     ident = row.get(src.id_field)
-    meta = {
-        k: v
-        for k, v in row.items()
-        if k not in (src.prompt_field, src.target_field, src.id_field) and _plain(v)
-    }
+    skip = (src.prompt_field, src.target_field, src.id_field, src.image_field)
+    meta = {k: v for k, v in row.items() if k not in skip and _plain(v)}
     return Sample(
         id=str(ident) if ident is not None else str(index),
         input=inp,
         target=row.get(src.target_field),
         metadata=meta,
     )
+
+
+def _with_image(
+    inp: str | list[Message], image: Any, where: str, field: str, folder: Path
+) -> list[Message]:
+    """The prompt with the record's image before the text of its first user turn."""
+    if not isinstance(image, str) or not image:
+        raise UserError(f"{where}: field '{field}' must be an image file's path")
+    file = Path(image).expanduser()
+    if not file.is_absolute() and not file.exists():
+        file = folder / file
+    try:
+        part = ImagePart(path=str(file))
+    except ValueError as exc:
+        msg = str(exc.errors()[0]["msg"]) if hasattr(exc, "errors") else str(exc)
+        raise UserError(f"{where}: field '{field}': {msg.removeprefix('Value error, ')}") from None
+    msgs = [Message(role="user", content=inp)] if isinstance(inp, str) else list(inp)
+    for i, m in enumerate(msgs):
+        if m.role == "user":
+            rest = [TextPart(text=m.content)] if isinstance(m.content, str) else m.content
+            msgs[i] = m.model_copy(update={"content": [part, *rest]})
+            return msgs
+    raise UserError(f"{where}: the prompt has no user turn to put the image in")
 
 
 def _plain(v: Any) -> bool:
@@ -115,12 +138,46 @@ def _plain(v: Any) -> bool:
     return True
 
 
-def chat(sample: Sample, system_prompt: str | None) -> list[dict[str, str]]:
-    """The sample's input as chat messages (role/content dicts) for a chat template."""
+def chat(sample: Sample, system_prompt: str | None) -> list[dict[str, Any]]:
+    """The sample's input as chat messages (role/content dicts) for a chat template. Text only:
+    image parts are left out (see :func:`vision_chat`)."""
     if isinstance(sample.input, str):
         msgs = [{"role": "user", "content": sample.input}]
     else:
-        msgs = [{"role": m.role, "content": m.content} for m in sample.input]
+        msgs = [{"role": m.role, "content": m.text} for m in sample.input]
     if system_prompt and not (msgs and msgs[0]["role"] == "system"):
         msgs.insert(0, {"role": "system", "content": system_prompt})
     return msgs
+
+
+def vision_chat(
+    sample: Sample, system_prompt: str | None
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The sample's input for a vision-language policy, as TRL takes it: every content a list
+    of parts, ``{"type": "image"}`` where an image stands (TRL fills them in order from the
+    images), and the images as RGB PIL images."""
+    from harness.backends.hf.tools import pil_image
+
+    msgs: list[dict[str, Any]] = []
+    images: list[Any] = []
+    source = (
+        [Message(role="user", content=sample.input)]
+        if isinstance(sample.input, str)
+        else sample.input
+    )
+    if system_prompt and not (source and source[0].role == "system"):
+        msgs.append({"role": "system", "content": [{"type": "text", "text": system_prompt}]})
+    for m in source:
+        parts: list[dict[str, Any]] = []
+        for p in [TextPart(text=m.content)] if isinstance(m.content, str) else m.content:
+            if isinstance(p, TextPart):
+                parts.append({"type": "text", "text": p.text})
+            else:
+                parts.append({"type": "image", "text": None})
+                images.append(pil_image(p))
+        msgs.append({"role": m.role, "content": parts})
+    return msgs, images
+
+
+def any_images(samples: list[Sample]) -> bool:
+    return any(has_images(s.input) for s in samples)

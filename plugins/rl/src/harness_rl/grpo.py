@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import UserError
-from harness_rl.data import chat, load_samples
+from harness_rl.data import any_images, chat, load_samples, vision_chat
 from harness_rl.options import PRESETS, GRPOOptions
 from harness_rl.reward import RewardFunc, check_rewards, resolve_rewards
 
@@ -70,6 +70,13 @@ def base_model(opts: GRPOOptions, out_dir: Path, seed: int, resume: Path | None)
         from harness.backends.hf.smollm2 import smollm2_checkpoint
 
         return smollm2_checkpoint()
+    if opts.base_model == "tiny-vlm":
+        if resume is not None and (run_dir_of(resume) / "base" / "config.json").exists():
+            return (run_dir_of(resume) / "base").resolve()
+        from harness.backends.hf.tiny import build_tiny_vlm_checkpoint
+
+        path = build_tiny_vlm_checkpoint(out_dir / "base", seed=seed, hidden=opts.tiny_hidden)
+        return path.resolve()
     if opts.base_model == "tiny":
         if resume is not None and (run_dir_of(resume) / "base" / "config.json").exists():
             # the same random weights the run started from
@@ -309,13 +316,35 @@ def train(
     from trl import GRPOConfig, GRPOTrainer
 
     keyed = {str(i): s for i, s in enumerate(samples)}
-    dataset = Dataset.from_list(
-        [{"prompt": chat(s, opts.system_prompt), "sample_id": k} for k, s in keyed.items()]
-    )
+    vision = any_images(samples)
+    if vision:
+        from harness.backends.hf.model import is_vision_checkpoint
+
+        if isinstance(base, Path) and not is_vision_checkpoint(base):
+            raise UserError(
+                f"the prompts hold images but the base model {base} is text-only: give a "
+                "vision-language checkpoint (or --base-model tiny-vlm)"
+            )
+        rows = []
+        for k, s in keyed.items():
+            prompt, images = vision_chat(s, opts.system_prompt)
+            rows.append({"prompt": prompt, "images": images, "sample_id": k})
+        dataset = Dataset.from_list(rows)
+    else:
+        dataset = Dataset.from_list(
+            [{"prompt": chat(s, opts.system_prompt), "sample_id": k} for k, s in keyed.items()]
+        )
     funcs = [RewardFunc(r, keyed) for r in rewards]
-    tok = AutoTokenizer.from_pretrained(str(base))
-    if tok.pad_token_id is None:
-        tok.pad_token = tok.eos_token
+    if vision:  # the processor prepares the images (TRL takes a processor as processing_class)
+        from transformers import AutoProcessor
+
+        tok = AutoProcessor.from_pretrained(str(base))
+        text_tok = tok.tokenizer
+        text_tok.padding_side = "left"  # rollouts are decoded from left-padded prompts
+    else:
+        tok = text_tok = AutoTokenizer.from_pretrained(str(base))
+    if text_tok.pad_token_id is None:
+        text_tok.pad_token = text_tok.eos_token
     steps_path = out_dir / "steps.jsonl"
     history = _carry_history(resume, steps_path)
     config = GRPOConfig(**kwargs, reward_weights=[r.weight for r in rewards])

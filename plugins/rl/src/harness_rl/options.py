@@ -62,6 +62,11 @@ class PromptSource(BaseModel):
         default="target", description="The record's reference-answer field (given to metrics)."
     )
     id_field: str = Field(default="id", description="The record's id field (else its index).")
+    image_field: str = Field(
+        default="image",
+        description="The record's image field, if it has one: an image file (a path relative to "
+        "the data file's folder, or absolute) shown before the prompt's text.",
+    )
     limit: int | None = Field(default=None, ge=1, description="Only the first N prompts.")
     system_prompt: str | None = Field(
         default=None, description="A system message put before every prompt."
@@ -87,7 +92,8 @@ class GRPOOptions(PromptSource):
     base_model: str = Field(
         default="smollm2",
         description="'smollm2' (the embedded SmolLM2-135M-Instruct), a checkpoint dir, a "
-        "training run dir, a hub id (downloads), or 'tiny' (a random 2-layer model, tests).",
+        "training run dir, a hub id (downloads), 'tiny' (a random 2-layer model, tests) or "
+        "'tiny-vlm' (a random tiny vision-language model, for image prompts in tests).",
     )
     group_size: int = Field(default=4, ge=2, description="Rollouts per prompt (GRPO's G).")
     prompts_per_step: int = Field(default=2, ge=1, description="Prompts per optimizer step.")

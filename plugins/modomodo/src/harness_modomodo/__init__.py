@@ -1,4 +1,5 @@
-"""MoDoMoDo plugin (arXiv 2505.24871): registers the verifiable image-text rewards; nothing heavy
+"""MoDoMoDo plugin (arXiv 2505.24871): registers the verifiable image-text rewards, the
+synthetic-set, import and fit generators and the mixture-loop trainer; nothing heavy
 is imported here."""
 
 from __future__ import annotations
@@ -42,3 +43,35 @@ _METRICS = {
 def register_metrics(register: Any) -> None:
     for name, (cls, description) in _METRICS.items():
         register(name, f"harness_modomodo.metrics:{cls}", description=description)
+
+
+@hookimpl
+def register_generators(register: Any) -> None:
+    register(
+        "modomodo-synthetic",
+        "harness_modomodo.generator:SyntheticGenerator",
+        description="The synthetic image-text set: five kinds standing for COCO, LISA, GeoQA, "
+        "SAT, ScienceQA and three held-out kinds (PNG + records.jsonl).",
+    )
+    register(
+        "modomodo-import",
+        "harness_modomodo.generator:ImportGenerator",
+        description="A local copy of COCO/LISA grounding, GeoQA, SAT or ScienceQA as records "
+        "(never downloads).",
+    )
+    register(
+        "modomodo-fit",
+        "harness_modomodo.generator:FitGenerator",
+        description="Quadratic and linear mixture-outcome models from (mixture, score) pairs: "
+        "k-fold CV, simplex argmax w*, predicted-vs-measured PNG.",
+    )
+
+
+@hookimpl
+def register_trainers(register: Any) -> None:
+    register(
+        "modomodo-mixtures",
+        "harness_modomodo.trainer:MixtureLoopTrainer",
+        description="The MoDoMoDo loop on the synthetic set, resumable: sample mixtures, train a "
+        "small vision policy by GRPO on each, evaluate out of distribution, fit, train on w*.",
+    )

@@ -70,9 +70,10 @@ def fit(W: np.ndarray, y: np.ndarray, kind: str = "quadratic", ridge: float = 0.
     return Fitted(kind, A, theta[1 : 1 + k].copy(), float(theta[0]))
 
 
-def r2(y: np.ndarray, pred: np.ndarray) -> float:
+def r2(y: np.ndarray, pred: np.ndarray) -> float | None:
+    """R^2 (None when the measured scores do not vary)."""
     ss = float(((y - y.mean()) ** 2).sum())
-    return 1.0 - float(((y - pred) ** 2).sum()) / ss if ss > 0 else float("nan")
+    return 1.0 - float(((y - pred) ** 2).sum()) / ss if ss > 0 else None
 
 
 def cross_validate(

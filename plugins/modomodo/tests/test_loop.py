@@ -98,6 +98,8 @@ def test_generators(tmp_path: Path) -> None:
     fit, out = _job("modomodo-fit", "generators", tmp_path, pairs=str(csv), folds=3)
     assert fit["n"] == 7 and (out / "fit.png").is_file()
     assert fit["best"][2] < 0.2 and fit["best"][1] > 0.3  # b helps, c does not
+    with pytest.raises(UserError, match="needs --pairs"):
+        _job("modomodo-fit", "generators", tmp_path / "y")
     with pytest.raises(UserError, match="unknown kind"):
         _job("modomodo-synthetic", "generators", tmp_path / "x", kinds=["mmmu"])
 

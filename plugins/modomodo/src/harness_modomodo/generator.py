@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
+from harness.errors import UserError
 from harness.jobs import Generator, JobContext
 from harness_modomodo.options import FitOptions, ImportOptions, SyntheticOptions
 
@@ -19,7 +20,6 @@ class SyntheticGenerator(Generator):
     needs_model: ClassVar[bool] = False
 
     async def generate(self, ctx: JobContext) -> dict[str, Any]:
-        from harness.errors import UserError
         from harness_modomodo.synthetic import KINDS, write_set
 
         o: SyntheticOptions = self.options
@@ -40,6 +40,11 @@ class ImportGenerator(Generator):
         from harness_modomodo.data import load_source
 
         o: ImportOptions = self.options
+        if not o.dataset or not o.path:
+            raise UserError(
+                "modomodo-import needs --dataset (coco, lisa, geoqa, sat, scienceqa) "
+                "and --path (a local copy)"
+            )
         rows = load_source(o.dataset, Path(o.path), o.limit, image_cache=ctx.out_dir / "images")
         path = ctx.out_dir / "records.jsonl"
         with path.open("w", encoding="utf-8") as f:
@@ -58,6 +63,8 @@ class FitGenerator(Generator):
         from harness_modomodo.surrogate import read_pairs, report
 
         o: FitOptions = self.options
+        if not o.pairs:
+            raise UserError("modomodo-fit needs --pairs: a CSV of mixture weights and out_score")
         sources, W, y = read_pairs(Path(o.pairs), o.score_column)
         rep = report(W, y, sources, o.folds, o.ridge, ctx.seed, plot=ctx.out_dir / "fit.png")
         (ctx.out_dir / "fit.json").write_text(json.dumps(rep, indent=2), encoding="utf-8")

@@ -18,10 +18,11 @@ class SyntheticOptions(BaseModel):
 class ImportOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dataset: str = Field(description="coco, lisa, geoqa, sat or scienceqa.")
-    path: str = Field(
+    dataset: str | None = Field(default=None, description="coco, lisa, geoqa, sat or scienceqa.")
+    path: str | None = Field(
+        default=None,
         description="Local copy: a .parquet/.json/.jsonl/.csv file, a folder of "
-        "them, or a saved dataset folder. Never downloaded."
+        "them, or a saved dataset folder. Never downloaded.",
     )
     limit: int | None = Field(default=None, ge=1, description="Read at most this many rows.")
 
@@ -29,9 +30,10 @@ class ImportOptions(BaseModel):
 class FitOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    pairs: str = Field(
+    pairs: str | None = Field(
+        default=None,
         description="CSV: one weight column per source and an out_score column "
-        "(a study's pairs.csv works)."
+        "(a study's pairs.csv works).",
     )
     score_column: str = Field(default="out_score", description="The score's column.")
     folds: int = Field(default=5, ge=2, description="k of the k-fold cross-validation.")

@@ -21,6 +21,10 @@ class ModelError(Exception):
         self.retry_after = retry_after
 
 
+class ImageInputError(ModelError):
+    """The messages hold an image the model cannot take (a text-only backend or checkpoint)."""
+
+
 class ContextOverflowError(ModelError):
     """The prompt does not fit the model's context window."""
 

@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from harness.errors import UserError
+from harness.errors import ImageInputError, UserError
 from harness.options import NoOptions, validate
-from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec, Usage
+from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec, Usage, has_images
 
 DEFAULT_MODEL = "llamacpp/smollm2"
 
@@ -38,6 +38,9 @@ class Model(ABC):
     #: an in-process engine that runs one call at a time (llamacpp): multi-turn tasks run their
     #: episodes one after another on it (:meth:`harness.context.SolveContext.one_episode_at_a_time`)
     serial: ClassVar[bool] = False
+    #: the backend takes image parts in messages; a call with an image to a backend that does
+    #: not is refused before it reaches the backend (:func:`refuse_images`)
+    accepts_images: ClassVar[bool] = False
 
     def __init__(self, name: str, args: BaseModel | None = None) -> None:
         self.name = name
@@ -113,7 +116,19 @@ class WrappedModel:
     async def generate(
         self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
     ) -> ModelResponse:
+        if not self.model.accepts_images and has_images(messages):
+            raise refuse_images(self.model.spec)
         return await self._call(messages, tools, config)
+
+
+def refuse_images(spec: str, why: str = "a text-only backend") -> ImageInputError:
+    """The one error a model that cannot see images gives a message holding one (not retried;
+    the sample's error record)."""
+    return ImageInputError(
+        f"{spec} cannot take images ({why}): the messages hold an image part; use a "
+        "vision-language model (hf/<checkpoint with an image processor>, vllm/, litellm/, "
+        "openai-compatible/)"
+    )
 
 
 def _bind(wrapper: ModelWrapper, model: Model, call_next: CallNext) -> CallNext:

@@ -8,10 +8,26 @@ ones.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
-from typing import Any, Literal
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 FORMAT_VERSION = 1
 
@@ -43,9 +59,155 @@ class ToolCall(_Model):
     )
 
 
+#: the image formats the harness recognises by their first bytes, and their media types
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"BM", "image/bmp"),
+)
+_BLOB_REF = re.compile(r"^sha256:[0-9a-f]{64}$")
+_DATA_URL = re.compile(r"^data:(image/[A-Za-z0-9.+-]+)?(;[^,;]+=[^,;]*)*;base64,(.*)$", re.S)
+
+
+def sniff_media_type(head: bytes) -> str | None:
+    """``image/png``, ``image/jpeg``, ... from an image's first bytes; None if not recognised."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    for magic, media in _MAGIC:
+        if head.startswith(magic):
+            return media
+    return None
+
+
+class TextPart(_Model):
+    """Text inside a message whose content is a list of parts."""
+
+    type: Literal["text"] = Field(default="text", description="Always 'text'.")
+    text: str = Field(description="The text.")
+
+
+class ImagePart(_Model):
+    """An image inside a message: exactly one of ``path`` (a local file, which must exist),
+    ``data`` (the raw bytes; base64 in JSON), ``url`` (a ``data:image/...;base64,`` URL) or
+    ``blob`` (``sha256:<hex>``, the image stored by content hash beside a run: what journals
+    write instead of the image itself, see :mod:`harness.blobs`)."""
+
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, ser_json_bytes="base64", val_json_bytes="base64"
+    )
+
+    type: Literal["image"] = Field(default="image", description="Always 'image'.")
+    path: str | None = Field(default=None, description="A local image file.")
+    data: bytes | None = Field(default=None, description="The image's bytes (base64 in JSON).")
+    url: str | None = Field(default=None, description="A data:image/...;base64, URL.")
+    blob: str | None = Field(
+        default=None, description="sha256:<hex> of an image stored beside a run (journals)."
+    )
+    media_type: str | None = Field(
+        default=None, description="image/png, image/jpeg, ...; found from the bytes if not given."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ImagePart:
+        given = [k for k in ("path", "data", "url", "blob") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "an image part needs exactly one of path, data, url or blob"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        if self.path is not None:
+            file = Path(self.path).expanduser()
+            if not file.is_file():
+                raise ValueError(f"image file not found: {self.path}")
+            if self.media_type is None:
+                with file.open("rb") as fh:
+                    self.media_type = self._known_type(fh.read(16), f"image file {self.path}")
+        elif self.data is not None:
+            if self.media_type is None:
+                self.media_type = self._known_type(self.data[:16], "image data")
+        elif self.url is not None:
+            m = _DATA_URL.match(self.url)
+            if m is None:
+                raise ValueError(
+                    "an image url must be a data:image/...;base64, URL (give a local file as "
+                    f"path): {self.url[:60]}"
+                )
+            try:
+                head = base64.b64decode(m.group(3)[:24], validate=False)
+            except binascii.Error:
+                raise ValueError("an image data URL's payload is not base64") from None
+            if self.media_type is None:
+                self.media_type = m.group(1) or self._known_type(head, "image data URL")
+        elif self.blob is not None and not _BLOB_REF.match(self.blob):
+            raise ValueError(f"an image blob is 'sha256:' and 64 hex digits, not {self.blob!r}")
+        return self
+
+    @staticmethod
+    def _known_type(head: bytes, what: str) -> str:
+        media = sniff_media_type(head)
+        if media is None:
+            raise ValueError(
+                f"{what} is not an image format the harness recognises (PNG, JPEG, GIF, WebP, "
+                "BMP); give media_type to name it"
+            )
+        return media
+
+    @model_serializer(mode="wrap")
+    def _drop_unset(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        return {k: v for k, v in out.items() if v is not None}
+
+    def read_bytes(self, blobs: Path | None = None) -> bytes:
+        """The image's bytes. A ``blob`` part needs the folder its run keeps blobs in
+        (``<run>/blobs``)."""
+        if self.data is not None:
+            return self.data
+        if self.path is not None:
+            return Path(self.path).expanduser().read_bytes()
+        if self.url is not None:
+            return base64.b64decode(self.url.split(",", 1)[1])
+        assert self.blob is not None
+        if blobs is None:
+            raise ValueError(f"image {self.blob} is stored beside a run: give its blob folder")
+        hexdigest = self.blob.split(":", 1)[1]  # the layout of harness.blobs.BlobStore
+        try:
+            return (Path(blobs) / "sha256" / hexdigest[:2] / hexdigest).read_bytes()
+        except FileNotFoundError:
+            raise ValueError(f"image {self.blob} is missing from {blobs}") from None
+
+    def data_url(self, blobs: Path | None = None) -> str:
+        """The image as a ``data:`` URL (what OpenAI-style APIs take)."""
+        if self.url is not None:
+            return self.url
+        payload = base64.b64encode(self.read_bytes(blobs)).decode("ascii")
+        return f"data:{self.media_type or 'image/png'};base64,{payload}"
+
+    def digest(self, blobs: Path | None = None) -> str:
+        """``sha256:<hex>`` of the image's bytes (its blob name)."""
+        if self.blob is not None:
+            return self.blob
+        return "sha256:" + hashlib.sha256(self.read_bytes(blobs)).hexdigest()
+
+
+ContentPart = Annotated[TextPart | ImagePart, Field(discriminator="type")]
+"""One part of a message's content: :class:`TextPart` or :class:`ImagePart`."""
+
+_PART_KINDS = ("text", "image")
+
+
 class Message(_Model):
+    """One chat message. ``content`` is text (the common case) or a list of parts, text and
+    images (``{"type": "image", "path": ...}``; OpenAI's ``image_url`` parts are accepted and
+    read as image parts). Code that needs plain text uses :attr:`text` or :func:`text_of`."""
+
     role: Literal["system", "user", "assistant", "tool"] = Field(description="Who speaks.")
-    content: str = Field(default="", description="The text of the message.")
+    content: str | list[ContentPart] = Field(
+        default="", description="The text of the message, or a list of text and image parts."
+    )
     tool_calls: list[ToolCall] = Field(
         default_factory=list,
         description="Calls an assistant message makes (native function calling).",
@@ -55,9 +217,63 @@ class Message(_Model):
     )
     name: str | None = Field(default=None, description="For role 'tool': the function's name.")
 
-    def to_openai(self) -> dict[str, Any]:
-        """The OpenAI chat-completions shape of this message."""
-        out: dict[str, Any] = {"role": self.role, "content": self.content}
+    @field_validator("content", mode="before")
+    @classmethod
+    def _parts(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        out: list[Any] = []
+        for i, part in enumerate(value):
+            if isinstance(part, str):
+                part = {"type": "text", "text": part}
+            elif isinstance(part, dict):
+                kind = part.get("type")
+                if kind == "image_url":  # OpenAI's shape
+                    url = part.get("image_url")
+                    url = url.get("url") if isinstance(url, dict) else url
+                    part = {"type": "image", "url": url}
+                elif kind not in _PART_KINDS:
+                    raise ValueError(
+                        f"content part {i} has unknown type {kind!r}: a part is text or image"
+                    )
+                try:  # here, so that a bad part is one clear error (not one per union branch)
+                    part = (TextPart if part.get("type") == "text" else ImagePart).model_validate(
+                        part
+                    )
+                except ValidationError as exc:
+                    err = exc.errors()[0]
+                    where = ".".join(str(x) for x in err["loc"])
+                    msg = str(err["msg"]).removeprefix("Value error, ")
+                    raise ValueError(
+                        f"content part {i} ({part.get('type')}): {where + ': ' if where else ''}"
+                        f"{msg}"
+                    ) from None
+            out.append(part)
+        return out
+
+    @property
+    def text(self) -> str:
+        """The message's text: its content, or its text parts joined by newlines."""
+        return text_of(self.content)
+
+    @property
+    def images(self) -> list[ImagePart]:
+        """The image parts of the content (empty for text content)."""
+        if isinstance(self.content, str):
+            return []
+        return [p for p in self.content if isinstance(p, ImagePart)]
+
+    def to_openai(self, blobs: Path | None = None) -> dict[str, Any]:
+        """The OpenAI chat-completions shape of this message (images as data URLs)."""
+        content: Any = self.content
+        if not isinstance(content, str):
+            content = [
+                {"type": "text", "text": p.text}
+                if isinstance(p, TextPart)
+                else {"type": "image_url", "image_url": {"url": p.data_url(blobs)}}
+                for p in content
+            ]
+        out: dict[str, Any] = {"role": self.role, "content": content}
         if self.tool_calls:
             out["tool_calls"] = [
                 {
@@ -77,6 +293,38 @@ class Message(_Model):
             if self.name:
                 out["name"] = self.name
         return out
+
+
+def text_of(content: str | list[ContentPart] | Message, show_images: bool = False) -> str:
+    """Plain text of a message or its content: text as it is, a list of parts as its text parts
+    joined by newlines; images are left out, or shown as ``[image sha256:...]`` (a blob), ``[image
+    PATH]`` or ``[image: N bytes]`` with ``show_images`` (for a reader: views, exports)."""
+    if isinstance(content, Message):
+        content = content.content
+    if isinstance(content, str):
+        return content
+    out: list[str] = []
+    for p in content:
+        if isinstance(p, TextPart):
+            out.append(p.text)
+        elif show_images:
+            out.append(f"[image {image_label(p)}]")
+    return "\n".join(out)
+
+
+def image_label(part: ImagePart) -> str:
+    """A short name of an image for a reader: its blob reference, its path, or its size."""
+    if part.blob is not None:
+        return part.blob
+    if part.path is not None:
+        return part.path
+    size = len(part.data) if part.data is not None else len(part.url or "") * 3 // 4
+    return f"{part.media_type or 'image'}, {size} bytes"
+
+
+def has_images(messages: str | list[Message]) -> bool:
+    """Whether any message holds an image part."""
+    return not isinstance(messages, str) and any(m.images for m in messages)
 
 
 class ToolSpec(_Model):
@@ -397,6 +645,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "trajectory": Trajectory,
     "job": JobFile,
     "message": Message,
+    "image-part": ImagePart,
     "tool-spec": ToolSpec,
     "tool-call": ToolCall,
     "generate-config": GenerateConfig,

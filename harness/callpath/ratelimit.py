@@ -172,7 +172,7 @@ class Gcra:
 
 
 def estimate_tokens(messages: list[Message], tools: list[ToolSpec] | None) -> int:
-    chars = sum(len(m.content) for m in messages)
+    chars = sum(len(m.text) for m in messages)
     if tools:
         chars += sum(len(t.description) + len(str(t.parameters)) for t in tools)
     return chars // 4 + 4 * len(messages)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
+from harness.schemas import text_of
 
 FORMATS = ("jsonl", "parquet", "hf")
 BATCH = 2048
@@ -46,7 +47,7 @@ def record_row(run_id: str, task: str, model: str, rec: Any) -> dict[str, Any]:
         "messages": [
             {
                 "role": m.role,
-                "content": m.content,
+                "content": text_of(m, show_images=True),
                 "tool_calls": json.dumps(
                     [c.model_dump(mode="json") for c in m.tool_calls], ensure_ascii=False
                 )

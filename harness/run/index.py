@@ -134,11 +134,11 @@ def transcript_text(record: SampleRecord) -> str:
         if isinstance(record.input, str):
             parts.append(record.input)
         else:
-            parts.extend(m.content for m in record.input)
+            parts.extend(m.text for m in record.input)
     if out is not None:
         for m in out.messages:
             if m.content:
-                parts.append(m.content)
+                parts.append(m.text)
             for c in m.tool_calls:
                 parts.append(f"{c.name} {json.dumps(c.arguments, ensure_ascii=False)}")
         if out.completion:

@@ -1,4 +1,8 @@
-"""The per-sample journal (``samples.jsonl``): append + flush per record, torn tails tolerated."""
+"""The per-sample journal (``samples.jsonl``): append + flush per record, torn tails tolerated.
+
+Images in a record (its input's or transcript's image parts) are stored by content hash in the
+run's ``blobs/`` folder first (:mod:`harness.blobs`); the line refers to them by hash, never
+inline."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import IO, TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from harness.blobs import run_blobs
 from harness.errors import UserError
 from harness.schemas import SampleRecord
 from harness.secrets import scrub
@@ -27,9 +32,12 @@ class Journal:
         repair_tail(path)
         self._fh: IO[bytes] = path.open("ab")
         self._pos = os.fstat(self._fh.fileno()).st_size
+        self.blobs = run_blobs(path.parent)
 
     def append(self, record: SampleRecord) -> tuple[int, int]:
-        """Write ``record`` as one line; returns where it is: (byte offset, length)."""
+        """Write ``record`` as one line (its images stored in ``blobs/`` and referred to by
+        hash); returns where it is: (byte offset, length)."""
+        record = self.blobs.store_record(record)
         line = (scrub(record.model_dump_json()) + "\n").encode("utf-8")  # an echoed key is cut out
         self._fh.write(line)
         self._fh.flush()

@@ -41,6 +41,22 @@ def derive_seed(seed: int, sample_id: str, epoch: int) -> int:
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
+def task_samples(task: Task) -> Iterator[Sample]:
+    """``task.samples()``, a sample the task cannot build (an image path that does not exist,
+    an unknown content part) being one clear error."""
+    from pydantic import ValidationError
+
+    try:
+        yield from task.samples()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise UserError(
+            f"the task's data is invalid: {where + ': ' if where else ''}{msg}"
+        ) from None
+
+
 def select_samples(
     samples: Sequence[Sample], limit: int | None, sample_ids: Sequence[str] | None
 ) -> list[Sample]:
@@ -92,7 +108,7 @@ class Selection(Sequence[Sample]):
         seen: set[str] = set()
         h = hashlib.sha256()
         n = 0
-        for s in task.samples():
+        for s in task_samples(task):
             if s.id in seen:
                 raise UserError(f"the task's dataset has two samples with id '{s.id}'")
             seen.add(s.id)
@@ -124,7 +140,7 @@ class Selection(Sequence[Sample]):
         if self._chosen is not None:
             yield from self._chosen
             return
-        for i, s in enumerate(self._task.samples()):
+        for i, s in enumerate(task_samples(self._task)):
             if self._limit is not None and i >= self._limit:
                 return
             yield s

@@ -18,7 +18,7 @@ from typing import Any
 from harness.errors import UserError
 from harness.run.index import IndexRow, RunIndex
 from harness.run.lock import is_locked
-from harness.schemas import RunResult, SampleRecord
+from harness.schemas import RunResult, SampleRecord, text_of
 
 PAGE = 50
 
@@ -440,15 +440,15 @@ def conversation(record: SampleRecord) -> list[Turn]:
                 }
                 for c in m.tool_calls
             ]
-            turns.append(Turn(role, label, m.content, calls, m.name))
+            turns.append(Turn(role, label, text_of(m, show_images=True), calls, m.name))
         last = out.messages[-1]
-        if out.completion and not (last.role == "assistant" and last.content == out.completion):
+        if out.completion and not (last.role == "assistant" and last.text == out.completion):
             turns.append(Turn("assistant", "final answer", out.completion))
     else:
         if isinstance(record.input, str):
             turns.append(Turn("user", "user (input)", record.input))
         else:
-            turns += [Turn(m.role, m.role, m.content) for m in record.input]
+            turns += [Turn(m.role, m.role, text_of(m, show_images=True)) for m in record.input]
         if out is not None and out.completion:
             turns.append(Turn("assistant", "assistant", out.completion))
     if record.error is not None:

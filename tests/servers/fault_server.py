@@ -13,13 +13,20 @@ so ``GET /stats`` tells how many requests and successful answers each sample got
 sample was lost or answered twice. With ``--tool-args TEXT`` a request carrying tools and no tool
 result yet gets a tool call whose raw arguments are TEXT (malformed on purpose). The first line
 printed is ``PORT <n>``; the server exits after ``--lifetime`` seconds whatever happens.
+
+Images: every ``image_url`` content part must be a ``data:image/...;base64,`` URL whose bytes
+decode (else a 400); the SHA-256 of each image's bytes is counted (``GET /stats``: ``images``) and
+named in the reply (``images=<first 12 hex digits>,...``), so a test sees the bytes arrived.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import binascii
 import contextlib
+import hashlib
 import random
 import sys
 import time
@@ -37,15 +44,42 @@ class State:
         self.requests: Counter[str] = Counter()
         self.ok: Counter[str] = Counter()
         self.injected: Counter[str] = Counter()
+        self.images: Counter[str] = Counter()
         self.in_flight = 0
         self.max_in_flight = 0
         self.timeline: list[tuple[float, int]] = []
         self.t0 = time.monotonic()
 
 
+def image_digests(messages: list[Any]) -> list[str] | None:
+    """SHA-256 of every image_url part's bytes; None if one is not a base64 data URL."""
+    out = []
+    for m in messages:
+        content = m.get("content") if isinstance(m, dict) else None
+        for part in content if isinstance(content, list) else []:
+            if part.get("type") != "image_url":
+                continue
+            url = str((part.get("image_url") or {}).get("url", ""))
+            head, _, payload = url.partition(",")
+            if not (head.startswith("data:image/") and head.endswith(";base64")):
+                return None
+            try:
+                data = base64.b64decode(payload, validate=True)
+            except binascii.Error:
+                return None
+            out.append(hashlib.sha256(data).hexdigest())
+    return out
+
+
 async def chat(request: web.Request) -> web.StreamResponse:
     st: State = request.app["state"]
     body = await request.json()
+    digests = image_digests(body.get("messages") or [])
+    if digests is None:
+        return web.json_response(
+            {"error": {"message": "an image_url part is not a base64 data URL"}}, status=400
+        )
+    st.images.update(digests)
     key = str(body.get("seed"))
     st.requests[key] += 1
     st.in_flight += 1
@@ -71,7 +105,8 @@ async def chat(request: web.Request) -> web.StreamResponse:
         st.ok[key] += 1
         message: dict[str, Any] = {
             "role": "assistant",
-            "content": f"reply seed={key} n={st.ok[key]}",
+            "content": f"reply seed={key} n={st.ok[key]}"
+            + (f" images={','.join(d[:12] for d in digests)}" if digests else ""),
         }
         finish = "stop"
         msgs = body.get("messages") or []
@@ -123,6 +158,7 @@ async def stats(request: web.Request) -> web.Response:
             "requests": dict(st.requests),
             "ok": dict(st.ok),
             "injected": dict(st.injected),
+            "images": dict(st.images),
             "total_requests": sum(st.requests.values()),
             "total_ok": sum(st.ok.values()),
             "max_in_flight": st.max_in_flight,
@@ -151,6 +187,7 @@ async def reset(request: web.Request) -> web.Response:
     st.requests.clear()
     st.ok.clear()
     st.injected.clear()
+    st.images.clear()
     st.max_in_flight = 0
     st.timeline.clear()
     st.t0 = time.monotonic()

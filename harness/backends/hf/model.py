@@ -16,6 +16,13 @@ one gets a ChatML template). Tools: see :mod:`harness.backends.hf.tools` (native
 reads ``tools``, otherwise a documented JSON fallback in the system prompt). ``json_schema`` is
 passed as an instruction in the system prompt; transformers has no constrained decoding here.
 
+Images: a vision-language checkpoint (its ``config.json`` has a ``vision_config``, or it ships a
+processor config) is loaded with ``AutoProcessor`` and ``AutoModelForImageTextToText``; its
+requests are rendered by :func:`~harness.backends.hf.tools.vision_messages` and the processor's
+chat template, the images go through the processor, and each request decodes on its own through
+``model.generate`` (not micro-batched). A text-only checkpoint refuses a message with an image (one
+:class:`~harness.errors.ImageInputError`, that sample's error record).
+
 Checkpoints: a directory holding ``config.json``, tokenizer files and weights (what the trainer
 plugins write), ``hf/smollm2`` (the embedded SmolLM2-135M-Instruct, its Q4_1 GGUF dequantised by
 :mod:`harness.backends.hf.smollm2`; a directory of that name in the working directory wins), or a
@@ -43,11 +50,21 @@ from harness.backends.hf.tools import (
     fallback_messages,
     native_messages,
     parse_tool_calls,
+    pil_image,
     template_supports_tools,
+    vision_messages,
 )
 from harness.errors import ContextOverflowError, ModelError, UserError
-from harness.model import Model
-from harness.schemas import GenerateConfig, Message, ModelResponse, ToolCall, ToolSpec, Usage
+from harness.model import Model, refuse_images
+from harness.schemas import (
+    GenerateConfig,
+    Message,
+    ModelResponse,
+    ToolCall,
+    ToolSpec,
+    Usage,
+    has_images,
+)
 
 INSTALL_HINT = "pip install 'agentharness[hf]'"
 SMOLLM2 = "smollm2"  # hf/smollm2: the embedded GGUF dequantised (harness.backends.hf.smollm2)
@@ -126,6 +143,8 @@ class HFModel(Model):
     provider = "hf"
     description = "Local transformers checkpoints (CPU/GPU), batched: hf/<dir> or hf/<hub id>."
     Args = HFArgs
+    #: a vision-language checkpoint takes images; a text-only one refuses them when loaded
+    accepts_images = True
 
     def __init__(self, name: str, args: BaseModel | None = None) -> None:
         super().__init__(name, args)
@@ -133,6 +152,7 @@ class HFModel(Model):
         self._load_lock = threading.Lock()
         self._model: Any = None
         self._tok: Any = None
+        self._processor: Any = None  # set for a vision-language checkpoint
         self._template: str | None = None
         self._native_tools = False
         self._eos: set[int] = set()
@@ -204,12 +224,24 @@ class HFModel(Model):
             dtype: Any = torch.float32 if device == "cpu" else "auto"
         else:
             dtype = getattr(torch, a.dtype)
+        processor: Any = None
         try:
             tok_dir = adapter if adapter and (adapter / "tokenizer_config.json").exists() else base
-            tok = AutoTokenizer.from_pretrained(tok_dir, trust_remote_code=a.trust_remote_code)
-            model: Any = AutoModelForCausalLM.from_pretrained(
-                base, dtype=dtype, trust_remote_code=a.trust_remote_code
-            )
+            if is_vision_checkpoint(Path(base)):
+                from transformers import AutoModelForImageTextToText, AutoProcessor
+
+                processor = AutoProcessor.from_pretrained(
+                    tok_dir, trust_remote_code=a.trust_remote_code
+                )
+                tok = processor.tokenizer
+                model: Any = AutoModelForImageTextToText.from_pretrained(
+                    base, dtype=dtype, trust_remote_code=a.trust_remote_code
+                )
+            else:
+                tok = AutoTokenizer.from_pretrained(tok_dir, trust_remote_code=a.trust_remote_code)
+                model = AutoModelForCausalLM.from_pretrained(
+                    base, dtype=dtype, trust_remote_code=a.trust_remote_code
+                )
         except (OSError, ValueError) as exc:
             raise UserError(f"{self.spec}: cannot load the checkpoint at {base}: {exc}") from None
         if adapter is not None:
@@ -222,15 +254,16 @@ class HFModel(Model):
                 model = model.merge_and_unload()
         model.to(device)
         model.eval()
-        self._template = self._chat_template(tok)
+        self._template = self._chat_template(processor if processor is not None else tok)
         self._native_tools = template_supports_tools(self._template) and not a.tools_in_prompt
         eos = model.generation_config.eos_token_id if model.generation_config else None
         eos_list = eos if isinstance(eos, list) else [eos]
         self._eos = {e for e in [*eos_list, tok.eos_token_id] if e is not None}
         if tok.pad_token_id is None:
             tok.pad_token = tok.eos_token
-        self._ctx = a.max_length or int(getattr(model.config, "max_position_embeddings", 0) or 4096)
-        self._tok, self._model = tok, model
+        text_config = model.config.get_text_config()
+        self._ctx = a.max_length or int(getattr(text_config, "max_position_embeddings", 0) or 4096)
+        self._tok, self._model, self._processor = tok, model, processor
 
     def _weights(self, name: str) -> Path:
         if name == SMOLLM2 and not Path(name).exists():
@@ -274,6 +307,19 @@ class HFModel(Model):
         results: list[ModelResponse | BaseException] = []
         rows: list[tuple[int, _Row, str]] = []
         for i, req in enumerate(reqs):
+            if self._processor is not None:  # a vision-language model: one request at a time
+                try:
+                    results.append(self._vision_generate(req))
+                except Exception as exc:
+                    results.append(
+                        exc
+                        if isinstance(exc, ModelError | UserError)
+                        else ModelError(f"{self.spec}: {type(exc).__name__}: {exc}")
+                    )
+                continue
+            if has_images(req.messages):
+                results.append(refuse_images(self.spec, "a checkpoint without an image processor"))
+                continue
             try:
                 prompt = self.render(req.messages, req.tools, req.config)
                 rows.append((i, self._row(prompt, req.config), prompt))
@@ -332,6 +378,73 @@ class HFModel(Model):
             if "system" in str(exc).lower() and msgs and msgs[0]["role"] == "system":
                 return str(self._apply(_fold_system(msgs), specs))  # template without system role
             raise ModelError(f"{self.spec}: the chat template failed: {exc}") from exc
+
+    def _vision_generate(self, req: _Request) -> ModelResponse:
+        """One request to a vision-language model: the processor renders the conversation and
+        prepares its images, ``model.generate`` decodes (greedy, or sampled from the request's
+        seed)."""
+        import torch
+
+        a: HFArgs = self.args  # type: ignore[assignment]
+        start = time.perf_counter()
+        config = req.config
+        use = req.tools if req.tools and config.tool_choice != "none" else None
+        messages = req.messages
+        if config.json_schema:
+            note = "Reply with only a JSON value valid under this JSON Schema: " + json.dumps(
+                config.json_schema, sort_keys=True
+            )
+            messages = _with_system_note(messages, note, a.system_prompt)
+        msgs, parts = vision_messages(messages, use, config.tool_choice, a.system_prompt)
+        try:
+            prompt = self._processor.apply_chat_template(
+                msgs, chat_template=self._template, add_generation_prompt=True, tokenize=False
+            )
+        except Exception as exc:
+            raise ModelError(f"{self.spec}: the chat template failed: {exc}") from exc
+        images = [pil_image(p) for p in parts]
+        inputs = self._processor(text=[prompt], images=images or None, return_tensors="pt")
+        inputs = inputs.to(self._model.device)
+        n_in = int(inputs["input_ids"].shape[1])
+        room = self._ctx - n_in
+        if room <= 0:
+            raise ContextOverflowError(
+                f"{self.spec}: the prompt has {n_in} tokens; the context window is {self._ctx}"
+            )
+        wanted = config.max_tokens if config.max_tokens is not None else 1024
+        temperature = config.temperature or 0.0
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": max(1, min(wanted, room)),
+            "do_sample": temperature > 0,
+            "eos_token_id": sorted(self._eos),
+            "pad_token_id": self._tok.pad_token_id,
+        }
+        if temperature > 0:
+            kwargs.update(temperature=temperature, top_p=config.top_p or 1.0, top_k=0)
+            seed = config.seed if config.seed is not None else random.randrange(2**63)
+            torch.manual_seed(seed)  # batches run one at a time on this thread
+        with torch.inference_mode():
+            out = self._model.generate(**inputs, **kwargs)
+        new = out[0, n_in:].tolist()
+        ended = bool(new) and new[-1] in self._eos
+        while new and new[-1] in self._eos | {self._tok.pad_token_id}:
+            new.pop()
+        text = self._tok.decode(new, skip_special_tokens=True)
+        finish = "stop" if ended else "length"
+        for s in config.stop or []:
+            if s and s in text:
+                text, finish = text[: text.find(s)], "stop"
+        calls: list[ToolCall] = []
+        if use:
+            text, calls = parse_tool_calls(text, id_seed=prompt)
+        return ModelResponse(
+            text=text,
+            tool_calls=calls,
+            model=self.spec,
+            latency=time.perf_counter() - start,
+            usage=Usage(input_tokens=n_in, output_tokens=len(new)),
+            finish_reason="tool_calls" if calls else finish,
+        )
 
     def _apply(self, msgs: list[dict[str, Any]], specs: list[dict[str, Any]] | None) -> Any:
         return self._tok.apply_chat_template(
@@ -431,6 +544,18 @@ class HFModel(Model):
         self._tok = None
 
 
+def is_vision_checkpoint(path: Path) -> bool:
+    """Whether the checkpoint in ``path`` is a vision-language model: its config has a
+    ``vision_config``, or it ships an image processor's config."""
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    if isinstance(config, dict) and "vision_config" in config:
+        return True
+    return (path / "preprocessor_config.json").exists() or (path / "processor_config.json").exists()
+
+
 def _sample(logits: Any, row: _Row) -> int:
     import torch
 
@@ -447,7 +572,7 @@ def _sample(logits: Any, row: _Row) -> int:
 def _with_system_note(messages: list[Message], note: str, default: str | None) -> list[Message]:
     if messages and messages[0].role == "system":
         first = messages[0]
-        return [first.model_copy(update={"content": f"{first.content}\n\n{note}"}), *messages[1:]]
+        return [first.model_copy(update={"content": f"{first.text}\n\n{note}"}), *messages[1:]]
     return [Message(role="system", content=f"{default}\n\n{note}" if default else note), *messages]
 
 

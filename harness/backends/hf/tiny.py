@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<pad>"]
 
@@ -147,4 +148,108 @@ def build_tiny_checkpoint(
     )
     model.save_pretrained(path)
     tok.save_pretrained(path)  # type: ignore[attr-defined]
+    return path
+
+
+IMAGE_TOKEN = "<image>"
+# Our own template for the tiny vision-language model: an image part becomes <image>, which the
+# processor expands into one token per image patch.
+VLM_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m.role }}\n"
+    "{% if m.content is string %}{{ m.content }}{% else %}{% for p in m.content %}"
+    "{% if p.type == 'image' %}" + IMAGE_TOKEN + "{% else %}{{ p.text }}{% endif %}"
+    "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def build_tiny_vlm_checkpoint(
+    path: Path | str,
+    *,
+    seed: int = 0,
+    layers: int = 2,
+    hidden: int = 64,
+    image_size: int = 16,
+    patch_size: int = 8,
+) -> Path:
+    """Write a tiny random vision-language checkpoint (LLaVA architecture: a one-layer CLIP vision
+    tower, a projector and a Llama text model) with its processor (a CLIP image processor that
+    resizes to ``image_size`` pixels, the tiny tokenizer plus an ``<image>`` token, a chat
+    template that places images) to ``path``. ``AutoProcessor`` and
+    ``AutoModelForImageTextToText`` load it; each image costs ``(image_size/patch_size)**2``
+    tokens. Built in a second or two on CPU, no download."""
+    import torch
+    from transformers import (
+        CLIPVisionConfig,
+        GenerationConfig,
+        LlamaConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+        LlavaProcessor,
+    )
+
+    try:  # transformers 5 names the PIL-backed processor (no torchvision needed)
+        from transformers import CLIPImageProcessorPil as ImageProcessor
+    except ImportError:  # pragma: no cover - older transformers
+        from transformers import CLIPImageProcessor as ImageProcessor  # type: ignore[assignment]
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    tok: Any = build_tiny_tokenizer(seed)
+    tok.add_special_tokens({"additional_special_tokens": [IMAGE_TOKEN]})
+    ids = {t: tok.convert_tokens_to_ids(t) for t in [*SPECIALS, IMAGE_TOKEN]}
+    text = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2048,
+        bos_token_id=ids["<|endoftext|>"],
+        eos_token_id=ids["<|im_end|>"],
+        pad_token_id=ids["<pad>"],
+        tie_word_embeddings=False,
+        initializer_range=0.3,
+    )
+    vision = CLIPVisionConfig(
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        image_size=image_size,
+        patch_size=patch_size,
+        projection_dim=32,
+    )
+    config = LlavaConfig(
+        vision_config=vision,
+        text_config=text,
+        image_token_index=ids[IMAGE_TOKEN],
+        image_seq_length=(image_size // patch_size) ** 2,
+        vision_feature_layer=-1,
+        vision_feature_select_strategy="default",  # drop CLS: one token per patch
+        projector_hidden_act="gelu",
+        tie_word_embeddings=False,
+    )
+    torch.manual_seed(seed)
+    model = LlavaForConditionalGeneration(config)
+    model.generation_config = GenerationConfig(
+        bos_token_id=text.bos_token_id,
+        eos_token_id=text.eos_token_id,
+        pad_token_id=text.pad_token_id,
+    )
+    images = ImageProcessor(
+        size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size}
+    )
+    processor = LlavaProcessor(
+        image_processor=images,
+        tokenizer=tok,
+        patch_size=patch_size,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,  # the CLS token the vision tower adds (then dropped)
+        chat_template=VLM_TEMPLATE,
+        image_token=IMAGE_TOKEN,
+    )
+    model.save_pretrained(path)
+    processor.save_pretrained(path)
     return path

@@ -20,7 +20,7 @@ import json
 import re
 from typing import Any
 
-from harness.schemas import Message, ToolCall, ToolSpec
+from harness.schemas import ImagePart, Message, TextPart, ToolCall, ToolSpec
 
 _TAGGED = re.compile(r"<tool_call>(.*?)(?:</tool_call>|$)", re.S)
 _NAME = re.compile(r'"name"\s*:\s*"([^"\\]*)"')
@@ -90,18 +90,73 @@ def fallback_messages(
         msgs.insert(0, Message(role="system", content=default_system or ""))
     for m in msgs:
         if m.role == "system":
-            content = m.content + ("\n\n" + block if block and m.content else block)
+            content = m.text + ("\n\n" + block if block and m.text else block)
             out.append({"role": "system", "content": content})
         elif m.role == "assistant":
-            parts = [m.content] if m.content else []
+            parts = [m.text] if m.text else []
             parts += [call_json(c) for c in m.tool_calls]
             out.append({"role": "assistant", "content": "\n".join(parts)})
         elif m.role == "tool":
             label = m.name or "the tool"
-            out.append({"role": "user", "content": f"Result of {label}:\n{m.content}"})
+            out.append({"role": "user", "content": f"Result of {label}:\n{m.text}"})
         else:
-            out.append({"role": m.role, "content": m.content})
+            out.append({"role": m.role, "content": m.text})
     return _merge_same_role(out)
+
+
+def vision_messages(
+    messages: list[Message],
+    tools: list[ToolSpec] | None,
+    tool_choice: str | None,
+    default_system: str | None = None,
+) -> tuple[list[dict[str, Any]], list[ImagePart]]:
+    """Messages for a vision-language model's processor: every content a list of parts
+    (``{"type": "text", "text": ...}``, ``{"type": "image"}`` where an image stands, for the
+    processor's chat template to place its image tokens), and the images in the order they
+    appear. Tools take the fallback format (in the system prompt), as :func:`fallback_messages`."""
+    out: list[dict[str, Any]] = []
+    images: list[ImagePart] = []
+    block = tools_prompt(tools, tool_choice) if tools else ""
+    msgs = list(messages)
+    if (block or default_system) and (not msgs or msgs[0].role != "system"):
+        msgs.insert(0, Message(role="system", content=default_system or ""))
+
+    def text(t: str) -> list[dict[str, Any]]:
+        return [{"type": "text", "text": t}]
+
+    for m in msgs:
+        if m.role == "system":
+            body = m.text + ("\n\n" + block if block and m.text else block)
+            out.append({"role": "system", "content": text(body)})
+        elif m.role == "assistant":
+            said = [m.text] if m.text else []
+            said += [call_json(c) for c in m.tool_calls]
+            out.append({"role": "assistant", "content": text("\n".join(said))})
+        elif m.role == "tool":
+            label = m.name or "the tool"
+            out.append({"role": "user", "content": text(f"Result of {label}:\n{m.text}")})
+        elif isinstance(m.content, str):
+            out.append({"role": m.role, "content": text(m.content)})
+        else:
+            parts: list[dict[str, Any]] = []
+            for p in m.content:
+                if isinstance(p, TextPart):
+                    parts.append({"type": "text", "text": p.text})
+                else:
+                    parts.append({"type": "image"})
+                    images.append(p)
+            out.append({"role": m.role, "content": parts})
+    return out, images
+
+
+def pil_image(part: ImagePart) -> Any:
+    """The image as an RGB ``PIL.Image`` (what processors take)."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(part.read_bytes())) as im:
+        return im.convert("RGB")
 
 
 def native_messages(

@@ -66,6 +66,7 @@ class LiteLLMModel(Model):
 
     provider = "litellm"
     remote = True
+    accepts_images = True  # OpenAI image_url parts (data URLs); litellm maps them per provider
     description = "Any provider litellm supports: litellm/openai/gpt-4o-mini, litellm/anthropic/..."
     Args = LiteLLMArgs
 

@@ -94,16 +94,16 @@ def render_chatml(
         msgs.insert(0, Message(role="system", content=default_system))
     for m in msgs:
         if m.role == "system":
-            content = m.content
+            content = m.text
             if tools:
                 content += _tool_block(tools)
             parts.append(f"<|im_start|>system\n{content}<|im_end|>\n")
         elif m.role == "user":
-            parts.append(f"<|im_start|>user\n{m.content}<|im_end|>\n")
+            parts.append(f"<|im_start|>user\n{m.text}<|im_end|>\n")
         elif m.role == "assistant":
             body = ""
-            if m.content:
-                body += ("message:\n" if tools else "") + m.content
+            if m.text:
+                body += ("message:\n" if tools else "") + m.text
             for call in m.tool_calls:
                 args = (
                     call.raw_arguments
@@ -114,8 +114,7 @@ def render_chatml(
             parts.append(f"<|im_start|>assistant\n{body}<|im_end|>\n")
         else:  # tool result
             parts.append(
-                f"<|im_start|>user\nResult of functions.{m.name or 'tool'}:\n"
-                f"{m.content}<|im_end|>\n"
+                f"<|im_start|>user\nResult of functions.{m.name or 'tool'}:\n{m.text}<|im_end|>\n"
             )
     parts.append("<|im_start|>assistant\n")
     return "".join(parts)

@@ -61,6 +61,7 @@ class OpenAICompatModel(Model):
 
     provider = "openai-compatible"
     remote = True
+    accepts_images = True  # images go as OpenAI image_url parts (data URLs)
     description = "Any OpenAI-compatible chat-completions server: -M base_url=http://host/v1."
     Args = OpenAICompatArgs
 

@@ -43,6 +43,9 @@ class ScriptedModel(Model):
     provider = "scripted"
     description = "Answers from a script at once: scripted/echo, or -M responses=[...]."
     Args = ScriptedArgs
+    #: a script answers from the text; image parts are taken and ignored, so a task's logic
+    #: with image samples can be tested with scripted agents
+    accepts_images = True
 
     def check(self) -> None:
         """``scripted/ecoh`` with no script would answer "" to everything: a typo of echo."""
@@ -74,9 +77,9 @@ class ScriptedModel(Model):
         users = [m for m in messages if m.role == "user"]
         entry: str | dict[str, Any]
         if self.name == "echo":
-            entry = users[-1].content if users else ""
-        elif a.answers and users and users[0].content in a.answers:
-            found = a.answers[users[0].content]
+            entry = users[-1].text if users else ""
+        elif a.answers and users and users[0].text in a.answers:
+            found = a.answers[users[0].text]
             if isinstance(found, list):
                 turn = sum(m.role == "assistant" for m in messages)
                 found = found[min(turn, len(found) - 1)] if found else ""
@@ -99,7 +102,7 @@ class ScriptedModel(Model):
                 )
                 for i, c in enumerate(entry.get("tool_calls", []))
             ]
-        n_in = sum(len(m.content.split()) for m in messages)
+        n_in = sum(len(m.text.split()) for m in messages)
         return ModelResponse(
             text=text,
             tool_calls=calls,

@@ -51,8 +51,12 @@ def sampling_params(kw: dict[str, Any]) -> Any:
 
 
 def run_chat(llm: Any, payload: dict[str, Any]) -> list[Result]:
-    """One batch: ``payload`` holds conversations, sampling dicts, tools and the template."""
+    """One batch: ``payload`` holds conversations, sampling dicts, tools and the template; or
+    ``prompts``, vllm multimodal inputs (``{"prompt", "multi_modal_data"}``) for ``generate``."""
     params = [sampling_params(kw) for kw in payload["sampling"]]
+    if payload.get("prompts") is not None:
+        outputs = llm.generate(payload["prompts"], sampling_params=params, use_tqdm=False)
+        return [_result(out) for out in outputs]
     outputs = llm.chat(
         payload["conversations"],
         sampling_params=params,
@@ -60,18 +64,17 @@ def run_chat(llm: Any, payload: dict[str, Any]) -> list[Result]:
         chat_template=payload.get("chat_template"),
         tools=payload.get("tools"),
     )
-    results: list[Result] = []
-    for out in outputs:
-        best = out.outputs[0]
-        results.append(
-            (
-                best.text,
-                len(out.prompt_token_ids or []),
-                len(best.token_ids or []),
-                best.finish_reason,
-            )
-        )
-    return results
+    return [_result(out) for out in outputs]
+
+
+def _result(out: Any) -> Result:
+    best = out.outputs[0]
+    return (
+        best.text,
+        len(out.prompt_token_ids or []),
+        len(best.token_ids or []),
+        best.finish_reason,
+    )
 
 
 def to_response(

@@ -14,6 +14,13 @@ Two modes (``-M mode=...``):
   requests spread round-robin, stopped on ``aclose``. Tool calls are parsed by vllm's
   ``-M tool_call_parser=NAME`` (``--enable-auto-tool-choice`` follows unless set false).
 
+Images: a vision-language checkpoint (see :func:`harness.backends.hf.model.is_vision_checkpoint`)
+takes image parts. Offline, a batch holding an image is rendered by the checkpoint's processor
+(its chat template places the image placeholders) and sent to ``LLM.generate`` as vllm's
+multimodal input, ``{"prompt": ..., "multi_modal_data": {"image": ...}}`` with PIL images; in serve
+mode the images go to ``vllm serve`` as OpenAI ``image_url`` parts (data URLs). A text-only
+checkpoint refuses an image (:class:`~harness.errors.ImageInputError`).
+
 Weights: a local directory, or a hub id, which is downloaded (only because the user named it)
 into the hub cache with offline mode lifted for that download; vllm then loads the local snapshot.
 """
@@ -33,7 +40,12 @@ from pydantic import BaseModel
 
 from harness.backends.hf.batcher import MicroBatcher
 from harness.backends.hf.hub import looks_like_hub_id, resolve_weights
-from harness.backends.hf.tools import fallback_messages, template_supports_tools
+from harness.backends.hf.tools import (
+    fallback_messages,
+    pil_image,
+    template_supports_tools,
+    vision_messages,
+)
 from harness.backends.vllm.args import (
     INSTALL_HINT,
     VLLMArgs,
@@ -46,21 +58,24 @@ from harness.backends.vllm.args import (
     vllm_executable,
 )
 from harness.errors import ModelError, UserError
-from harness.model import Model
-from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec
+from harness.model import Model, refuse_images
+from harness.schemas import GenerateConfig, Message, ModelResponse, ToolSpec, has_images
 
 
 class _Request:
-    __slots__ = ("config", "messages", "tools")
+    __slots__ = ("config", "images", "messages", "tools")
 
     def __init__(
         self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
     ) -> None:
         self.messages, self.config = messages, config
         self.tools = tools if tools and config.tool_choice != "none" else None
+        self.images = has_images(messages)
 
     def key(self) -> str:
-        return json.dumps([t.model_dump() for t in self.tools or []], sort_keys=True)
+        """Requests batch together when they share tools and both hold images or neither."""
+        tools = json.dumps([t.model_dump() for t in self.tools or []], sort_keys=True)
+        return f"{tools}|images" if self.images else tools
 
 
 def openai_messages(messages: list[Message], system: str | None) -> list[dict[str, Any]]:
@@ -76,6 +91,8 @@ class VLLMModel(Model):
     provider = "vllm"
     description = "Local GPUs via vllm: offline batched engine or managed `vllm serve` replicas."
     Args = VLLMArgs
+    #: a vision-language checkpoint takes images; a text-only one refuses them
+    accepts_images = True
 
     def __init__(self, name: str, args: BaseModel | None = None) -> None:
         super().__init__(name, args)
@@ -83,6 +100,7 @@ class VLLMModel(Model):
         self._lock = threading.Lock()
         self._weights: Path | None = None
         self._template: str | None = None
+        self._processor: Any = None  # a vision-language checkpoint's processor
         self._native_tools = False
         self._engines: list[Any] = []  # offline: an LLM (in-process) or Replica objects
         self._servers: list[Any] = []
@@ -132,8 +150,21 @@ class VLLMModel(Model):
         """Weights and chat template (downloads a named hub id once)."""
         if self._weights is not None:
             return
-        self._weights = resolve_weights(self.name, self.spec)
+        weights = resolve_weights(self.name, self.spec)
         template = read_template(self.a.chat_template)
+        from harness.backends.hf.model import is_vision_checkpoint
+
+        if is_vision_checkpoint(weights):
+            try:
+                from transformers import AutoProcessor
+
+                self._processor = AutoProcessor.from_pretrained(
+                    weights, trust_remote_code=self.a.trust_remote_code
+                )
+            except Exception as exc:
+                raise UserError(f"{self.spec}: cannot load the image processor: {exc}") from None
+            if template is None:
+                template = getattr(self._processor, "chat_template", None)
         if template is None:
             try:
                 from transformers import AutoTokenizer
@@ -146,6 +177,7 @@ class VLLMModel(Model):
                 template = None
         self._template = template
         self._native_tools = template_supports_tools(template)
+        self._weights = weights
 
     def _start_engines(self) -> None:
         with self._lock:
@@ -169,7 +201,11 @@ class VLLMModel(Model):
                 ]
 
     def payload(self, reqs: list[_Request]) -> dict[str, Any]:
-        """What one ``LLM.chat`` call gets for these requests (they share one tool list)."""
+        """What one ``LLM.chat`` call gets for these requests (they share one tool list), or,
+        for requests holding images, one ``LLM.generate`` call (``prompts``: vllm's multimodal
+        inputs)."""
+        if reqs[0].images:
+            return self.multimodal_payload(reqs)
         tools = reqs[0].tools
         convs = []
         for r in reqs:
@@ -186,11 +222,40 @@ class VLLMModel(Model):
             "chat_template": self._template if self.a.chat_template else None,
         }
 
+    def multimodal_payload(self, reqs: list[_Request]) -> dict[str, Any]:
+        """Requests with images as vllm multimodal inputs: the prompt rendered by the
+        processor's chat template (tools in the fallback format) and
+        ``multi_modal_data={"image": PIL image or list of them}``."""
+        self._prepare()
+        if self._processor is None:
+            raise refuse_images(self.spec, "a checkpoint without an image processor")
+        prompts: list[dict[str, Any]] = []
+        for r in reqs:
+            msgs, parts = vision_messages(
+                r.messages, r.tools, r.config.tool_choice, self.a.system_prompt
+            )
+            text = self._processor.apply_chat_template(
+                msgs, chat_template=self._template, add_generation_prompt=True, tokenize=False
+            )
+            item: dict[str, Any] = {"prompt": text}
+            if parts:
+                images = [pil_image(p) for p in parts]
+                item["multi_modal_data"] = {"image": images[0] if len(images) == 1 else images}
+            prompts.append(item)
+        return {
+            "prompts": prompts,
+            "conversations": [p["prompt"] for p in prompts],  # the tool-call id seeds
+            "sampling": [sampling_kwargs(r.config) for r in reqs],
+        }
+
     def _run_batch(self, reqs: list[_Request], slot: int) -> list[ModelResponse | BaseException]:
         from harness.backends.vllm import engine as vllm_engine
 
         start = time.perf_counter()
-        payload = self.payload(reqs)
+        try:
+            payload = self.payload(reqs)
+        except Exception as exc:  # a text-only checkpoint given images: each request's error
+            return [exc for _ in reqs]
         engine = self._engines[slot % len(self._engines)]
         if isinstance(engine, vllm_engine.Replica):
             results = engine.run(payload)
@@ -273,6 +338,10 @@ class VLLMModel(Model):
         self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
     ) -> ModelResponse:
         req = _Request(messages, tools, config)
+        if req.images:
+            await asyncio.to_thread(self._prepare)
+            if self._processor is None:
+                raise refuse_images(self.spec, "a checkpoint without an image processor")
         if self.a.mode == "serve":
             return await self._serve_generate(req)
         if not self._engines:

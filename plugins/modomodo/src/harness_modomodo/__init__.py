@@ -75,3 +75,14 @@ def register_trainers(register: Any) -> None:
         description="The MoDoMoDo loop on the synthetic set, resumable: sample mixtures, train a "
         "small vision policy by GRPO on each, evaluate out of distribution, fit, train on w*.",
     )
+
+
+@hookimpl
+def register_tasks(register: Any) -> None:
+    register(
+        "modomodo",
+        "harness_modomodo.task:ModomodoTask",
+        description="Image-text questions with verifiable answers (the synthetic set's held-out "
+        "kinds by default, or records from a file), each picture an image part; scored by IoU, "
+        "option and number accuracy and the think/answer format.",
+    )

@@ -1,0 +1,71 @@
+"""``harness generate modomodo-synthetic`` (the synthetic image-text set as files),
+``modomodo-import`` (a user's copy of one of the paper's datasets as the same records) and
+``modomodo-fit`` (the mixture-outcome model from a CSV of (mixture, score) pairs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+from harness.errors import UserError
+from harness.jobs import Generator, JobContext
+from harness_modomodo.options import FitOptions, ImportOptions, SyntheticOptions
+
+
+class SyntheticGenerator(Generator):
+    name: ClassVar[str] = "modomodo-synthetic"
+    description: ClassVar[str] = "The synthetic image-text set (PNG + records.jsonl)."
+    Options = SyntheticOptions
+    needs_model: ClassVar[bool] = False
+
+    async def generate(self, ctx: JobContext) -> dict[str, Any]:
+        from harness_modomodo.synthetic import KINDS, write_set
+
+        o: SyntheticOptions = self.options
+        bad = sorted(set(o.kinds) - set(KINDS))
+        if bad:
+            raise UserError(f"unknown kind(s) {', '.join(bad)}; kinds: {', '.join(KINDS)}")
+        path = write_set(ctx.out_dir, o.kinds, o.per_kind, ctx.seed)
+        return {"records": str(path), "examples": len(o.kinds) * o.per_kind, "kinds": o.kinds}
+
+
+class ImportGenerator(Generator):
+    name: ClassVar[str] = "modomodo-import"
+    description: ClassVar[str] = "A local copy of COCO/LISA/GeoQA/SAT/ScienceQA as records."
+    Options = ImportOptions
+    needs_model: ClassVar[bool] = False
+
+    async def generate(self, ctx: JobContext) -> dict[str, Any]:
+        from harness_modomodo.data import load_source
+
+        o: ImportOptions = self.options
+        if not o.dataset or not o.path:
+            raise UserError(
+                "modomodo-import needs --dataset (coco, lisa, geoqa, sat, scienceqa) "
+                "and --path (a local copy)"
+            )
+        rows = load_source(o.dataset, Path(o.path), o.limit, image_cache=ctx.out_dir / "images")
+        path = ctx.out_dir / "records.jsonl"
+        with path.open("w", encoding="utf-8") as f:
+            for ex in rows:
+                f.write(ex.model_dump_json() + "\n")
+        return {"records": str(path), "examples": len(rows), "dataset": o.dataset}
+
+
+class FitGenerator(Generator):
+    name: ClassVar[str] = "modomodo-fit"
+    description: ClassVar[str] = "Quadratic and linear mixture-outcome fits, k-fold CV, w*, PNG."
+    Options = FitOptions
+    needs_model: ClassVar[bool] = False
+
+    async def generate(self, ctx: JobContext) -> dict[str, Any]:
+        from harness_modomodo.surrogate import read_pairs, report
+
+        o: FitOptions = self.options
+        if not o.pairs:
+            raise UserError("modomodo-fit needs --pairs: a CSV of mixture weights and out_score")
+        sources, W, y = read_pairs(Path(o.pairs), o.score_column)
+        rep = report(W, y, sources, o.folds, o.ridge, ctx.seed, plot=ctx.out_dir / "fit.png")
+        (ctx.out_dir / "fit.json").write_text(json.dumps(rep, indent=2), encoding="utf-8")
+        return {k: rep[k] for k in ("sources", "n", "cv", "best", "predicted_best", "plot")}

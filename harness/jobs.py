@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from harness.options import NoOptions
+from harness.seeds import derive_seed
 
 if TYPE_CHECKING:
     from harness.context import Roles
@@ -66,6 +68,55 @@ class JobContext:
     def close(self) -> None:
         self._log.close()
 
+    def item_context(self, item_id: str) -> ItemContext:
+        """The context one item of an :class:`ItemGenerator` is produced in, with this job's
+        models."""
+        return ItemContext(item_id, self.seed, self._roles, self.manager, self._generate_config)
+
+
+class WorkItem(BaseModel):
+    """One independent piece of an :class:`ItemGenerator`'s work. ``data`` must survive JSON
+    (it is sent to Ray workers and kept nowhere else)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="Unique within the job; names the item in the journal and logs.")
+    data: Any = Field(default=None, description="What producing the item needs (JSON values).")
+
+
+class ItemContext(JobContext):
+    """What :meth:`ItemGenerator.produce` gets: the job's role models, seeded with the item's own
+    seed (``derive_seed(job seed, item id, 0)``, so an item's calls do not depend on the order
+    items run in, nor on the process), and a log the driver writes (``log()`` events are kept in
+    :attr:`events` and appended to the job's log.jsonl by whoever ran the item). It has no
+    ``out_dir``: only the driver writes files."""
+
+    def __init__(
+        self,
+        item_id: str,
+        job_seed: int,
+        roles: Roles | None,
+        manager: PluginManager,
+        generate_config: Any = None,
+    ) -> None:
+        self.item_id = item_id
+        self.job_seed = job_seed
+        self.seed = derive_seed(job_seed, item_id, 0)
+        self._roles = roles
+        self.manager = manager
+        self._generate_config = generate_config
+        self.events: list[dict[str, Any]] = []
+
+    @property
+    def out_dir(self) -> Path:  # type: ignore[override]
+        raise RuntimeError("an item is produced without a run directory: return what to write")
+
+    def log(self, event: str, **fields: Any) -> None:
+        self.events.append({"event": event, "item": self.item_id, **fields})
+
+    def close(self) -> None:
+        pass
+
 
 class Generator(ABC):
     """Produces a dataset. Write files under ``ctx.out_dir``; return a summary for run.json."""
@@ -83,6 +134,58 @@ class Generator(ABC):
     @abstractmethod
     async def generate(self, ctx: JobContext) -> dict[str, Any]:
         """Generate the dataset into ``ctx.out_dir``."""
+
+
+class ItemGenerator(Generator):
+    """A generator whose model work splits into independent items, so that ``harness generate``
+    can journal each item as it finishes (``--resume RUN_DIR`` skips finished ones) and send items
+    to Ray workers (``--executor ray``; see docs/scale-out.md). The job runs in three steps:
+
+    1. :meth:`plan` (on the driver, with no models): validate, write set-up files, list the items;
+    2. :meth:`produce` (anywhere: this process or a Ray worker that holds its own models): one
+       item's output, a JSON value, from the item alone; it writes no file;
+    3. :meth:`finish` (on the driver, with no models): every output, in the order :meth:`plan`
+       gave the items, becomes the job's files and summary.
+
+    :meth:`generate` runs the three in this process without a journal (what a direct call gets);
+    ``harness generate`` runs them through :mod:`harness.run.items`."""
+
+    def concurrency(self) -> int:
+        """Items in flight at once (locally, and across all Ray workers)."""
+        return 4
+
+    def ray_unsupported(self) -> str | None:
+        """Why these options cannot run with ``--executor ray`` (None: they can)."""
+        return None
+
+    @abstractmethod
+    async def plan(self, ctx: JobContext) -> list[WorkItem]:
+        """The items to produce (ids unique). Runs on the driver: ``ctx.role`` is not there."""
+
+    @abstractmethod
+    async def produce(self, ctx: ItemContext, item: WorkItem) -> Any:
+        """One item's output (JSON values only)."""
+
+    @abstractmethod
+    async def finish(
+        self, ctx: JobContext, items: list[WorkItem], outputs: list[Any]
+    ) -> dict[str, Any]:
+        """Write the job's files from every item's output; return the summary."""
+
+    async def generate(self, ctx: JobContext) -> dict[str, Any]:
+        items = await self.plan(ctx)
+        gate = asyncio.Semaphore(self.concurrency())
+
+        async def one(item: WorkItem) -> Any:
+            async with gate:
+                ictx = ctx.item_context(item.id)
+                out = await self.produce(ictx, item)
+            for ev in ictx.events:
+                ctx.log(**ev)
+            return json.loads(json.dumps(out))  # as the journal gives it back
+
+        outputs = await asyncio.gather(*(one(i) for i in items))
+        return await self.finish(ctx, items, list(outputs))
 
 
 class Trainer(ABC):

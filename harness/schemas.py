@@ -651,6 +651,11 @@ class JobFile(_Model):
     model: str | None = Field(default=None, description="Default model, if the job uses one.")
     model_roles: dict[str, str] = Field(default_factory=dict, description="Role -> model.")
     seed: int = Field(default=0, description="Seed.")
+    config: dict[str, Any] | None = Field(
+        default=None,
+        description="The models' settings (a RunConfig, secrets as ***) of a generate job whose "
+        "generator splits into items, for `harness generate --resume`.",
+    )
     harness_version: str = Field(description="Version of the harness core.")
     plugins: dict[str, str] = Field(default_factory=dict, description="Distribution -> version.")
     status: Literal["running", "finished", "failed"] = Field(description="How the job ended.")

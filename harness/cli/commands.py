@@ -574,73 +574,132 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
 
 def _job(args: argparse.Namespace, kind: Literal["generate", "train"]) -> int:
-    from harness import __version__
-    from harness.jobs import JobContext
+    from harness.jobs import ItemGenerator
     from harness.model import DEFAULT_MODEL
     from harness.options import validate
-    from harness.run.results import write_json_atomic
     from harness.run.roles import build_roles, build_wrappers
     from harness.schemas import JobFile, RunConfig
 
     registry_kind = "generators" if kind == "generate" else "trainers"
-    if not args.name:
-        raise UserError(f"harness {kind} needs a name (see `harness list {registry_kind}`)")
+    resume = getattr(args, "resume", None)
+    executor = _executor(args) if kind == "generate" else None
     manager = _manager(args)
-    cls = manager.registry(registry_kind).get(args.name)
-    options = validate(cls.Options, _plugin_params(args), f"options of {args.name}")
+    previous: JobFile | None = None
+    config: RunConfig | None = None
+    if resume:
+        previous, config = _resumed_job(args, Path(resume))
+        name = previous.name
+    elif not args.name:
+        raise UserError(f"harness {kind} needs a name (see `harness list {registry_kind}`)")
+    else:
+        name = args.name
+    cls = manager.registry(registry_kind).get(name)
+    params = previous.params if previous is not None else _plugin_params(args)
+    options = validate(cls.Options, params, f"options of {name}")
     plugin = cls(options)
+    items = isinstance(plugin, ItemGenerator)
+    if (executor is not None or resume) and not items:
+        what = "--executor ray" if executor is not None else "--resume"
+        raise UserError(
+            f"generator '{name}' does not split its work into items (harness.jobs.ItemGenerator), "
+            f"so it cannot run with {what}; run it in this process, without {what}"
+        )
+    if executor is not None:
+        why = plugin.ray_unsupported()
+        if why:
+            raise UserError(f"generator '{name}' cannot run with --executor ray: {why}")
     roles = None
     models: list[Any] = []
-    model_spec = None
-    role_specs = _roles(args.model_role)
     label = "generator" if kind == "generate" else "trainer"
-    check_declared_roles(cls, f"{label} '{args.name}'", role_specs)
-    gen_cfg = _generate_config(args.gen_args)
-    if cls.needs_model or args.model or role_specs:
-        model_spec = args.model or DEFAULT_MODEL
-        model_args, role_args = _model_args(args.model_args, role_specs)
-        config = RunConfig(
-            task=args.name,
-            model=model_spec,
-            generate=gen_cfg,
-            model_args=model_args,
-            model_roles=role_specs,
-            model_role_args=role_args,
-            seed=args.seed,
-        )
-        roles, models = build_roles(config, build_wrappers(config, None), manager)
-    import secrets
-
-    run_id = (
-        _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{kind}-{args.name}-{secrets.token_hex(3)}"
-    )
-    out_dir = Path(args.out or "runs") / run_id
+    if previous is None:
+        role_specs = _roles(args.model_role)
+        check_declared_roles(cls, f"{label} '{name}'", role_specs)
+        if cls.needs_model or args.model or role_specs or executor is not None:
+            model_args, role_args = _model_args(args.model_args, role_specs)
+            config = RunConfig(
+                task=name,
+                model=args.model or DEFAULT_MODEL,
+                generate=_generate_config(args.gen_args),
+                model_args=model_args,
+                model_roles=role_specs,
+                model_role_args=role_args,
+                seed=args.seed,
+            )
+    seed = previous.seed if previous is not None else args.seed
+    if executor is not None:
+        assert config is not None
+        executor.job = {"name": name, "params": options.model_dump(mode="json")}
+        executor.start(config, manager)  # an unreachable cluster: one error, nothing written
     try:
-        out_dir.mkdir(parents=True)
-    except OSError as exc:
-        raise UserError(
-            f"--out {out_dir.parent}: cannot create a run directory there ({exc.strerror})"
-        ) from None
-    job = JobFile(
-        kind=kind,
-        run_id=run_id,
-        name=args.name,  # type: ignore[arg-type]
-        created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        params=options.model_dump(mode="json"),
-        model=model_spec,
-        model_roles=role_specs,
-        seed=args.seed,
-        harness_version=__version__,
-        plugins=manager.versions(),
-        status="running",
-    )
+        if config is not None and executor is None:
+            roles, models = build_roles(config, build_wrappers(config, None), manager)
+        return _job_in_dir(
+            args, kind, name, plugin, options, config, seed, previous, roles, models, executor
+        )
+    finally:
+        if executor is not None:
+            executor.close()
+
+
+def _job_in_dir(
+    args: argparse.Namespace,
+    kind: Literal["generate", "train"],
+    name: str,
+    plugin: Any,
+    options: Any,
+    config: Any,
+    seed: int,
+    previous: Any,
+    roles: Any,
+    models: list[Any],
+    executor: Any,
+) -> int:
+    from harness import __version__
+    from harness.jobs import ItemGenerator, JobContext
+    from harness.run.results import write_json_atomic
+    from harness.schemas import JobFile
+    from harness.secrets import redact
+
+    manager = _manager(args)
+    items = isinstance(plugin, ItemGenerator)
+    if previous is not None:
+        out_dir = Path(args.resume)
+        job = previous.model_copy(update={"status": "running", "summary": {}})
+    else:
+        import secrets
+
+        run_id = (
+            _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{kind}-{name}-{secrets.token_hex(3)}"
+        )
+        out_dir = Path(args.out or "runs") / run_id
+        try:
+            out_dir.mkdir(parents=True)
+        except OSError as exc:
+            raise UserError(
+                f"--out {out_dir.parent}: cannot create a run directory there ({exc.strerror})"
+            ) from None
+        job = JobFile(
+            kind=kind,
+            run_id=run_id,
+            name=name,
+            created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            params=options.model_dump(mode="json"),
+            model=config.model if config is not None else None,
+            model_roles=dict(config.model_roles) if config is not None else {},
+            seed=seed,
+            config=redact(config.model_dump(mode="json")) if items and config else None,
+            harness_version=__version__,
+            plugins=manager.versions(),
+            status="running",
+        )
     write_json_atomic(out_dir / "run.json", job.model_dump(mode="json"))
-    ctx = JobContext(out_dir, args.seed, roles, manager, gen_cfg)
+    gen_cfg = config.generate if config is not None else None
+    ctx = JobContext(out_dir, seed, roles, manager, gen_cfg)
     try:
         if kind == "generate":
             import asyncio
 
-            summary = asyncio.run(_generate(plugin, ctx, models))
+            summary = asyncio.run(_generate(plugin, ctx, models, items, executor))
         else:
             summary = plugin.train(ctx)
     except BaseException as exc:
@@ -658,8 +717,55 @@ def _job(args: argparse.Namespace, kind: Literal["generate", "train"]) -> int:
     return 0
 
 
-async def _generate(plugin: Any, ctx: Any, models: list[Any]) -> Any:
+#: generate flags --resume does not take (the job's settings are in its run.json)
+_JOB_RESUME_IGNORES: dict[str, tuple[str, Any]] = {
+    "task_args": ("-T", []),
+    "out": ("--out", None),
+    "model": ("--model", None),
+    "model_role": ("--model-role", []),
+    "gen_args": ("-G", []),
+    "seed": ("--seed", 0),
+}
+
+
+def _resumed_job(args: argparse.Namespace, run_dir: Path) -> tuple[Any, Any]:
+    """The run.json of an interrupted ``harness generate`` job and its models' settings."""
+    from pydantic import ValidationError
+
+    from harness.options import flag_values
+    from harness.schemas import JobFile, RunConfig
+
     try:
+        job = JobFile.model_validate_json((run_dir / "run.json").read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(f"--resume {run_dir}: no run.json there ({exc.strerror})") from None
+    except ValidationError:
+        raise UserError(f"--resume {run_dir}: its run.json is not a generate job's") from None
+    if job.kind != "generate":
+        raise UserError(f"--resume {run_dir}: a {job.kind} job, not a generate job")
+    if args.name and args.name != job.name:
+        raise UserError(f"{run_dir} is a generate job of '{job.name}', not '{args.name}'")
+    ignored = [f for d, (f, default) in _JOB_RESUME_IGNORES.items() if getattr(args, d) != default]
+    ignored += [f"--{k.replace('_', '-')}" for k in flag_values(args)]
+    if ignored:
+        raise UserError(
+            f"--resume finishes {run_dir} with the settings in its run.json; it does not take "
+            f"{', '.join(dict.fromkeys(ignored))} (start a new job to change them)"
+        )
+    config = None
+    if job.config is not None:
+        config = _restore_secrets(RunConfig.model_validate(job.config), args.model_args, run_dir)
+    return job, config
+
+
+async def _generate(
+    plugin: Any, ctx: Any, models: list[Any], items: bool = False, executor: Any = None
+) -> Any:
+    try:
+        if items:
+            from harness.run.items import drive
+
+            return await drive(plugin, ctx, executor)
         return await plugin.generate(ctx)
     finally:
         for m in models:

@@ -145,33 +145,46 @@ def _add_plugin_common(p: argparse.ArgumentParser, cmd: str) -> None:
             help="serve repeated model calls from the response cache",
         )
         p.add_argument("--no-progress", action="store_true", help="plain progress lines only")
+    if cmd == "generate":
         p.add_argument(
-            "--executor",
-            choices=["local", "ray"],
-            default="local",
-            help="where samples run: this process (default) or Ray workers (pip install "
-            "'agentharness[ray]'; see docs/scale-out.md); also with --resume",
-        )
-        p.add_argument(
-            "--ray-address",
+            "--resume",
+            metavar="RUN_DIR",
             default=None,
-            metavar="HOST:PORT",
-            help="a running Ray cluster to join (default: start a local one)",
+            help="finish an interrupted generate run of an item generator; finished items are "
+            "not produced again",
         )
-        p.add_argument(
-            "--ray-workers",
-            type=int,
-            default=None,
-            metavar="N",
-            help="Ray worker actors, each holding its own models (default: one per cluster CPU)",
-        )
-        p.add_argument(
-            "--ray-gpus-per-worker",
-            type=float,
-            default=0.0,
-            metavar="G",
-            help="GPUs each Ray worker reserves (for hf/ and vllm/ engines on GPU nodes)",
-        )
+    if cmd in ("run", "generate"):
+        _add_executor_flags(p)
+
+
+def _add_executor_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default="local",
+        help="where samples (a generator's items) run: this process (default) or Ray workers "
+        "(pip install 'agentharness[ray]'; see docs/scale-out.md); also with --resume",
+    )
+    p.add_argument(
+        "--ray-address",
+        default=None,
+        metavar="HOST:PORT",
+        help="a running Ray cluster to join (default: start a local one)",
+    )
+    p.add_argument(
+        "--ray-workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Ray worker actors, each holding its own models (default: one per cluster CPU)",
+    )
+    p.add_argument(
+        "--ray-gpus-per-worker",
+        type=float,
+        default=0.0,
+        metavar="G",
+        help="GPUs each Ray worker reserves (for hf/ and vllm/ engines on GPU nodes)",
+    )
 
 
 def build_parser(plugin_flags: tuple[str, str, Any] | None = None) -> argparse.ArgumentParser:

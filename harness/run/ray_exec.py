@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import math
 import os
 import socket
@@ -81,9 +82,11 @@ def check_address(address: str) -> None:
         ) from None
 
 
-def needed_plugins(config: RunConfig, manager: PluginManager) -> dict[str, str]:
+def needed_plugins(
+    config: RunConfig, manager: PluginManager, kind: str = "tasks"
+) -> dict[str, str]:
     """The plugins a worker must be able to load for this run: plugin name -> its distribution
-    (or module), for the task and every model provider."""
+    (or module), for the task (or generator: ``kind``) and every model provider."""
     from harness.plugins.models import split_spec
 
     out: dict[str, str] = {}
@@ -93,7 +96,7 @@ def needed_plugins(config: RunConfig, manager: PluginManager) -> dict[str, str]:
         if info is not None and plugin not in ("core", "user-tasks"):
             out[plugin] = info.distribution or info.module
 
-    tasks = manager.registry("tasks")
+    tasks = manager.registry(kind)
     if config.task in tasks:
         add(tasks.entry(config.task).plugin)
     models = manager.registry("models")
@@ -185,8 +188,10 @@ class SharedConcurrency(AdaptiveConcurrency):
 
 
 class SampleWorker:
-    """One Ray actor: the task and its models, built once; solves samples it is sent. A setup
-    error is kept and reported by :meth:`ready` (not raised: Ray would bury it in a traceback)."""
+    """One Ray actor: the task and its models, built once; solves samples it is sent. Or, for
+    ``harness generate`` (``job``: the generator's name and options), the generator and its
+    models; produces items it is sent. A setup error is kept and reported by :meth:`ready` (not
+    raised: Ray would bury it in a traceback)."""
 
     def __init__(
         self,
@@ -197,15 +202,17 @@ class SampleWorker:
         task_paths: list[str],
         plugin_env: dict[str, str],
         limits_name: str,
+        job_json: str | None = None,
     ) -> None:
         self.error: str | None = None
         self.models: list[Any] = []
+        self.generator: Any = None
         try:
             config = RunConfig.model_validate_json(config_json)
             import ray
 
             limits = ray.get_actor(limits_name)
-            self._setup(config, share, workers, needed, task_paths, plugin_env, limits)
+            self._setup(config, share, workers, needed, task_paths, plugin_env, limits, job_json)
         except UserError as exc:
             self.error = str(exc)
         except Exception as exc:
@@ -220,6 +227,7 @@ class SampleWorker:
         task_paths: list[str],
         plugin_env: dict[str, str],
         limits: Any,
+        job_json: str | None,
     ) -> None:
         from harness.callpath.chain import default_wrappers
         from harness.callpath.ratelimit import RateLimit
@@ -248,7 +256,17 @@ class SampleWorker:
             elif isinstance(w, RateLimit):
                 w = ClusterRateLimit(limits)
             wrappers.append(w)
-        self.task = resolve_task(config.task, config.task_params, manager)
+        self.config, self.manager = config, manager
+        if job_json is not None:
+            import json
+
+            from harness.options import validate
+
+            job = json.loads(job_json)
+            cls = manager.registry("generators").get(job["name"])
+            self.generator = cls(validate(cls.Options, job["params"], f"options of {job['name']}"))
+        else:
+            self.task = resolve_task(config.task, config.task_params, manager)
         self.roles, self.models = build_roles(local, wrappers, manager)
         # the driver's config (seed, generation settings, sample timeout) makes the records
         self.runner = Runner(config, manager=manager)
@@ -264,6 +282,21 @@ class SampleWorker:
             raise RuntimeError(self.error)
         async with holding_slot(self.slots):
             return await self.runner._solve_one(self.task, sample, epoch, self.roles)
+
+    async def produce(self, item_json: str) -> tuple[str, list[dict[str, Any]]]:
+        """One generator item: its output as JSON text, and the events it logged."""
+        import json
+
+        from harness.callpath.slots import holding_slot
+        from harness.jobs import ItemContext, WorkItem
+
+        if self.error is not None:
+            raise RuntimeError(self.error)
+        item = WorkItem.model_validate_json(item_json)
+        ctx = ItemContext(item.id, self.config.seed, self.roles, self.manager, self.config.generate)
+        async with holding_slot(self.slots):
+            out = await self.generator.produce(ctx, item)
+        return json.dumps(out), ctx.events
 
     async def roles_report(self) -> tuple[list[str], list[str]]:
         if self.error is not None:
@@ -300,7 +333,9 @@ class RayExecutor:
     cpus_per_worker: float = 1.0
     gpus_per_worker: float = 0.0
     max_attempts: int = MAX_ATTEMPTS
-    retried: int = 0  # samples sent again after their worker died
+    #: for ``harness generate``: {"name": generator, "params": its options}; None for a run
+    job: dict[str, Any] | None = None
+    retried: int = 0  # samples (items) sent again after their worker died
     pool: list[_Worker] = field(default_factory=list)
     _limits: Any = None
     _owns_ray: bool = False
@@ -324,6 +359,15 @@ class RayExecutor:
                 ray.init(**kwargs)
             except (ConnectionError, RuntimeError) as exc:
                 raise UserError(f"cannot join the Ray cluster: {exc}") from None
+            except Exception as exc:
+                if "timed out during startup" not in str(exc):
+                    raise
+                ray.shutdown()
+                raise UserError(
+                    "the local Ray cluster did not start within Ray's 30 seconds (a busy "
+                    "machine?); try again, or start one with `ray start --head` and pass "
+                    "--ray-address"
+                ) from None
             self._owns_ray = True
         try:
             self._start_workers(ray, config, manager)
@@ -361,33 +405,57 @@ class RayExecutor:
             max_restarts=self.max_attempts,
             max_concurrency=share + 4,  # its samples, plus ready/report calls beside them
         )
-        needed = needed_plugins(config, manager)
+        kind = "tasks" if self.job is None else "generators"
+        needed = needed_plugins(config, manager, kind)
         cfg_json = config.model_dump_json()
+        job_json = None if self.job is None else json.dumps(self.job)
         handles = [
             # the config as JSON: a small string is inlined, so Ray can restart the actor from it
-            actor.remote(cfg_json, share, n, needed, list(self.task_paths), plugin_env, limits_name)
+            actor.remote(
+                cfg_json, share, n, needed, list(self.task_paths), plugin_env, limits_name, job_json
+            )
             for _ in range(n)
         ]
         self.pool = [_Worker(h) for h in handles]
         for w, info in zip(self.pool, ray.get([h.ready.remote() for h in handles]), strict=True):
             if info["error"]:
                 node, why = info["node"], info["error"]
-                raise UserError(f"a Ray worker on {node} cannot run this task: {why}")
+                what = "task" if self.job is None else "generator"
+                raise UserError(f"a Ray worker on {node} cannot run this {what}: {why}")
             w.pid = info["pid"]
 
     async def solve(self, sample: Sample, epoch: int) -> SampleRecord:
         """The record of one sample, from whichever worker; a worker that dies under it is
         replaced by another (Ray restarts it) and the sample is sent again."""
+        record: SampleRecord = await self._call(
+            "solve", (sample, epoch), f"sample '{sample.id}' (epoch {epoch})", "run"
+        )
+        return record
+
+    async def produce(self, item: Any) -> tuple[str, list[dict[str, Any]]]:
+        """One generator item (a :class:`harness.jobs.WorkItem`): its output as JSON text and
+        its log events, from whichever worker, sent again if its worker dies."""
+        out: tuple[str, list[dict[str, Any]]] = await self._call(
+            "produce", (item.model_dump_json(),), f"item '{item.id}'", "generate"
+        )
+        return out
+
+    async def _call(self, method: str, args: tuple[Any, ...], what: str, command: str) -> Any:
         ray = _import_ray()
-        from ray.exceptions import ActorUnavailableError, RayActorError
+        from ray.exceptions import ActorUnavailableError, RayActorError, RayTaskError
 
         last: Exception | None = None
         for _attempt in range(self.max_attempts):
             w = await self._pick()
             w.in_flight += 1
             try:
-                record: SampleRecord = await w.handle.solve.remote(sample, epoch)
-                return record
+                return await getattr(w.handle, method).remote(*args)
+            except RayTaskError as exc:
+                # the worker is alive and the code raised: the worker's error, not Ray's wrapper
+                cause = getattr(exc, "cause", None)
+                if isinstance(cause, Exception):
+                    raise cause from None
+                raise
             except (RayActorError, ActorUnavailableError) as exc:
                 last = exc
                 self.retried += 1
@@ -396,9 +464,9 @@ class RayExecutor:
             finally:
                 w.in_flight -= 1
         raise UserError(
-            f"sample '{sample.id}' (epoch {epoch}): its Ray worker died {self.max_attempts} times "
+            f"{what}: its Ray worker died {self.max_attempts} times "
             f"({type(last).__name__}). The records written so far are kept; finish with "
-            "`harness run --resume RUN_DIR --executor ray`"
+            f"`harness {command} --resume RUN_DIR --executor ray`"
         )
 
     async def _pick(self) -> _Worker:

@@ -32,13 +32,8 @@ from harness.run.progress import ProgressFactory, RunProgress, silent_progress
 from harness.run.results import load_run_file, result_from_index, write_json_atomic
 from harness.run.roles import build_roles, build_wrappers
 from harness.schemas import RunConfig, RunFile, RunResult, Sample, SampleError, SampleRecord, Timing
+from harness.seeds import derive_seed as derive_seed  # re-exported: its old home
 from harness.task import Task
-
-
-def derive_seed(seed: int, sample_id: str, epoch: int) -> int:
-    """A per-sample seed that does not depend on the order samples run in."""
-    digest = hashlib.sha256(f"{seed}:{sample_id}:{epoch}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
 def task_samples(task: Task) -> Iterator[Sample]:

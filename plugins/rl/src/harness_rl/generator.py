@@ -2,7 +2,8 @@
 statistics of :mod:`harness_rl.diagnostics`.
 
 The rollouts come from the ``policy`` role (any harness model: ``--model hf/<grpo run>``,
-``llamacpp/smollm2``, an API model), sampled at ``--temperature``, one seed per rollout; or, with
+``llamacpp/smollm2``, an API model), sampled at ``--temperature``, one seed per rollout (the
+rollout's item seed, ``derive_seed(--seed, "QUERY#k", 0)``); or, with
 ``--from-run``, from a ``harness run TASK --epochs N`` run directory (any task, agentic ones too:
 each epoch is one rollout, its recorded scores the rewards). Co-influence needs gradients, so it
 runs on a transformers checkpoint (``--grad-model``).
@@ -11,15 +12,15 @@ Writes ``rollouts.jsonl``, ``alpha.jsonl``, ``diagnostics.json`` and ``alpha.png
 
 from __future__ import annotations
 
-import asyncio
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, ClassVar
 
 from harness.errors import UserError
-from harness.jobs import Generator, JobContext
+from harness.jobs import ItemContext, ItemGenerator, JobContext, WorkItem
 from harness.schemas import Message, Sample
-from harness_rl.data import chat, load_samples
+from harness_rl.data import chat, load_samples, load_task
 from harness_rl.diagnostics import Rollout, alpha_stats
 from harness_rl.options import DiagnosticsOptions
 from harness_rl.reward import Reward, check_rewards, resolve_rewards, total
@@ -28,23 +29,64 @@ from harness_rl.schemas import AlphaRecord, RolloutRecord
 CONCURRENCY = 8
 
 
-class DiagnosticsGenerator(Generator):
+class DiagnosticsGenerator(ItemGenerator):
+    """One item per rollout (query x k): ``harness generate rl-diagnostics`` journals each as it
+    finishes (``--resume``) and can sample them on Ray workers (``--executor ray``)."""
+
     name: ClassVar[str] = "rl-diagnostics"
     description: ClassVar[str] = "Rollout diagnostics: alpha, P(0<alpha<1), E[sqrt], co-influence."
     roles: ClassVar[tuple[str, ...] | None] = ("policy",)
     Options = DiagnosticsOptions
     needs_model: ClassVar[bool] = False  # --from-run reads recorded rollouts
 
-    async def generate(self, ctx: JobContext) -> dict[str, Any]:
+    def concurrency(self) -> int:
+        return CONCURRENCY
+
+    def ray_unsupported(self) -> str | None:
+        if self.options.from_run:
+            return "--from-run reads recorded rollouts; there is no sampling to send to workers"
+        return None
+
+    async def plan(self, ctx: JobContext) -> list[WorkItem]:
+        opts: DiagnosticsOptions = self.options
+        if opts.from_run:
+            return []
+        samples, task = load_samples(opts, ctx.manager)
+        check_rewards(resolve_rewards(opts.rewards, ctx.manager, task), samples)
+        return [
+            WorkItem(id=f"{s.id}#{k}", data={"sample": s.model_dump(mode="json"), "k": k})
+            for s in samples
+            for k in range(opts.rollouts)
+        ]
+
+    async def produce(self, ctx: ItemContext, item: WorkItem) -> dict[str, Any]:
+        """One rollout, sampled with the item's seed, and its reward."""
+        opts: DiagnosticsOptions = self.options
+        if self._rewards is None:
+            task = load_task(opts.task, opts.task_options, ctx.manager) if opts.task else None
+            self._rewards = resolve_rewards(opts.rewards, ctx.manager, task)
+        sample = Sample.model_validate(item.data["sample"])
+        msgs = chat(sample, opts.system_prompt)
+        resp = await ctx.role("policy").generate(
+            [Message(role=m["role"], content=m["content"]) for m in msgs],  # type: ignore[arg-type]
+            temperature=opts.temperature,
+            max_tokens=opts.max_tokens,
+        )
+        value = total(self._rewards, sample, resp.text)
+        ok = value is not None and value > opts.threshold
+        return asdict(Rollout(sample.id, msgs, resp.text, value, ok))
+
+    async def finish(
+        self, ctx: JobContext, items: list[WorkItem], outputs: list[Any]
+    ) -> dict[str, Any]:
         opts: DiagnosticsOptions = self.options
         if opts.from_run:
             rollouts = rollouts_from_run(Path(opts.from_run), opts)
         else:
-            samples, task = load_samples(opts, ctx.manager)
-            rewards = resolve_rewards(opts.rewards, ctx.manager, task)
-            check_rewards(rewards, samples)
-            rollouts = await sample_rollouts(ctx, samples, rewards, opts)
+            rollouts = [Rollout(**o) for o in outputs]
         return diagnose(rollouts, opts, ctx.out_dir, ctx.seed)
+
+    _rewards: list[Reward] | None = None
 
 
 def diagnose(
@@ -83,31 +125,6 @@ def diagnose(
         }
     (out_dir / "diagnostics.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return summary
-
-
-async def sample_rollouts(
-    ctx: JobContext, samples: list[Sample], rewards: list[Reward], opts: DiagnosticsOptions
-) -> list[Rollout]:
-    """``opts.rollouts`` sampled completions per sample from the policy role, scored."""
-    handle = ctx.role("policy")
-    gate = asyncio.Semaphore(CONCURRENCY)
-
-    async def one(sample: Sample, k: int) -> Rollout:
-        msgs = chat(sample, opts.system_prompt)
-        async with gate:
-            resp = await handle.generate(
-                [Message(role=m["role"], content=m["content"]) for m in msgs],  # type: ignore[arg-type]
-                temperature=opts.temperature,
-                max_tokens=opts.max_tokens,
-                seed=ctx.seed * 100_003 + k,
-            )
-        text = resp.text
-        value = total(rewards, sample, text)
-        ok = value is not None and value > opts.threshold
-        return Rollout(sample.id, msgs, text, value, ok)
-
-    jobs = [one(s, k) for s in samples for k in range(opts.rollouts)]
-    return list(await asyncio.gather(*jobs))
 
 
 def rollouts_from_run(run_dir: Path, opts: DiagnosticsOptions) -> list[Rollout]:

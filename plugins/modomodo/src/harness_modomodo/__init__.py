@@ -65,6 +65,12 @@ def register_generators(register: Any) -> None:
         description="Quadratic and linear mixture-outcome models from (mixture, score) pairs: "
         "k-fold CV, simplex argmax w*, predicted-vs-measured PNG.",
     )
+    register(
+        "modomodo-mixture",
+        "harness_modomodo.generator:MixtureDataGenerator",
+        description="GRPO prompts drawn from the sources by a mixture (uniform, weights, "
+        "heuristics): prompts.jsonl for `harness train grpo --rewards modomodo_reward`.",
+    )
 
 
 @hookimpl

@@ -51,3 +51,22 @@ class MixtureLoopOptions(StudyOptions):
         default="modomodo_accuracy", description="Registered metric: the evaluation score."
     )
     threads: int = Field(default=1, ge=1, description="torch CPU threads.")
+
+
+class MixtureDataOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    records: list[str] = Field(
+        default_factory=list,
+        description="records.jsonl files (modomodo-synthetic / modomodo-import); each record's "
+        "source is a mixture component. Empty: the synthetic set's five training kinds.",
+    )
+    weights: str = Field(
+        default="uniform",
+        description="The mixture: 'uniform', 'w1,w2,...' in source order (sorted names), "
+        "'name=w,...', or a heuristic: size, sqrt-size, inverse-size.",
+    )
+    n: int = Field(default=256, ge=1, le=1_000_000, description="Prompts to draw.")
+    per_kind: int = Field(
+        default=64, ge=1, description="Synthetic pictures per kind (when no records are given)."
+    )

@@ -37,6 +37,22 @@ CREATE INDEX IF NOT EXISTS responses_created ON responses(created);
 """
 
 
+def _message_key(message: Message) -> dict[str, Any]:
+    """The message as the key sees it: an image by its content's hash, not by its path (a file
+    rewritten in place is a new question) nor its encoding (bytes, data URL or path alike)."""
+    from harness.schemas import ImagePart
+
+    out: dict[str, Any] = message.model_dump(mode="json")
+    if not isinstance(message.content, str):
+        out["content"] = [
+            {"type": "image", "sha256": p.digest()}
+            if isinstance(p, ImagePart)
+            else p.model_dump(mode="json")
+            for p in message.content
+        ]
+    return out
+
+
 def cache_key(
     model_fields: dict[str, Any],
     messages: list[Message],
@@ -45,7 +61,7 @@ def cache_key(
 ) -> str:
     payload = {
         "model": redact(model_fields),  # a key never decides an answer, nor enters the cache
-        "messages": [m.model_dump(mode="json") for m in messages],
+        "messages": [_message_key(m) for m in messages],
         "tools": [t.model_dump(mode="json") for t in tools or []],
         "config": config.model_dump(mode="json", exclude={"timeout"}),
     }

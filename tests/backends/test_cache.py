@@ -53,6 +53,23 @@ def test_key_covers_model_messages_tools_config_seed_but_not_timeout() -> None:
     assert base != cache_key({"model": "a"}, m, None, GenerateConfig(seed=1, temperature=1.0))
 
 
+def test_key_sees_an_image_by_its_content_not_its_path(tmp_path: Path) -> None:
+    from harness.schemas import ImagePart, TextPart
+
+    png = bytes.fromhex("89504e470d0a1a0a") + b"first picture"
+    path = tmp_path / "picture.png"
+    path.write_bytes(png)
+
+    def key(part: ImagePart) -> str:
+        msg = Message(role="user", content=[part, TextPart(text="What is in it?")])
+        return cache_key({"m": 1}, [msg], None, GenerateConfig())
+
+    by_path = key(ImagePart(path=str(path)))
+    assert by_path == key(ImagePart(data=png))  # the same bytes, however they are given
+    path.write_bytes(png + b", redrawn")  # the same path, another picture: another question
+    assert key(ImagePart(path=str(path))) != by_path
+
+
 def test_second_identical_run_makes_no_model_calls(cache_dir: Path, tmp_path: Path) -> None:
     cfg = RunConfig(task="sanity", model="scripted/echo", limit=5, epochs=2, cache=True)
     first = Counting()

@@ -719,12 +719,7 @@ def _job_in_dir(
 
 #: generate flags --resume does not take (the job's settings are in its run.json)
 _JOB_RESUME_IGNORES: dict[str, tuple[str, Any]] = {
-    "task_args": ("-T", []),
-    "out": ("--out", None),
-    "model": ("--model", None),
-    "model_role": ("--model-role", []),
-    "gen_args": ("-G", []),
-    "seed": ("--seed", 0),
+    k: _RESUME_IGNORES[k] for k in ("task_args", "out", "model", "model_role", "gen_args", "seed")
 }
 
 

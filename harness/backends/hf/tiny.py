@@ -109,24 +109,12 @@ def build_tiny_tokenizer(seed: int = 0, tools_template: bool = True) -> object:
     return fast
 
 
-def build_tiny_checkpoint(
-    path: Path | str,
-    *,
-    seed: int = 0,
-    tools_template: bool = True,
-    layers: int = 2,
-    hidden: int = 64,
-) -> Path:
-    """Write a tiny random Llama-architecture checkpoint with its tokenizer to ``path``."""
-    import torch
-    from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
+def _llama_config(vocab: int, ids: dict[str, int], hidden: int, layers: int) -> Any:
+    """The tiny random Llama both builders use (text model, or a VLM's language model)."""
+    from transformers import LlamaConfig
 
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    tok = build_tiny_tokenizer(seed, tools_template)
-    ids = {t: tok.convert_tokens_to_ids(t) for t in SPECIALS}  # type: ignore[attr-defined]
-    config = LlamaConfig(
-        vocab_size=len(tok),  # type: ignore[arg-type]
+    return LlamaConfig(
+        vocab_size=vocab,
         hidden_size=hidden,
         intermediate_size=2 * hidden,
         num_hidden_layers=layers,
@@ -139,6 +127,25 @@ def build_tiny_checkpoint(
         tie_word_embeddings=False,
         initializer_range=0.3,
     )
+
+
+def build_tiny_checkpoint(
+    path: Path | str,
+    *,
+    seed: int = 0,
+    tools_template: bool = True,
+    layers: int = 2,
+    hidden: int = 64,
+) -> Path:
+    """Write a tiny random Llama-architecture checkpoint with its tokenizer to ``path``."""
+    import torch
+    from transformers import GenerationConfig, LlamaForCausalLM
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    tok = build_tiny_tokenizer(seed, tools_template)
+    ids = {t: tok.convert_tokens_to_ids(t) for t in SPECIALS}  # type: ignore[attr-defined]
+    config = _llama_config(len(tok), ids, hidden, layers)  # type: ignore[arg-type]
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
     model.generation_config = GenerationConfig(
@@ -182,7 +189,6 @@ def build_tiny_vlm_checkpoint(
     from transformers import (
         CLIPVisionConfig,
         GenerationConfig,
-        LlamaConfig,
         LlavaConfig,
         LlavaForConditionalGeneration,
         LlavaProcessor,
@@ -198,20 +204,7 @@ def build_tiny_vlm_checkpoint(
     tok: Any = build_tiny_tokenizer(seed)
     tok.add_special_tokens({"additional_special_tokens": [IMAGE_TOKEN]})
     ids = {t: tok.convert_tokens_to_ids(t) for t in [*SPECIALS, IMAGE_TOKEN]}
-    text = LlamaConfig(
-        vocab_size=len(tok),
-        hidden_size=hidden,
-        intermediate_size=2 * hidden,
-        num_hidden_layers=layers,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=2048,
-        bos_token_id=ids["<|endoftext|>"],
-        eos_token_id=ids["<|im_end|>"],
-        pad_token_id=ids["<pad>"],
-        tie_word_embeddings=False,
-        initializer_range=0.3,
-    )
+    text = _llama_config(len(tok), ids, hidden, layers)
     vision = CLIPVisionConfig(
         hidden_size=32,
         intermediate_size=64,

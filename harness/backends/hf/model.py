@@ -169,7 +169,7 @@ class HFModel(Model):
             raise UserError(f"{self.spec} needs {' and '.join(missing)}: {INSTALL_HINT}")
         path = Path(self.name).expanduser()
         if self.name == SMOLLM2 and not path.exists():
-            from harness.backends.llamacpp.model import smollm2_path
+            from harness.backends.smollm2_file import smollm2_path
 
             smollm2_path()  # the wheel is there (converted on first load)
         elif path.exists():

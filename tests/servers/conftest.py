@@ -33,7 +33,9 @@ def fault_server() -> Iterator[type[Server]]:
 def llama_server() -> Iterator[Server]:
     from harness.backends.llamacpp.model import smollm2_path
 
-    server = start_llama_server(smollm2_path(), lifetime=600)
+    # the lifetime only reaps a server a crashed test left behind; on a loaded machine the
+    # three paths of the test have taken over 10 minutes, so it must outlast that
+    server = start_llama_server(smollm2_path(), lifetime=1800)
     try:
         yield server
     finally:

@@ -81,7 +81,8 @@ def test_same_task_same_records_on_three_paths(llama_server: Any, tmp_path: Path
         "-M",
         "api_key=sk-local",
     )
-    assert [r["status"] for r in local] == ["ok"] * 3
+    for path in (local, compat, via_litellm):
+        assert [r["status"] for r in path] == ["ok"] * 3, [r.get("error") for r in path]
     assert _view(local) == _view(compat) == _view(via_litellm)
     assert all(r["output"]["completion"] for r in local)
     assert all(r["usage"]["cost"] is None for r in via_litellm)  # local model: no price known

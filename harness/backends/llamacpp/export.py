@@ -17,7 +17,6 @@ keyed by the checkpoint's files (names, sizes, mtimes) and the type.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
 from pathlib import Path
@@ -165,14 +164,3 @@ def write_gguf(state: dict[str, Any], out: Path, qtype: str = "q8_0") -> None:
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
     writer.close()
-
-
-def describe(path: Path) -> dict[str, Any]:
-    """What a converted file holds (for run metadata): source checkpoint and tensor types."""
-    import gguf
-
-    r = gguf.GGUFReader(str(path))
-    kinds: dict[str, int] = {}
-    for t in r.tensors:
-        kinds[t.tensor_type.name] = kinds.get(t.tensor_type.name, 0) + 1
-    return {"file": str(path), "tensors": json.dumps(kinds, sort_keys=True)}

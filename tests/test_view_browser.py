@@ -61,6 +61,8 @@ def browser() -> Iterator[Any]:
         opts.add_argument(flag)
     driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
     driver.set_page_load_timeout(30)
+    # a find right after a click may run before the next page is parsed: let finds wait
+    driver.implicitly_wait(10)
     try:
         yield driver
     finally:
@@ -102,6 +104,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         proc.wait(timeout=10)
 
 
+def _navigate(browser: Any, action: Any) -> None:
+    """Run ``action`` (a click or a submit) and wait until the page it leaves is gone, so
+    the next find reads the new page and never the old one (a CI run once read too early)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = browser.find_element(By.TAG_NAME, "html")
+    action()
+    WebDriverWait(browser, 30).until(EC.staleness_of(old))
+
+
 def _shots() -> Path:
     out = Path(os.environ.get("HARNESS_VIEW_SHOTS") or tempfile.mkdtemp(prefix="view-shots-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -122,13 +136,13 @@ def test_click_through_runs_run_sample_compare(
     browser.save_screenshot(str(shots / "runs.png"))
 
     # runs -> the tool run -> its samples -> the first sample
-    browser.find_element(By.LINK_TEXT, runs["tools"].name).click()
+    _navigate(browser, browser.find_element(By.LINK_TEXT, runs["tools"].name).click)
     assert "sanity-tools" in browser.find_element(By.TAG_NAME, "h1").text
     assert "exact_match" in browser.find_element(By.ID, "metrics").text
     browser.save_screenshot(str(shots / "run.png"))
-    browser.find_element(By.CLASS_NAME, "samples-link").click()
+    _navigate(browser, browser.find_element(By.CLASS_NAME, "samples-link").click)
     assert "records" in browser.find_element(By.ID, "count").text
-    browser.find_elements(By.CLASS_NAME, "sample-link")[0].click()
+    _navigate(browser, browser.find_elements(By.CLASS_NAME, "sample-link")[0].click)
     turns = browser.find_elements(By.CSS_SELECTOR, ".transcript .turn")
     roles = [t.get_attribute("class").split()[1] for t in turns]
     assert "assistant" in roles and "tool" in roles
@@ -140,7 +154,7 @@ def test_click_through_runs_run_sample_compare(
     browser.get(f"{base}/run/{runs['echo'].name}/samples")
     box = browser.find_element(By.NAME, "q")
     box.send_keys("reverse")
-    box.submit()
+    _navigate(browser, box.submit)
     n = int(browser.find_element(By.ID, "count").text.split()[0])
     assert 0 < n < 80
 
@@ -149,7 +163,7 @@ def test_click_through_runs_run_sample_compare(
     form = browser.find_element(By.ID, "compare-form")
     Select(form.find_element(By.NAME, "a")).select_by_visible_text(runs["echo"].name)
     Select(form.find_element(By.NAME, "b")).select_by_visible_text(runs["four"].name)
-    form.find_element(By.CLASS_NAME, "compare-button").click()
+    _navigate(browser, form.find_element(By.CLASS_NAME, "compare-button").click)
     deltas = browser.find_element(By.ID, "deltas").text
     assert "exact_match" in deltas and "answer_match" in deltas
     assert browser.find_elements(By.CSS_SELECTOR, "#differ .diff-link")

@@ -65,7 +65,8 @@ def test_grpo_steps_logs_plot_and_checkpoint(grpo_run: tuple[Path, dict[str, Any
 
     validator = Draft202012Validator(json_schemas()["step"])
     assert all(not list(validator.iter_errors(s)) for s in steps)
-    assert "accelerate launch" in (out / "launch.sh").read_text()
+    launch = (out / "launch.sh").read_text()
+    assert "torchrun --standalone" in launch and "# accelerate launch" in launch
 
 
 def test_resume_continues_from_the_checkpoint(

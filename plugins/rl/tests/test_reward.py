@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 from harness_rl.data import chat, load_samples
-from harness_rl.grpo import apply_preset, config_kwargs, launch_line, step_record
+from harness_rl.grpo import (
+    accelerate_line,
+    apply_preset,
+    config_kwargs,
+    launch_line,
+    step_record,
+)
 from harness_rl.metrics import BoxedAnswer, first_boxed
 from harness_rl.options import PRESETS, GRPOOptions
 from harness_rl.reward import (
@@ -153,7 +159,10 @@ def test_config_kwargs_cpu_vllm_and_multi_gpu(tmp_path: Path) -> None:
 
     GRPOConfig(**kw)
     line = launch_line(tmp_path / "run", 4)
-    assert line.startswith("accelerate launch --multi_gpu --num_processes 4 -m harness_rl.launch")
+    assert line.startswith("torchrun --standalone --nproc_per_node 4 -m harness_rl.launch")
+    assert "--config " + str((tmp_path / "run" / "rl_config.json").resolve()) in line
+    alt = accelerate_line(tmp_path / "run", 4)
+    assert alt.startswith("accelerate launch --multi_gpu --num_processes 4 -m harness_rl.launch")
 
 
 def test_step_record_from_trl_logs() -> None:

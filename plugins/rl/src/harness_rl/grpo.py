@@ -2,10 +2,12 @@
 functions, per-step logs and plot, checkpoints (``checkpoints/checkpoint-N``, resumable) and the
 merged model in ``final/`` that ``harness run ... --model hf/<run dir>`` loads.
 
-Rollouts run through transformers' ``generate`` (CPU or GPU) or, with ``--use-vllm``, through vLLM
-(colocated in the training process or a ``trl vllm-serve`` server). Several GPUs: the run writes
-``launch.sh`` (``accelerate launch ... -m harness_rl.launch``); every rank rebuilds the same run
-from ``rl_config.json``.
+Rollouts run through transformers' ``generate`` (CPU or GPU; every rollout from its own random
+stream, so one process and N sample the same rollouts: ``rollout_seeds``) or, with
+``--use-vllm``, through vLLM (colocated in the training process or a ``trl vllm-serve`` server).
+Several processes: the run writes ``launch.sh`` (``torchrun --nproc_per_node N -m
+harness_rl.launch ...``, or the ``accelerate launch`` line beside it on GPUs); every rank rebuilds
+the same run from ``rl_config.json``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from harness.errors import UserError
 from harness_rl.data import any_images, chat, load_samples, vision_chat
 from harness_rl.options import PRESETS, GRPOOptions
 from harness_rl.reward import RewardFunc, check_rewards, resolve_rewards
+from harness_rl.rollout_seeds import seed_rollouts
 
 if TYPE_CHECKING:
     from harness.plugins.manager import PluginManager
@@ -185,13 +188,20 @@ def gpu_count(opts: GRPOOptions) -> int:
 
 
 def launch_line(out_dir: Path, n: int) -> str:
-    """The multi-GPU command: accelerate starts ``n`` ranks, each re-reading rl_config.json."""
+    """The several-process command: torchrun starts ``n`` ranks (gloo on CPU, NCCL on GPUs), each
+    re-reading rl_config.json; accelerate (inside TRL) joins them from torchrun's environment."""
+    return f"torchrun --standalone --nproc_per_node {n} {_entry(out_dir)}"
+
+
+def accelerate_line(out_dir: Path, n: int) -> str:
+    """The same on GPUs through ``accelerate launch`` (on CPU, accelerate 1.15 needs mpirun)."""
+    return f"accelerate launch --multi_gpu --num_processes {n} {_entry(out_dir)}"
+
+
+def _entry(out_dir: Path) -> str:
     cfg = shlex.quote(str((out_dir / "rl_config.json").resolve()))
-    dest = shlex.quote(str((out_dir.parent / (out_dir.name + "-multigpu")).resolve()))
-    return (
-        f"accelerate launch --multi_gpu --num_processes {n} -m harness_rl.launch "
-        f"--config {cfg} --out {dest}"
-    )
+    dest = shlex.quote(str((out_dir.parent / (out_dir.name + "-multiproc")).resolve()))
+    return f"-m harness_rl.launch --config {cfg} --out {dest}"
 
 
 def step_record(step: int, logs: dict[str, Any], reward_names: list[str]) -> dict[str, Any] | None:
@@ -209,6 +219,7 @@ def step_record(step: int, logs: dict[str, Any], reward_names: list[str]) -> dic
         "mixed_share": None if zero_std is None else 1.0 - float(zero_std),
         "clipped_share": logs.get("completions/clipped_ratio"),
         "loss": logs.get("loss"),
+        "grad_norm": logs.get("grad_norm"),
         "learning_rate": logs.get("learning_rate"),
         "entropy": logs.get("entropy"),
         "step_seconds": logs.get("step_time"),
@@ -301,11 +312,12 @@ def train(
     bf16 = use_bf16(opts.bf16, cuda)
     kwargs = config_kwargs(opts, out_dir, seed, cuda=cuda, world=world_size(), bf16=bf16)
     base = base_model(opts, out_dir, seed, resume)
-    launch = launch_line(out_dir, gpu_count(opts) if cuda else 2)
+    n = gpu_count(opts) if cuda else 2
     if is_main():
         (out_dir / "launch.sh").write_text(
-            "#!/bin/sh\n# The same run on several GPUs (every rank re-reads rl_config.json).\n"
-            f"{launch}\n",
+            "#!/bin/sh\n# The same run on N processes (every rank re-reads rl_config.json; the\n"
+            "# step's group_size x prompts_per_step rollouts are split over the ranks).\n"
+            f"{launch_line(out_dir, n)}\n# {accelerate_line(out_dir, n)}\n",
             encoding="utf-8",
         )
     write_config(out_dir, opts, seed, {"base_model_path": str(base), "grpo_config": kwargs})
@@ -358,6 +370,7 @@ def train(
         peft_config=lora_config(opts),
         callbacks=[_callback(steps_path, [r.name for r in rewards], history)],
     )
+    seeded = None if opts.use_vllm else seed_rollouts(trainer, seed)
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     seconds = time.perf_counter() - started
     summary: dict[str, Any] = {
@@ -371,6 +384,7 @@ def train(
         "steps_log": str(steps_path),
         "reward_errors": {r.name: r.errors for r in rewards if r.errors},
         "reward_last_error": {r.name: r.last_error for r in rewards if r.last_error},
+        "seeded_generate_calls": seeded["seeded"] if seeded else None,
     }
     if history:
         first, last = history[0], history[-1]

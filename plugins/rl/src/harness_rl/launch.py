@@ -1,7 +1,8 @@
-"""Entry point for several processes: ``accelerate launch --multi_gpu --num_processes N -m
+"""Entry point for several processes: ``torchrun --standalone --nproc_per_node N -m
 harness_rl.launch --config RUN/rl_config.json --out DIR`` (the line every grpo run writes to
-launch.sh). Each rank rebuilds the same run from the recorded options; accelerate (under TRL's
-GRPOTrainer) joins them into one data-parallel job."""
+launch.sh; ``accelerate launch --multi_gpu`` works the same on GPUs). Each rank rebuilds the same
+run from the recorded options; accelerate (under TRL's GRPOTrainer) joins them into one
+data-parallel job."""
 
 from __future__ import annotations
 

@@ -41,6 +41,9 @@ class StepRecord(BaseModel):
     )
     clipped_share: float | None = Field(description="Share of rollouts cut at the length limit.")
     loss: float | None = Field(description="Training loss.")
+    grad_norm: float | None = Field(
+        default=None, description="Gradient norm before clipping (all ranks' gradients reduced)."
+    )
     learning_rate: float | None = Field(description="Learning rate at this step.")
     entropy: float | None = Field(description="Mean token entropy of the rollouts.")
     step_seconds: float | None = Field(description="Wall-clock seconds of the step.")

@@ -11,7 +11,6 @@ with their own seed (default 99, not the tasks' 1234) so the data never holds an
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,47 +45,27 @@ class SanityOracle(Generator):
         return await asyncio.to_thread(self._generate, ctx)
 
     def _generate(self, ctx: JobContext) -> dict[str, Any]:
-        from harness.backends.scripted.model import ScriptedModel
-        from harness.run.runner import Runner
-        from harness.schemas import RunConfig, SampleRecord
+        from harness.run.oracle import judge_episodes, run_oracle, write_episodes
         from harness_sanity.questions import questions
 
         o: SanityOracleOptions = self.options
         samples = questions(o.subset, o.n, o.data_seed)
         script = {str(s.input): [_call(s), str(s.target)] for s in samples}
-        spec = "scripted/oracle"
-        model = ScriptedModel.create("oracle", {"answers": script})
-        cfg = RunConfig(
-            task="sanity-tools",
-            task_params={"subset": o.subset, "n": o.n, "data_seed": o.data_seed},
-            model=spec,
-            max_concurrency=8,
-            seed=ctx.seed,
-        )
-        run_dir, _ = Runner(
-            cfg, ctx.out_dir / "episodes", manager=ctx.manager, model_overrides={spec: model}
-        ).run()
-        kept, rejected = [], []
-        for line in (run_dir / "samples.jsonl").read_text(encoding="utf-8").splitlines():
-            rec = SampleRecord.model_validate_json(line)
-            problems = self._problems(rec)
-            if problems:
-                rejected.append({"id": rec.sample_id, "reasons": problems})
-            else:
-                kept.append(self._trajectory(rec))
-        with (ctx.out_dir / "trajectories.jsonl").open("w", encoding="utf-8") as f:
-            for t in kept:
-                f.write(t.model_dump_json() + "\n")
-        with (ctx.out_dir / "rejected.jsonl").open("w", encoding="utf-8") as f:
-            for r in rejected:
-                f.write(json.dumps(r) + "\n")
+        params = {"subset": o.subset, "n": o.n, "data_seed": o.data_seed}
+        run_dir = run_oracle(ctx, "sanity-tools", params, script)
+        kept, rejected = judge_episodes(run_dir, self._judge)
+        output = write_episodes(ctx.out_dir, kept, rejected)
         return {
             "questions": len(samples),
             "trajectories": len(kept),
             "rejected": len(rejected),
             "data_seed": o.data_seed,
-            "output": str(ctx.out_dir / "trajectories.jsonl"),
+            "output": str(output),
         }
+
+    def _judge(self, rec: Any) -> Any:
+        problems = self._problems(rec)
+        return problems if problems else self._trajectory(rec)
 
     @staticmethod
     def _problems(rec: Any) -> list[str]:

@@ -52,6 +52,7 @@ class OracleGenerator(Generator):
 
     def _generate(self, ctx: JobContext) -> dict[str, Any]:
         from harness.errors import UserError
+        from harness.run.oracle import write_episodes
         from harness_spectool.dataset import load_queries
         from harness_spectool.split import check_disjoint, describe, split_queries
 
@@ -84,85 +85,49 @@ class OracleGenerator(Generator):
             k, r = self._episodes(ctx, queries, protocol)
             kept += k
             rejected += r
-        with (ctx.out_dir / "trajectories.jsonl").open("w", encoding="utf-8") as f:
-            for t in kept:
-                f.write(t.model_dump_json() + "\n")
-        with (ctx.out_dir / "rejected.jsonl").open("w", encoding="utf-8") as f:
-            for r in rejected:
-                f.write(json.dumps(r) + "\n")
+        output = write_episodes(ctx.out_dir, kept, rejected)
         return {
             "queries": len(queries),
             "trajectories": len(kept),
             "rejected": len(rejected),
             "split": {k: v["sha256"] for k, v in split_info.items() if isinstance(v, dict)},
-            "output": str(ctx.out_dir / "trajectories.jsonl"),
+            "output": str(output),
         }
 
     def _episodes(
         self, ctx: JobContext, queries: list[dict[str, Any]], protocol: str
     ) -> tuple[list[Any], list[dict[str, Any]]]:
-        from harness.backends.scripted.model import ScriptedModel
-        from harness.run.runner import Runner
-        from harness.schemas import RunConfig, SampleRecord
+        from harness.run.oracle import judge_episodes, run_oracle
         from harness_spectool.environment import env_name
         from harness_spectool.oracle import replay, script, solved, to_trajectory
         from harness_spectool.protocol import FINISH
 
         o: OracleOptions = self.options
-        answers = script(queries, protocol)  # type: ignore[arg-type]
-        spec = "scripted/oracle"
-        model = ScriptedModel.create("oracle", {"answers": answers})
-        params = {
+        params: dict[str, Any] = {
             "protocol": protocol,
             "split": o.split,
             "held_out": o.held_out,
             "split_seed": o.split_seed,
             "split_by": o.split_by,
+            "subset": o.subset,
         }
-        params["subset"] = o.subset
         if o.data_path:
             params["data_path"] = o.data_path
-        cfg = RunConfig(
-            task="spectool",
-            task_params=params,
-            model=spec,
-            sample_ids=[q["id"] for q in queries],
-            max_concurrency=8,
-            seed=ctx.seed,
-        )
-        run_dir, _ = Runner(
-            cfg, ctx.out_dir / "episodes", manager=ctx.manager, model_overrides={spec: model}
-        ).run()
+        answers = script(queries, protocol)  # type: ignore[arg-type]
+        ids = [q["id"] for q in queries]
+        run_dir = run_oracle(ctx, "spectool", params, answers, sample_ids=ids)
         ctx.log("episodes", protocol=protocol, run_dir=str(run_dir))
-        kept, rejected = [], []
-        lines = (run_dir / "samples.jsonl").read_text(encoding="utf-8").splitlines()
-        for line in lines:
-            rec = SampleRecord.model_validate_json(line)
+
+        def judge(rec: Any) -> Any:
             if not solved(rec):
-                rejected.append(
-                    {
-                        "id": rec.sample_id,
-                        "protocol": protocol,
-                        "reason": "the task did not score the episode as solved",
-                    }
-                )
-                continue
+                return ["the task did not score the episode as solved"]
             env_cls = ctx.manager.registry("environments").get(
                 env_name(str(rec.metadata["environment"]))
             )
             env = env_cls(env_cls.Options())
-            tools = [*env.tools(), FINISH]
-            traj = to_trajectory(rec, protocol, tools)  # type: ignore[arg-type]
+            traj = to_trajectory(rec, protocol, [*env.tools(), FINISH])  # type: ignore[arg-type]
             env.reset()
             problems = replay(traj, env)
-            if problems:
-                rejected.append(
-                    {
-                        "id": rec.sample_id,
-                        "protocol": protocol,
-                        "reason": "replay: " + "; ".join(problems),
-                    }
-                )
-                continue
-            kept.append(traj)
-        return kept, rejected
+            return [f"replay: {p}" for p in problems] if problems else traj
+
+        return judge_episodes(run_dir, judge, protocol=protocol)

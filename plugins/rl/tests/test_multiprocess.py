@@ -26,20 +26,30 @@ TOLERANCE = 1e-4
 STEPS = 4
 
 
-def _run(config: Path, out: Path, nproc: int) -> list[dict[str, Any]]:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
-    cmd += ["--nproc_per_node", str(nproc), "-m", "harness_rl.launch"]
-    cmd += ["--config", str(config), "--out", str(out)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    printed = proc.stdout
+def _run(config: Path, out: Path, nproc: int, capsys: Any) -> list[dict[str, Any]]:
+    if nproc == 1:  # in this process (world size 1, as torchrun --nproc_per_node 1 gives it)
+        from harness_rl.launch import main
+
+        assert not {"RANK", "WORLD_SIZE"} & set(os.environ)
+        capsys.readouterr()
+        assert main(["--config", str(config), "--out", str(out)]) == 0
+        printed = capsys.readouterr().out
+    else:
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+        cmd += ["--nproc_per_node", str(nproc), "-m", "harness_rl.launch"]
+        cmd += ["--config", str(config), "--out", str(out)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        printed = proc.stdout
     summary = json.loads(printed[printed.rindex("{\n") :])  # rank 0 prints last or alone
     assert summary["seeded_generate_calls"] == STEPS
     return [json.loads(x) for x in (out / "steps.jsonl").read_text().splitlines()]
 
 
-def test_two_gloo_processes_sample_and_step_like_one(tmp_path: Path, tiny_model: Path) -> None:
+def test_two_gloo_processes_sample_and_step_like_one(
+    tmp_path: Path, tiny_model: Path, one_torch_thread: None, capsys: Any
+) -> None:
     from safetensors.torch import load_file
 
     data = tmp_path / "letters.jsonl"
@@ -56,8 +66,8 @@ def test_two_gloo_processes_sample_and_step_like_one(tmp_path: Path, tiny_model:
     config = tmp_path / "rl_config.json"
     config.write_text(json.dumps({"options": opts.model_dump(mode="json"), "seed": 0}))
 
-    one = _run(config, tmp_path / "one", 1)
-    two = _run(config, tmp_path / "two", 2)
+    one = _run(config, tmp_path / "one", 1, capsys)
+    two = _run(config, tmp_path / "two", 2, capsys)
     assert [r["step"] for r in one] == [r["step"] for r in two] == list(range(1, STEPS + 1))
     for a, b in zip(one, two, strict=True):
         # the same rollouts: the same rewards and lengths, exactly

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-SMALL = ["-M", "n_threads=1"]  # one thread: robust when CI runs other jobs on the same cores
-
 
 def harness(*args: str, timeout: int = 1800) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -131,7 +129,6 @@ def test_pipeline_and_evaluation_on_embedded_model(tmp_path: Path) -> None:
         "--no-generalize",
         "--out",
         str(tmp_path / "gen"),
-        *SMALL,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     (run,) = list((tmp_path / "gen").iterdir())
@@ -163,7 +160,6 @@ def test_pipeline_and_evaluation_on_embedded_model(tmp_path: Path) -> None:
         "48",
         "--out",
         str(tmp_path / "eval"),
-        *SMALL,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     (ev,) = list((tmp_path / "eval").iterdir())

@@ -21,7 +21,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 # a second run) the spinning threads take the CPU the working ones need: `harness run sanity
 # --limit 3` took 30.7 s wall beside one busy process with libgomp's default and 11.0 s with a
 # spin count of 100; idle, 7.1 vs 7.8 s; torch training 43.7 vs 27.8 s loaded, 17.6 vs 17.9 s idle
-# (bench/bench_openmp.py, 2 cores). Set before
-# libgomp loads; a user's GOMP_SPINCOUNT or OMP_WAIT_POLICY wins.
+# (bench/bench_openmp.py, 2 cores). Set before libgomp loads; a user's GOMP_SPINCOUNT or
+# OMP_WAIT_POLICY wins.
 if "OMP_WAIT_POLICY" not in os.environ:
     os.environ.setdefault("GOMP_SPINCOUNT", "100")

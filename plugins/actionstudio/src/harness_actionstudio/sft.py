@@ -181,7 +181,16 @@ def _apply_critic(
     }
 
 
-def collate(pad_id: int) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
+def collate(
+    pad_id: int, labelled_logits_only: bool = False
+) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
+    """Right-padded batches. With ``labelled_logits_only`` the batch also carries
+    ``logits_to_keep`` (a boolean mask of the positions whose next token is a label) and
+    ``shift_labels`` (those labels, flattened in the same order): the model then projects only
+    those positions onto the vocabulary. The loss is the same number (the mean over the same
+    labelled tokens); the LM head and the cross-entropy skip the prompts, the tool observations
+    and the padding, where most positions of an agent trajectory are."""
+
     def fn(batch: list[dict[str, Any]]) -> dict[str, Any]:
         import torch
 
@@ -194,9 +203,24 @@ def collate(pad_id: int) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
             ids[i, :k] = torch.tensor(b["input_ids"])
             labels[i, :k] = torch.tensor(b["labels"])
             mask[i, :k] = 1
-        return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+        out = {"input_ids": ids, "labels": labels, "attention_mask": mask}
+        if labelled_logits_only:
+            keep = torch.zeros((len(batch), n), dtype=torch.bool)
+            keep[:, :-1] = labels[:, 1:] != -100
+            out["logits_to_keep"] = keep
+            out["shift_labels"] = labels[:, 1:][keep[:, :-1]]
+        return out
 
     return fn
+
+
+def accepts_logits_mask(model: Any) -> bool:
+    """Whether the (LoRA-wrapped or plain) causal LM's forward takes ``logits_to_keep``, as
+    transformers' decoder models do; others train on full logits."""
+    import inspect
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "logits_to_keep" in inspect.signature(base.forward).parameters
 
 
 def _model(opts: TrainOptions, base: Path | str, tokenizer: Any, added: bool) -> Any:
@@ -309,7 +333,7 @@ def train(
         args=args,
         processing_class=tokenizer,
         train_dataset=dataset,
-        data_collator=collate(tokenizer.pad_token_id),
+        data_collator=collate(tokenizer.pad_token_id, accepts_logits_mask(model)),
         callbacks=[_Log()],
     )
     resume = prep["resume"]

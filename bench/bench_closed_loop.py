@@ -1,7 +1,8 @@
 """The closed loop: evaluate the base, generate verified data, verify, train, evaluate the trained
 model, on SpecTool's held-out query templates; before/after with paired CIs and a learning curve.
 
-    python bench/bench_closed_loop.py --profile quick            # about 5 min on idle 2 cores
+    python bench/bench_closed_loop.py --profile quick            # 39 min measured, loaded
+    python bench/bench_closed_loop.py --profile medium           # ~1.5 h (not run yet)
     python bench/bench_closed_loop.py --profile full --methods lora full
     python bench/bench_closed_loop.py --profile quick --out DIR  # resumes DIR stage by stage
     python bench/bench_closed_loop.py compare RUN_A RUN_B         # any two runs of one task
@@ -65,6 +66,30 @@ PROFILES: dict[str, dict[str, Any]] = {
         "methods": ["lora"],
         "eval_backend": "llamacpp",
         "parity_samples": 10,
+        "sources": ["spectool"],
+        "apigen_tasks": 40,
+    },
+    # between the two (defined 2026-12-02, not run yet): the quick profile's 4 steps left no room
+    # to recover from one wrong call, and its 24 steps of batch 2 saw 48 of 272 examples. Text
+    # protocol only, 24 held-out queries, 8 steps, 80 LoRA steps; 1536 tokens keeps most text
+    # trajectories (mean 1,043, max 2,097) and batch 2 well under the memory that batch 4 at
+    # 2304 exceeded (killed at 20 GB resident, bench/bench_sft_logits.py). Expected ~1.5 h idle.
+    "medium": {
+        "base": "smollm2",
+        "eval_queries": 24,
+        "eval_steps": 8,
+        "eval_tokens": 128,
+        "protocols": ["text"],
+        "categories": [],
+        "train_limit": None,
+        "train_steps": 80,
+        "batch": 2,
+        "lr": 1e-3,
+        "max_seq": 1536,
+        "save_steps": 1000,
+        "methods": ["lora"],
+        "eval_backend": "llamacpp",
+        "parity_samples": 0,
         "sources": ["spectool"],
         "apigen_tasks": 40,
     },

@@ -77,6 +77,12 @@ PROFILES: dict[str, dict[str, Any]] = {
 }
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes so far."""
+    t = os.times()
+    return t.children_user + t.children_system
+
+
 class Bench:
     def __init__(self, out: Path, cfg: dict[str, Any], threads: int) -> None:
         self.out = out.resolve()
@@ -97,7 +103,7 @@ class Bench:
         if work.exists():
             shutil.rmtree(work)  # an interrupted stage starts over
         work.mkdir()
-        t0 = time.time()
+        t0, c0 = time.time(), _children_cpu()
         cmd = [sys.executable, "-m", "harness", *argv, "--out", str(work)]
         print(f"[{name}] {' '.join(cmd[2:])}", flush=True)
         proc = subprocess.run(
@@ -109,8 +115,11 @@ class Bench:
         if len(runs) != 1:
             sys.exit(f"[{name}] expected one run directory in {work}, found {len(runs)}")
         secs = round(time.time() - t0, 1)
-        marker.write_text(json.dumps({"run_dir": str(runs[0]), "seconds": secs, "argv": argv}))
-        print(f"[{name}] done in {secs} s -> {runs[0]}", flush=True)
+        cpu = round(_children_cpu() - c0, 1)  # unlike wall time, unaffected by a paused machine
+        marker.write_text(
+            json.dumps({"run_dir": str(runs[0]), "seconds": secs, "cpu_seconds": cpu, "argv": argv})
+        )
+        print(f"[{name}] done in {secs} s ({cpu} s of CPU) -> {runs[0]}", flush=True)
         return runs[0]
 
     def rel(self, path: Path | str) -> str:
@@ -250,15 +259,17 @@ def table(rows: dict[str, Any]) -> str:
 
 
 def stage_times(stages: Path) -> str:
-    """Wall seconds of each stage, from its marker (a stage run in an earlier call keeps the
-    time it took then)."""
-    lines = ["| stage | wall s |", "|---|---|"]
-    total = 0.0
+    """Wall and CPU seconds of each stage, from its marker (a stage run in an earlier call keeps
+    the times it took then; markers written before CPU time was recorded have none)."""
+    lines = ["| stage | wall s | CPU s |", "|---|---|---|"]
+    total, total_cpu = 0.0, 0.0
     for marker in sorted(stages.glob("*.json"), key=lambda p: p.stat().st_mtime):
-        seconds = float(json.loads(marker.read_text())["seconds"])
+        info = json.loads(marker.read_text())
+        seconds, cpu = float(info["seconds"]), info.get("cpu_seconds")
         total += seconds
-        lines.append(f"| {marker.stem} | {seconds:.0f} |")
-    lines.append(f"| all stages | {total:.0f} |")
+        total_cpu += cpu or 0.0
+        lines.append(f"| {marker.stem} | {seconds:.0f} | {'-' if cpu is None else f'{cpu:.0f}'} |")
+    lines.append(f"| all stages | {total:.0f} | {total_cpu:.0f} (stages with a CPU figure) |")
     return "\n".join(lines)
 
 

@@ -41,6 +41,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "train_limit": 8,
         "train_steps": 2,
         "batch": 1,
+        "grad_accum": 1,
         "lr": 1e-3,
         "max_seq": 512,
         "save_steps": 1000,
@@ -60,6 +61,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "train_limit": None,
         "train_steps": 24,
         "batch": 2,
+        "grad_accum": 1,
         "lr": 1e-3,
         "max_seq": 1280,
         "save_steps": 1000,
@@ -84,6 +86,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "train_limit": None,
         "train_steps": 80,
         "batch": 2,
+        "grad_accum": 1,
         "lr": 1e-3,
         "max_seq": 1536,
         "save_steps": 1000,
@@ -102,7 +105,10 @@ PROFILES: dict[str, dict[str, Any]] = {
         "categories": [],
         "train_limit": None,
         "train_steps": 120,
-        "batch": 4,
+        # 4 examples a step as 2 x 2 accumulated: a batch of 4 trajectories at 2304 tokens was
+        # killed at 20 GB resident (fp32 activations of 30 layers; bench/bench_sft_logits.py)
+        "batch": 2,
+        "grad_accum": 2,
         "lr": 5e-4,
         "max_seq": 2304,
         "save_steps": 40,
@@ -420,7 +426,8 @@ class Bench:
         data = [gen["data"], *(v["data"] for k, v in gen.items() if k.startswith("extra_"))]
         args = ["train", "actionstudio", "--data", *data, "--out", str(dest),
                 "--base-model", p["base"], "--max-steps", str(p["train_steps"]),
-                "--batch-size", str(p["batch"]), "--learning-rate", str(p["lr"]),
+                "--batch-size", str(p["batch"]), "--grad-accum", str(p["grad_accum"]),
+                "--learning-rate", str(p["lr"]),
                 "--max-seq-length", str(p["max_seq"]), "--save-steps", str(p["save_steps"]),
                 "--save-total-limit", "50", "--warmup-steps", "2"]  # fmt: skip
         if method == "lora":
@@ -544,6 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train-steps", type=int, default=None)
     ap.add_argument("--train-limit", type=int, default=None, help="train queries (per protocol)")
     ap.add_argument("--batch", type=int, default=None)
+    ap.add_argument("--grad-accum", type=int, default=None, help="examples a step: batch x this")
     ap.add_argument("--lr", type=float, default=None)
     ap.add_argument("--max-seq", type=int, default=None)
     ap.add_argument("--save-steps", type=int, default=None, help="learning-curve spacing")

@@ -40,7 +40,7 @@ def step(model: Any, batch: dict[str, Any]) -> tuple[float, float]:
     t = time.perf_counter()
     loss = model(**batch).loss
     loss.backward()
-    return time.perf_counter() - t, float(loss)
+    return time.perf_counter() - t, loss.item()
 
 
 def main() -> None:

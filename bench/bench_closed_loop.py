@@ -1,8 +1,9 @@
 """The closed loop: evaluate the base, generate verified data, verify, train, evaluate the trained
 model, on SpecTool's held-out query templates; before/after with paired CIs and a learning curve.
 
-    python bench/bench_closed_loop.py --profile quick            # 39 min measured, loaded
-    python bench/bench_closed_loop.py --profile medium           # ~1.5 h (not run yet)
+    python bench/bench_closed_loop.py --profile quick            # ~5 min: the loop runs
+    python bench/bench_closed_loop.py --profile small            # 39 min measured, loaded
+    python bench/bench_closed_loop.py --profile medium           # LoRA and full FT
     python bench/bench_closed_loop.py --profile full --methods lora full
     python bench/bench_closed_loop.py --profile quick --out DIR  # resumes DIR stage by stage
     python bench/bench_closed_loop.py compare RUN_A RUN_B         # any two runs of one task
@@ -51,7 +52,29 @@ PROFILES: dict[str, dict[str, Any]] = {
         "sources": ["spectool"],
         "apigen_tasks": 40,
     },
+    # about 5 minutes idle: checks that the loop runs on the real base, not that it learns
     "quick": {
+        "base": "smollm2",
+        "eval_queries": 4,
+        "eval_steps": 3,
+        "eval_tokens": 48,
+        "protocols": ["text"],
+        "categories": [],
+        "train_limit": 32,
+        "train_steps": 8,
+        "batch": 1,
+        "grad_accum": 1,
+        "lr": 1e-3,
+        "max_seq": 1280,
+        "save_steps": 1000,
+        "methods": ["lora"],
+        "eval_backend": "llamacpp",
+        "parity_samples": 0,
+        "sources": ["spectool"],
+        "apigen_tasks": 40,
+    },
+    # the first profile measured on the real base (called "quick" until 2026-12-02, 39 min loaded)
+    "small": {
         "base": "smollm2",
         "eval_queries": 12,
         "eval_steps": 4,
@@ -71,7 +94,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "sources": ["spectool"],
         "apigen_tasks": 40,
     },
-    # between the two (defined 2026-12-02, not run yet): the quick profile's 4 steps left no room
+    # between small and full (defined 2026-12-02): the small profile's 4 steps left no room
     # to recover from one wrong call, and its 24 steps of batch 2 saw 48 of 272 examples. Text
     # protocol only, 24 held-out queries, 8 steps, 80 LoRA steps; 1536 tokens keeps most text
     # trajectories (mean 1,043, max 2,097) and batch 2 well under the memory that batch 4 at
@@ -89,8 +112,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "grad_accum": 1,
         "lr": 1e-3,
         "max_seq": 1536,
-        "save_steps": 1000,
-        "methods": ["lora"],
+        "save_steps": 40,
+        "methods": ["lora", "full"],
         "eval_backend": "llamacpp",
         "parity_samples": 0,
         "sources": ["spectool"],

@@ -34,12 +34,23 @@ DEFAULT_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Huggin
 N_CTX = 8192
 
 
+def default_threads() -> int:
+    """``OMP_NUM_THREADS`` when it is a positive integer (the variable torch and OpenMP read, so
+    one setting bounds every engine in a process), else all cores, at most 8."""
+    env = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return min(8, os.cpu_count() or 1)
+
+
 class LlamaCppArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     n_ctx: int = Field(default=N_CTX, ge=256, description="Context window in tokens.")
     n_threads: int | None = Field(
-        default=None, ge=1, description="CPU threads (default: all cores, at most 8)."
+        default=None,
+        ge=1,
+        description="CPU threads (default: OMP_NUM_THREADS when set, else all cores, at most 8).",
     )
     n_batch: int = Field(default=512, ge=1, description="Prompt tokens evaluated per batch.")
     gguf_type: Literal["q8_0", "f16", "f32"] = Field(
@@ -195,7 +206,7 @@ class LlamaCppModel(Model):
         from harness.backends.llamacpp.sampling import grammar_last_llama
 
         a: LlamaCppArgs = self.args  # type: ignore[assignment]
-        threads = a.n_threads or min(8, os.cpu_count() or 1)
+        threads = a.n_threads or default_threads()
         engine = grammar_last_llama() if a.grammar_sampling == "last" else Llama
         return engine(
             model_path=str(self.path),

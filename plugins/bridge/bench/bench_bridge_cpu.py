@@ -6,7 +6,7 @@ Every stage is a ``harness`` command in a subprocess (the plugins meet only thro
 line and data files) and is resumable: ``<out>/stages/<stage>.json`` marks it done and holds its
 run directory; a stage without the marker is rerun from scratch.
 
-    nice -n 19 python plugins/bridge/bench/bench_bridge_cpu.py                 # SmolLM2-135M
+    nice -n 19 python plugins/bridge/bench/bench_bridge_cpu.py --lanes 2       # SmolLM2-135M
     nice -n 19 python plugins/bridge/bench/bench_bridge_cpu.py --profile smoke # tiny random base
 
 Stages: ``generate`` (``harness generate bridge --preset cpu``), ``eval_before`` /
@@ -16,6 +16,12 @@ Stages: ``generate`` (``harness generate bridge --preset cpu``), ``eval_before``
 --rewards bridge_boxed_answer``), ``eval_rl_<v>``, ``diag_rl_<v>``; then ``report.md`` and
 ``report.json``. Accuracy CIs come from ``harness run`` (bootstrap over samples); the CIs of
 P(0<alpha<1) and E[sqrt(alpha(1-alpha))] are bootstraps over queries of ``alpha.jsonl``.
+
+``--lanes 2`` runs the variants as two chains side by side, each stage's engines (torch and
+llama.cpp, through ``OMP_NUM_THREADS``) on ``threads / 2`` threads. When GRPO leaves a variant's
+weights exactly as SFT left them (every reward in every group equal, so every advantage 0), the
+after-RL row reuses the after-SFT measurements and says so: the same tensors give the same greedy
+answers and rollouts from the same distribution.
 """
 
 from __future__ import annotations
@@ -34,24 +40,27 @@ from typing import Any
 VARIANTS = ("plain", "bridge", "question_aug", "answer_aug")
 
 PROFILES: dict[str, dict[str, Any]] = {
-    # the coordinator's run: SmolLM2-135M-Instruct, LoRA SFT, a few GRPO steps
+    # SmolLM2-135M-Instruct, LoRA SFT, a few GRPO steps, sized to finish in one ~2 h sitting on
+    # two cores (a sitting's machine does not outlive it, so a bench cannot resume in the next):
+    # every variant gets the same 16 LoRA steps of 2 problems (equal compute; the paper gives the
+    # 4x-data baselines equal epochs, which was 4x the SFT time here), 12 problems per split,
+    # 8 x 4 diagnostic rollouts. The first, larger preset (64 SFT problems, batch 4, 1 epoch, 20
+    # per split, 10 x 4 rollouts, 4 GRPO steps) took ~4.8 h and never finished in one sitting.
     "cpu": {
         "base": "smollm2",
-        "n_sft": 64,
+        "n_sft": 32,
         "n_rl": 32,
-        "n_eval": 20,
-        "sft_steps": -1,  # by epochs: the baselines' 4x data gets 4x the steps, as in the paper
-        # one epoch: a LoRA step of 4 problems (~600 tokens each) takes ~33 s on 2 cores, so the
-        # four variants' 16 + 16 + 64 + 64 steps are ~1.5 h (3 epochs were ~4.5 h)
+        "n_eval": 12,
+        "sft_steps": 16,
         "sft_epochs": 1.0,
-        "sft_batch": 4,
+        "sft_batch": 2,
         "sft_lr": 1e-3,
-        "grpo_steps": 4,
+        "grpo_steps": 3,
         "group": 4,
         "prompts_per_step": 2,
         "max_tokens": 320,
         "rollouts": 4,
-        "diag_n": 10,
+        "diag_n": 8,
         "pairs": 16,
         "eval_backend": "llamacpp",
     },
@@ -77,15 +86,20 @@ PROFILES: dict[str, dict[str, Any]] = {
 }
 
 
-def _children_cpu() -> float:
-    """User + system CPU seconds of the finished child processes so far."""
-    t = os.times()
-    return t.children_user + t.children_system
+def _run_child(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[int, float]:
+    """Run ``cmd`` with its output in ``log``; return (exit code, CPU seconds of it and its
+    descendants), the CPU from ``wait4`` for this child alone (lanes run children side by side)."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 class Bench:
-    def __init__(self, out: Path, cfg: dict[str, Any], threads: int) -> None:
+    def __init__(self, out: Path, cfg: dict[str, Any], threads: int, lanes: int = 1) -> None:
         self.out = out.resolve()
+        self.lanes = lanes
         self.cfg = cfg
         self.stages = self.out / "stages"
         self.stages.mkdir(parents=True, exist_ok=True)
@@ -94,7 +108,7 @@ class Bench:
 
     # ------------------------------------------------------------------ stage plumbing
 
-    def stage(self, name: str, argv: list[str]) -> Path:
+    def stage(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Path:
         """Run ``harness ARGV --out <stages>/<name>`` unless done; return its run directory."""
         marker = self.stages / f"{name}.json"
         if marker.exists():
@@ -103,22 +117,23 @@ class Bench:
         if work.exists():
             shutil.rmtree(work)  # an interrupted stage starts over
         work.mkdir()
-        t0, c0 = time.time(), _children_cpu()
+        env = env or self.env
         cmd = [sys.executable, "-m", "harness", *argv, "--out", str(work)]
         print(f"[{name}] {' '.join(cmd[2:])}", flush=True)
-        proc = subprocess.run(
-            cmd, cwd=self.out, env=self.env, capture_output=True, text=True, check=False
-        )
-        if proc.returncode != 0:
-            sys.exit(f"[{name}] failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+        t0 = time.time()
+        log = self.stages / f"{name}.log"
+        code, cpu = _run_child(cmd, self.out, env, log)
+        if code != 0:
+            tail = log.read_text(errors="replace")[-3000:]
+            raise SystemExit(f"[{name}] failed ({code}), {log}:\n{tail}")
         runs = [p for p in work.iterdir() if p.is_dir() and (p / "run.json").exists()]
         if len(runs) != 1:
             sys.exit(f"[{name}] expected one run directory in {work}, found {len(runs)}")
         secs = round(time.time() - t0, 1)
-        cpu = round(_children_cpu() - c0, 1)  # unlike wall time, unaffected by a paused machine
-        marker.write_text(
-            json.dumps({"run_dir": str(runs[0]), "seconds": secs, "cpu_seconds": cpu, "argv": argv})
-        )
+        cpu = round(cpu, 1)  # unlike wall time, unaffected by a paused machine or the other lane
+        info = {"run_dir": str(runs[0]), "seconds": secs, "cpu_seconds": cpu, "argv": argv}
+        info |= {"threads": int(env["OMP_NUM_THREADS"]), "lanes": self.lanes}
+        marker.write_text(json.dumps(info))
         print(f"[{name}] done in {secs} s ({cpu} s of CPU) -> {runs[0]}", flush=True)
         return runs[0]
 
@@ -129,6 +144,10 @@ class Bench:
     # ------------------------------------------------------------------ the pipeline
 
     def run(self, variants: list[str]) -> dict[str, Any]:
+        """Generate, then measure the base and run each variant's SFT -> GRPO chain: jobs that
+        ``lanes`` workers take in turn (each stage's engines get ``threads // lanes`` threads:
+        two one-thread processes on two cores outrun one process of two threads on a model this
+        small)."""
         c = self.cfg
         gen = self.stage(
             "generate",
@@ -136,27 +155,54 @@ class Bench:
              "--n-rl", str(c["n_rl"]), "--n-eval", str(c["n_eval"])],
         )  # fmt: skip
         base_dir, base_hf = self.base()
-        rows = {"before": self.measure("before", base_hf, base_dir, gen)}
-        for v in variants:
-            sft = self.stage(
-                f"sft_{v}",
-                ["train", "actionstudio", "--data", str(gen / f"sft_{v}.jsonl"),
-                 "--base-model", base_dir, "--lora", "--max-steps", str(c["sft_steps"]),
-                 "--epochs", str(c["sft_epochs"]),
-                 "--batch-size", str(c["sft_batch"]), "--learning-rate", str(c["sft_lr"]),
-                 "--max-seq-length", "2048"],
-            )  # fmt: skip
-            rows[f"sft/{v}"] = self.measure(f"sft_{v}", self.model(sft), str(sft), gen)
-            rl = self.stage(
-                f"rl_{v}",
-                ["train", "grpo", "--data", str(gen / "rl_train.jsonl"),
-                 "--base-model", str(sft), "--rewards", "bridge_boxed_answer",
-                 "--preset", "cpu", "--max-steps", str(c["grpo_steps"]),
-                 "--group-size", str(c["group"]),
-                 "--prompts-per-step", str(c["prompts_per_step"]),
-                 "--max-response-tokens", str(c["max_tokens"]), "--threads", str(self.threads)],
-            )  # fmt: skip
-            rows[f"rl/{v}"] = self.measure(f"rl_{v}", self.model(rl), str(rl), gen)
+        env = {**self.env, "OMP_NUM_THREADS": str(max(1, self.threads // self.lanes))}
+        rows: dict[str, Any] = {}
+
+        def job(v: str | None) -> None:  # None: the base; lanes take jobs as they free up
+            if v is None:
+                rows["before"] = self.measure("before", base_hf, base_dir, gen, env)
+            else:
+                rows.update(self.variant(v, base_dir, gen, env))
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(self.lanes) as pool:
+            for f in [pool.submit(job, v) for v in [None, *variants]]:
+                f.result()
+        order = ["before"] + [f"{k}/{v}" for v in variants for k in ("sft", "rl")]
+        return {k: rows[k] for k in order}
+
+    def variant(self, v: str, base_dir: str, gen: Path, env: dict[str, str]) -> dict[str, Any]:
+        c = self.cfg
+        threads = env["OMP_NUM_THREADS"]
+        sft = self.stage(
+            f"sft_{v}",
+            ["train", "actionstudio", "--data", str(gen / f"sft_{v}.jsonl"),
+             "--base-model", base_dir, "--lora", "--max-steps", str(c["sft_steps"]),
+             "--epochs", str(c["sft_epochs"]),
+             "--batch-size", str(c["sft_batch"]), "--learning-rate", str(c["sft_lr"]),
+             "--max-seq-length", "2048"],
+            env,
+        )  # fmt: skip
+        rows = {f"sft/{v}": self.measure(f"sft_{v}", self.model(sft), str(sft), gen, env)}
+        rl = self.stage(
+            f"rl_{v}",
+            ["train", "grpo", "--data", str(gen / "rl_train.jsonl"),
+             "--base-model", str(sft), "--rewards", "bridge_boxed_answer",
+             "--preset", "cpu", "--max-steps", str(c["grpo_steps"]),
+             "--group-size", str(c["group"]),
+             "--prompts-per-step", str(c["prompts_per_step"]),
+             "--max-response-tokens", str(c["max_tokens"]), "--threads", threads],
+            env,
+        )  # fmt: skip
+        if same_weights(sft, rl):
+            # GRPO made no update (every group's rewards equal, so every advantage 0): the
+            # after-RL model is the after-SFT model tensor for tensor: same greedy answers, rollouts
+            # from the same distribution, so the measurements are reused and marked
+            print(f"[rl_{v}] weights equal to sft_{v}'s: its measurements are reused", flush=True)
+            rows[f"rl/{v}"] = {**rows[f"sft/{v}"], "same_weights_as": f"sft/{v}"}
+        else:
+            rows[f"rl/{v}"] = self.measure(f"rl_{v}", self.model(rl), str(rl), gen, env)
         return rows
 
     def model(self, run: Path) -> str:
@@ -183,12 +229,15 @@ class Bench:
             build_tiny_checkpoint(path, seed=0)
         return str(path), f"hf/{self.rel(path)}"
 
-    def measure(self, tag: str, model: str, grad_model: str, gen: Path) -> dict[str, Any]:
+    def measure(
+        self, tag: str, model: str, grad_model: str, gen: Path, env: dict[str, str]
+    ) -> dict[str, Any]:
         c = self.cfg
         ev = self.stage(
             f"eval_{tag}",
             ["run", "bridge", "--model", model, "-T", f"n={c['n_eval']}",
              "-T", f"max_tokens={c['max_tokens']}", "-G", "temperature=0"],
+            env,
         )  # fmt: skip
         diag = self.stage(
             f"diag_{tag}",
@@ -196,8 +245,27 @@ class Bench:
              "--limit", str(c["diag_n"]), "--model", model, "--rollouts", str(c["rollouts"]),
              "--max-tokens", str(c["max_tokens"]), "--rewards", "bridge_boxed_answer",
              "--grad-model", grad_model, "--pairs", str(c["pairs"])],
+            env,
         )  # fmt: skip
         return summarize(ev, diag)
+
+
+def same_weights(run_a: Path, run_b: Path) -> bool:
+    """Whether two training runs' ``final/`` checkpoints hold the same tensors, bit for bit."""
+    import torch
+    from safetensors.torch import load_file
+
+    def tensors(run: Path) -> dict[str, torch.Tensor]:
+        files = sorted((run / "final").glob("*.safetensors"))
+        if not files:
+            raise SystemExit(f"no safetensors checkpoint in {run / 'final'}")
+        out: dict[str, torch.Tensor] = {}
+        for f in files:
+            out.update(load_file(f))
+        return out
+
+    a, b = tensors(run_a), tensors(run_b)
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
 # ---------------------------------------------------------------------- the table
@@ -244,6 +312,8 @@ def table(rows: dict[str, Any]) -> str:
     for name, r in rows.items():
         co = r["coinfluence"]
         co_s = "-" if co.get("mean") is None else f"{co['mean']:.3g} ({co['signed']:.3g})"
+        if r.get("same_weights_as"):
+            name = f"{name} (= {r['same_weights_as']}: weights unchanged, measurements reused)"
         lines.append(
             f"| {name} | {fmt(r['acc_id'])} | {fmt(r['acc_ood'])} | {fmt(r['format_fail'])} | "
             f"{fmt(r['p_informative'])} | {fmt(r['e_sqrt'])} | {co_s} |"
@@ -279,6 +349,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="default: bench/out/bridge_<profile>")
     ap.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--lanes", type=int, default=1, help="variant chains run side by side (threads split)"
+    )
     for key, val in PROFILES["cpu"].items():
         if key != "base":
             ap.add_argument(f"--{key.replace('_', '-')}", type=type(val), default=None)
@@ -291,7 +364,7 @@ def main() -> None:
             cfg[key] = given
     out = args.out or Path(__file__).parent / "out" / f"bridge_{args.profile}"
     t0 = time.time()
-    bench = Bench(out, cfg, args.threads)
+    bench = Bench(out, cfg, args.threads, args.lanes)
     rows = bench.run(args.variants)
     text = table(rows) + "\n\nWall time per stage:\n\n" + stage_times(bench.stages)
     (bench.out / "report.json").write_text(json.dumps({"config": cfg, "rows": rows}, indent=2))

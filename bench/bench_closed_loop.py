@@ -26,6 +26,7 @@ import os
 import shlex
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -148,7 +149,9 @@ METRICS = ["SR", "IAC", "RAC", "IAV", "IFE", "IAT", "IAN", "IFN"]
 # ------------------------------------------------------------------ helpers
 
 
-def harness(args: list[str], log: Path, in_process: bool = False) -> None:
+def harness(
+    args: list[str], log: Path, in_process: bool = False, env: dict[str, str] | None = None
+) -> None:
     """One harness CLI call, its output appended to ``log``; a failure stops the bench."""
     if in_process:  # the CI test: no interpreter start-up per stage
         from harness.cli.main import main as cli
@@ -163,7 +166,7 @@ def harness(args: list[str], log: Path, in_process: bool = False) -> None:
     with log.open("a", encoding="utf-8") as f:
         f.write(f"$ harness {shlex.join(args)}\n")
         f.flush()
-        rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT)
+        rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
     if rc != 0:
         raise SystemExit(f"harness {' '.join(args[:2])} failed (exit {rc}); see {log}")
 
@@ -249,8 +252,21 @@ class Bench:
         self.p = {**PROFILES[a.profile], **{k: v for k, v in vars(a).items() if v is not None}}
         self.out = Path(a.out)
         self.out.mkdir(parents=True, exist_ok=True)
-        self.log = self.out / "commands.log"
         self.times: dict[str, float] = {}
+        self.lanes = 1 if a.in_process else a.lanes
+        # with lanes, every engine of every stage gets threads / lanes threads (torch and
+        # llama.cpp both read OMP_NUM_THREADS)
+        threads = max(1, (os.cpu_count() or 1) // self.lanes) if self.lanes > 1 else None
+        self.env = {**os.environ, "OMP_NUM_THREADS": str(threads)} if threads else None
+        self._lane = threading.local()
+
+    @property
+    def log(self) -> Path:
+        """The commands log of the calling lane (two lanes' outputs would interleave)."""
+        return self.out / getattr(self._lane, "log", "commands.log")
+
+    def call(self, args: list[str]) -> None:
+        harness(args, self.log, self.a.in_process, self.env)
 
     def stage(self, name: str, fn: Any) -> dict[str, Any]:
         done = self.out / f"{name}.json"
@@ -259,9 +275,10 @@ class Bench:
             print(f"[{name}] done before ({result.get('seconds', 0):.0f} s), skipped")
             return result
         print(f"[{name}] ...", flush=True)
-        t0 = time.perf_counter()
+        t0, started = time.perf_counter(), time.time()
         result = fn()
         result["seconds"] = round(time.perf_counter() - t0, 1)
+        result["started_at"], result["ended_at"] = round(started, 1), round(time.time(), 1)
         done.write_text(json.dumps(result, indent=2), encoding="utf-8")
         print(f"[{name}] {result['seconds']:.0f} s", flush=True)
         return result
@@ -295,7 +312,7 @@ class Bench:
                 *extra]  # fmt: skip
         for i in ids:
             args += ["--sample-id", i]
-        harness(args, self.log, self.a.in_process)
+        self.call(args)
         return only_run(dest)
 
     def model(self, weights: str) -> str:
@@ -327,9 +344,9 @@ class Bench:
         for label, spec in specs.items():
             dest = self.out / "parity" / label
             dest.mkdir(parents=True, exist_ok=True)
-            harness(["run", "sanity", "--model", spec, "--out", str(dest), "--limit",
-                     str(self.p["parity_samples"]), "--max-concurrency", "1", "--no-progress"],
-                    self.log, self.a.in_process)  # fmt: skip
+            limit = str(self.p["parity_samples"])
+            self.call(["run", "sanity", "--model", spec, "--out", str(dest), "--limit", limit,
+                       "--max-concurrency", "1", "--no-progress"])  # fmt: skip
             runs[label] = only_run(dest)
         recs = {k: _sanity_records(v) for k, v in runs.items()}
         ids = sorted(recs["hf"])
@@ -357,7 +374,7 @@ class Bench:
             args += ["-T", "categories=" + json.dumps(self.p["categories"])]
         if self.p["train_limit"]:
             args += ["-T", f"limit={self.p['train_limit']}"]
-        harness(args, self.log, self.a.in_process)
+        self.call(args)
         run = only_run(dest)
         summary = json.loads((run / "run.json").read_text())["summary"]
         return {"run": str(run), "data": str(run / "trajectories.jsonl"), **summary}
@@ -375,7 +392,7 @@ class Bench:
             args = ["generate", "sanity-oracle", "--n", "20", "--out", str(dest)]
         else:
             raise SystemExit(f"unknown source {source!r}")
-        harness(args, self.log, self.a.in_process)
+        self.call(args)
         run = only_run(dest)
         data = run / "trajectories.jsonl"
         n = sum(1 for _ in data.open(encoding="utf-8"))
@@ -457,7 +474,7 @@ class Bench:
             args.append("--lora")
         else:
             args += ["--learning-rate", str(p["lr"] / 10)]  # full FT: a tenth of LoRA's rate
-        harness(args, self.log, self.a.in_process)
+        self.call(args)
         run = only_run(dest)
         summary = json.loads((run / "run.json").read_text())["summary"]
         keep = ("global_step", "first_loss", "last_loss", "train_seconds", "examples",
@@ -481,6 +498,12 @@ class Bench:
             curve.append({"step": step, "run": str(r)})
         curve.append({"step": int(trained["global_step"]), "run": str(final)})
         return {"run": str(final), "curve": curve}
+
+    def train_and_eval(self, m: str, res: dict[str, Any]) -> None:
+        res[f"train_{m}"] = self.stage(f"train_{m}", lambda: self.do_train(m, res["generate"]))
+        res[f"eval_{m}"] = self.stage(
+            f"eval_{m}", lambda: self.do_eval_trained(m, res[f"train_{m}"], res["split"])
+        )
 
     def do_report(self, res: dict[str, Any]) -> dict[str, Any]:
         base = Path(res["eval_base"]["run"])
@@ -507,6 +530,16 @@ class Bench:
         report["seconds"] = {k: v.get("seconds") for k, v in res.items() if isinstance(v, dict)}
         md += ["## wall time per stage (s)", ""]
         md += [f"- {k}: {v}" for k, v in report["seconds"].items()]
+        for method in self.p["methods"]:
+            # the method's path end to end, on the clock: from the split to its evaluation done,
+            # the base's evaluation included (beside it with two lanes); parity is extra
+            path = ["split", "eval_base", "verify", f"train_{method}", f"eval_{method}"]
+            path += [k for k in res if k.startswith("generate")]
+            spans = [res[k] for k in path if isinstance(res.get(k), dict)]
+            if len(spans) == len(path) and all("started_at" in v for v in spans):
+                wall = max(v["ended_at"] for v in spans) - min(v["started_at"] for v in spans)
+                report.setdefault("path_seconds", {})[method] = round(wall, 1)
+                md.append(f"- {method} path end to end (wall, lanes={self.lanes}): {wall:.0f}")
         (self.out / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
         self.plot(report)
         return report
@@ -531,25 +564,62 @@ class Bench:
         fig.savefig(self.out / "learning_curve.png", dpi=100)
 
     def run(self) -> dict[str, Any]:
+        """The stages in order; with two lanes, the base's evaluation (and the parity check, and
+        full fine-tuning once the data is verified) runs beside generate -> verify -> LoRA ->
+        evaluate, each lane on its share of the cores."""
         res: dict[str, Any] = {}
         res["split"] = self.stage("split", self.do_split)
-        if self.p["parity_samples"]:
-            res["parity"] = self.stage("parity", self.do_parity)
-        res["eval_base"] = self.stage("eval_base", lambda: self.do_eval_base(res["split"]))
-        res["generate"] = self.stage("generate", self.do_generate)
-        for source in self.p["sources"]:
-            if source != "spectool":
-                res["generate"][f"extra_{source}"] = self.stage(
-                    f"generate_{source}", lambda s=source: self.do_generate_extra(s)
-                )
-        res["verify"] = self.stage("verify", lambda: self.do_verify(res["generate"], res["split"]))
-        for m in self.p["methods"]:
-            res[f"train_{m}"] = self.stage(
-                f"train_{m}", lambda m=m: self.do_train(m, res["generate"])
+        verified = threading.Event()
+
+        def base_side() -> None:
+            self._lane.log = "commands_base.log" if self.lanes > 1 else "commands.log"
+            if self.p["parity_samples"]:
+                res["parity"] = self.stage("parity", self.do_parity)
+            res["eval_base"] = self.stage("eval_base", lambda: self.do_eval_base(res["split"]))
+
+        def data_side(methods: list[str]) -> None:
+            self._lane.log = "commands_train.log" if self.lanes > 1 else "commands.log"
+            res["generate"] = self.stage("generate", self.do_generate)
+            for source in self.p["sources"]:
+                if source != "spectool":
+                    res["generate"][f"extra_{source}"] = self.stage(
+                        f"generate_{source}", lambda s=source: self.do_generate_extra(s)
+                    )
+            res["verify"] = self.stage(
+                "verify", lambda: self.do_verify(res["generate"], res["split"])
             )
-            res[f"eval_{m}"] = self.stage(
-                f"eval_{m}", lambda m=m: self.do_eval_trained(m, res[f"train_{m}"], res["split"])
-            )
+            verified.set()
+            for m in methods:
+                self.train_and_eval(m, res)
+
+        def second_lane(methods: list[str]) -> None:
+            base_side()
+            if methods:
+                verified.wait()
+                if "verify" not in res:
+                    return  # the data lane failed; its error is raised by the caller
+                self._lane.log = "commands_base.log"
+                for m in methods:
+                    self.train_and_eval(m, res)
+
+        methods = list(self.p["methods"])
+        if self.lanes == 1:
+            base_side()
+            data_side(methods)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            # LoRA (the first method) on the data lane; the rest after the base's evaluation
+            with ThreadPoolExecutor(2) as pool:
+                futures = [
+                    pool.submit(data_side, methods[:1]),
+                    pool.submit(second_lane, methods[1:]),
+                ]
+                try:
+                    futures[0].result()
+                finally:
+                    verified.set()  # a failed data lane must not leave the other one waiting
+                futures[1].result()
         report = self.do_report(res)
         (self.out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
         print((self.out / "report.md").read_text(encoding="utf-8"))
@@ -612,6 +682,14 @@ def main(argv: list[str] | None = None) -> int:
         help="sanity samples run through hf/ and llamacpp/ for the base-parity check (0: skip)",
     )
     ap.add_argument("--in-process", action="store_true", help="run the CLI in this process")
+    ap.add_argument(
+        "--lanes",
+        type=int,
+        choices=[1, 2],
+        default=1,
+        help="2: evaluate the base (then full fine-tuning) beside the LoRA chain, each lane "
+        "on half the cores",
+    )
     a = ap.parse_args(argv)
     a.out = a.out or f"bench/out/closed_loop_{a.profile}"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

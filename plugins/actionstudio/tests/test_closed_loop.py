@@ -77,3 +77,27 @@ def test_closed_loop_ci_profile(tmp_path: Path, tiny_spectool_base: Path) -> Non
     )
     # resumable: a second call finds every stage done and only rewrites the report
     assert bench.main(argv) == 0
+
+
+@pytest.mark.slow
+def test_two_lanes_evaluate_the_base_beside_training(
+    tmp_path: Path, tiny_spectool_base: Path
+) -> None:
+    """``--lanes 2``: the base's evaluation and the data -> LoRA -> evaluation chain run as two
+    lanes of subprocesses, each with its own commands log, and the report has the path's wall."""
+    bench = _bench()
+    out = tmp_path / "bench"
+    argv = ["--profile", "ci", "--out", str(out), "--base", str(tiny_spectool_base), "--lanes", "2"]
+    assert bench.main(argv) == 0
+    base_log = (out / "commands_base.log").read_text()
+    train_log = (out / "commands_train.log").read_text()
+    assert "$ harness run spectool" in base_log and "train actionstudio" not in base_log
+    assert "$ harness train actionstudio" in train_log
+    assert "$ harness generate spectool-oracle" in train_log
+    report = json.loads((out / "report.json").read_text())
+    split, base, lora = (
+        json.loads((out / f"{s}.json").read_text()) for s in ("split", "eval_base", "eval_lora")
+    )
+    end = max(base["ended_at"], lora["ended_at"])  # the lanes end in either order
+    assert report["path_seconds"]["lora"] == pytest.approx(end - split["started_at"], abs=0.2)
+    assert set(report["methods"]) == {"lora"}

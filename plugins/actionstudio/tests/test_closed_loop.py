@@ -98,6 +98,6 @@ def test_two_lanes_evaluate_the_base_beside_training(
     split, base, lora = (
         json.loads((out / f"{s}.json").read_text()) for s in ("split", "eval_base", "eval_lora")
     )
-    end = max(base["ended_at"], lora["ended_at"])  # the lanes end in either order
+    end = max(base["ended_at"], lora["final_ended_at"])  # the lanes end in either order
     assert report["path_seconds"]["lora"] == pytest.approx(end - split["started_at"], abs=0.2)
     assert set(report["methods"]) == {"lora"}

@@ -58,11 +58,15 @@ PROFILES: dict[str, dict[str, Any]] = {
         "grpo_steps": 3,
         "group": 4,
         "prompts_per_step": 2,
-        "max_tokens": 320,
+        # replies and rollouts: above the longest gold answer of every SFT variant (BRIDGE's
+        # injected chains run to ~620 SmolLM2 tokens on 2-5 operations, plain ones to ~260);
+        # 320 cut 44% of BRIDGE's gold answers, so a model that had learned them would fail
+        "max_tokens": 640,
         "rollouts": 4,
         "diag_n": 8,
         "pairs": 16,
         "eval_backend": "llamacpp",
+        "budget_check": True,
     },
     # the tiny random base, every size minimal: checks the pipeline, not the method
     "smoke": {
@@ -82,6 +86,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "diag_n": 2,
         "pairs": 2,
         "eval_backend": "hf",  # the tiny random base has no GGUF form
+        "budget_check": False,  # 16 tokens: the plumbing, not the method
     },
 }
 
@@ -155,6 +160,7 @@ class Bench:
              "--n-rl", str(c["n_rl"]), "--n-eval", str(c["n_eval"])],
         )  # fmt: skip
         base_dir, base_hf = self.base()
+        self.check_budget(gen, base_dir)
         env = {**self.env, "OMP_NUM_THREADS": str(max(1, self.threads // self.lanes))}
         rows: dict[str, Any] = {}
 
@@ -204,6 +210,34 @@ class Bench:
         else:
             rows[f"rl/{v}"] = self.measure(f"rl_{v}", self.model(rl), str(rl), gen, env)
         return rows
+
+    def check_budget(self, gen: Path, base_dir: str) -> None:
+        """Refuse a reply budget below the longest gold answer in the SFT data: the variants
+        with longer chains (BRIDGE's) would be cut off and scored as format failures."""
+        from transformers import AutoTokenizer
+
+        if base_dir == "smollm2":
+            from harness.backends.hf.smollm2 import smollm2_checkpoint
+
+            base_dir = str(smollm2_checkpoint())
+        tok = AutoTokenizer.from_pretrained(base_dir)
+        longest: dict[str, int] = {}
+        for f in sorted(gen.glob("sft_*.jsonl")):
+            for line in f.read_text(encoding="utf-8").splitlines():
+                msgs = json.loads(line)["messages"]
+                answer = [m["content"] for m in msgs if m["role"] == "assistant"][-1]
+                n = len(tok(answer)["input_ids"])
+                longest[f.stem] = max(longest.get(f.stem, 0), n)
+        self.cfg["longest_gold_answer"] = longest
+        worst = max(longest.values())
+        if worst > self.cfg["max_tokens"]:
+            msg = (
+                f"--max-tokens {self.cfg['max_tokens']} is below the longest gold answer of the "
+                f"SFT data ({longest}, in tokens): give --max-tokens {worst} or more"
+            )
+            if self.cfg.get("budget_check", True):
+                raise SystemExit(msg)
+            print(f"note: {msg} (not enforced in this profile)", flush=True)
 
     def model(self, run: Path) -> str:
         """The model spec that evaluates and samples a trained run: ``llamacpp/`` through its
@@ -353,7 +387,7 @@ def main() -> None:
         "--lanes", type=int, default=1, help="variant chains run side by side (threads split)"
     )
     for key, val in PROFILES["cpu"].items():
-        if key != "base":
+        if key not in ("base", "budget_check"):
             ap.add_argument(f"--{key.replace('_', '-')}", type=type(val), default=None)
     ap.add_argument("--base", choices=["smollm2", "tiny"], default=None)
     args = ap.parse_args()

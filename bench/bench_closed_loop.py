@@ -95,9 +95,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         "sources": ["spectool"],
         "apigen_tasks": 40,
     },
-    # the one for the README's table, sized so that the LoRA path (evaluate the base beside generate, verify,
-    # train, evaluate) fits the 45 minutes on two cores with --lanes 2 and a sitting's
-    # machine holds the whole run (called "medium" when defined, 2026-12-02). The small
+    # the one for the README's table, sized so that the LoRA path (evaluate the base beside
+    # generate, verify, train, evaluate) fits the 45 minutes on two cores with --lanes 2
+    # and a sitting's machine holds the whole run (called "medium" when defined). The small
     # profile's 4 steps left no room to recover from one wrong call, and its 24 steps of batch 2
     # saw 48 of 272 examples. Text protocol, 24 held-out queries, 8 steps of 128 tokens, 80 LoRA
     # steps; 1536 tokens keeps most text trajectories (mean 1,043, max 2,097) and batch 2 well

@@ -402,3 +402,36 @@ def test_php_script(mode: str) -> None:
              "main.php": "<?php require 'lib.php'; echo sq(9), \"\\n\";\n"}  # fmt: skip
     r = run_command(["php", "main.php"], files=files, limits=small(), mode=mode)
     assert r.ok and r.stdout == "81\n", r
+
+
+def test_a_tool_under_a_closed_directory_is_unreachable_as_root_without_bwrap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rustup's cargo under /root (mode 700) cannot run as the sandbox's unprivileged uid when
+    there is no bubblewrap to bind it in; LoCoBench then calls the toolchain missing instead of
+    scoring every Rust answer as a build failure."""
+    import importlib
+
+    from harness.sandbox.toolchains import sandbox_reaches
+
+    caps_module = importlib.import_module("harness.sandbox.capabilities")
+
+    home = tmp_path / "home"
+    (home / "bin").mkdir(parents=True)
+    tool = home / "bin" / "cargo"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    (home / "bin").chmod(0o755)
+    tmp_path.chmod(0o755)
+    real = caps_module.capabilities()
+    as_root = real.model_copy(update={"root": True, "bwrap": None})
+    monkeypatch.setattr(caps_module, "capabilities", lambda: as_root)
+    home.chmod(0o755)
+    open_ok = all(os.stat(p).st_mode & 0o001 for p in tool.parents)
+    assert sandbox_reaches(str(tool)) is open_ok  # every directory above must be searchable
+    home.chmod(0o700)
+    assert sandbox_reaches(str(tool)) is False
+    with_bwrap = real.model_copy(update={"root": True, "bwrap": "/usr/bin/bwrap"})
+    monkeypatch.setattr(caps_module, "capabilities", lambda: with_bwrap)
+    assert sandbox_reaches(str(tool)) is True
+    home.chmod(0o755)

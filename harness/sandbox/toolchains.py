@@ -52,6 +52,24 @@ def find_tool(name: str) -> str | None:
     return shutil.which(name, path=path + os.pathsep + os.pathsep.join(SYSTEM_PATH))
 
 
+def sandbox_reaches(path: str) -> bool:
+    """Whether a sandboxed child can run the tool at ``path``. Under bubblewrap its directories
+    are bound in, and a non-root caller's child keeps its uid; but a root caller without
+    bubblewrap runs the child as an unprivileged uid, which needs every directory above the tool
+    (and above what it links to, e.g. rustup's ``~/.cargo/bin`` under ``/root``) searchable."""
+    import importlib
+
+    # the module (the package re-exports its function under the same name), looked up per call
+    # so that tests can stand in for the probe
+    caps = importlib.import_module("harness.sandbox.capabilities").capabilities()
+    if caps.bwrap or not caps.root:
+        return True
+    for p in {Path(path), Path(path).resolve()}:
+        if not all(os.stat(q).st_mode & 0o001 for q in [p, *p.parents]):
+            return False
+    return True
+
+
 def _rust_homes() -> dict[str, str]:
     home = os.path.expanduser("~")
     out = {}

@@ -14,7 +14,9 @@ def need_toolchain(language: str) -> None:
     tool = missing_toolchain(language)
     if tool is None:
         return
-    why = f"{language}: {tool} is not installed, so its builds and tests are not scored"
+    why = (
+        f"{language}: {tool} is not installed or not usable, so its builds and tests are not scored"
+    )
     if os.environ.get("CI") == "true":
         pytest.fail(why + " (CI=true: install it)")
     pytest.skip(why)

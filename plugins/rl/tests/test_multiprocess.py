@@ -23,6 +23,11 @@ pytestmark = pytest.mark.slow
 #: The rollouts are the same token for token; what differs is float summation order (gradients
 #: all-reduced over gloo instead of summed in one batch). Measured 2026-12-02: 6e-8 relative.
 TOLERANCE = 1e-4
+#: the final weights' difference, relative to how far training moved them. Adam divides each
+#: update by the root of the squared-gradient average, so a weight whose gradients are near zero
+#: turns a last-bit difference in them into a visible one in its update. Measured 6e-8 on the
+#: 2026-12-02 machine and 1.0e-4 (3.2e-6 apart, 0.032 moved) on the 2026-12-03 one.
+WEIGHT_TOLERANCE = 1e-3
 STEPS = 4
 
 
@@ -81,7 +86,7 @@ def test_two_gloo_processes_sample_and_step_like_one(
     base = load_file(str(tiny_model / "model.safetensors"))
     moved = max(float((w1[k] - base[k]).abs().max()) for k in base)
     apart = max(float((w1[k] - w2[k]).abs().max()) for k in w1)
-    assert moved > 1e-3 and apart <= TOLERANCE * moved, (moved, apart)
+    assert moved > 1e-3 and apart <= WEIGHT_TOLERANCE * moved, (moved, apart)
     # two ranks really trained: each saved its RNG state in the checkpoint
     assert (tmp_path / "two" / "checkpoints" / f"checkpoint-{STEPS}" / "rng_state_1.pth").exists()
     assert not (

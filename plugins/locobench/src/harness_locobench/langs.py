@@ -648,10 +648,14 @@ TOOLCHAINS: dict[str, tuple[str, ...]] = {
 def missing_toolchain(language: str) -> str | None:
     """The first tool the language needs that this machine lacks, or None."""
     from harness.sandbox import find_tool
+    from harness.sandbox.toolchains import sandbox_reaches
 
     for tool in TOOLCHAINS.get(language, ()):
-        if not find_tool(tool):
+        path = find_tool(tool)
+        if not path:
             return tool
+        if not sandbox_reaches(path):
+            return f"{tool} (at {path}, where the sandbox's user cannot reach it: install bwrap)"
     return None
 
 

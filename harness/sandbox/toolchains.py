@@ -57,11 +57,9 @@ def sandbox_reaches(path: str) -> bool:
     are bound in, and a non-root caller's child keeps its uid; but a root caller without
     bubblewrap runs the child as an unprivileged uid, which needs every directory above the tool
     (and above what it links to, e.g. rustup's ``~/.cargo/bin`` under ``/root``) searchable."""
-    import importlib
+    from harness.sandbox.capabilities import capabilities
 
-    # the module (the package re-exports its function under the same name), looked up per call
-    # so that tests can stand in for the probe
-    caps = importlib.import_module("harness.sandbox.capabilities").capabilities()
+    caps = capabilities()
     if caps.bwrap or not caps.root:
         return True
     for p in {Path(path), Path(path).resolve()}:

@@ -302,14 +302,14 @@ class LlamaCppModel(Model):
         start = time.perf_counter()
         if not a.prefix_cache:
             llm.reset()  # evaluate every prompt from scratch: same answer whatever ran before
-        elif self.n_tokens_reused(llm, prompt) >= len(
-            llm.tokenize(prompt.encode("utf-8"), special=True)
-        ):
-            # the whole prompt is cached (the same question again): llama.cpp would evaluate only
-            # its last token, in a batch of one, whose logits can differ in the last bits from
-            # the whole prompt's batch, enough to change a small quantised model's greedy reply
-            # (seen with llama-cpp-python 0.3.36); from scratch, one prompt gives one answer
-            llm.reset()
+        else:
+            prompt_tokens = llm.tokenize(prompt.encode("utf-8"), special=True)
+            if _common_prefix(llm, prompt_tokens) == len(prompt_tokens):
+                # the whole prompt is cached (the same question again): llama.cpp would evaluate
+                # only its last token, in a batch of one, whose logits can differ in the last bits
+                # from the whole prompt's batch, enough to change a small quantised model's greedy
+                # reply (seen with llama-cpp-python 0.3.36); from scratch, one prompt, one answer
+                llm.reset()
         try:
             if use_tools:
                 assert tools is not None

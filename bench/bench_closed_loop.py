@@ -7,6 +7,7 @@ model, on SpecTool's held-out query templates; before/after with paired CIs and 
     python bench/bench_closed_loop.py --profile paper            # every query, ~6 h: not run
     python bench/bench_closed_loop.py --profile quick --out DIR  # resumes DIR stage by stage
     python bench/bench_closed_loop.py compare RUN_A RUN_B         # any two runs of one task
+    python bench/bench_closed_loop.py compare A1+A2 B1+B2         # pooled over disjoint samples
 
 Stages (each writes ``<out>/<stage>.json`` when done, and is skipped when that file exists, so an
 interrupted bench resumes where it stopped): ``split`` (held-out templates, the disjointness check,
@@ -186,14 +187,21 @@ def only_run(parent: Path) -> Path:
 
 
 def records(run: Path) -> dict[str, dict[str, float]]:
-    """sample id -> metric -> value, from a run's samples.jsonl (last record of each id)."""
+    """sample id -> metric -> value, from a run's samples.jsonl (last record of each id). A path
+    ``RUN1+RUN2`` pools runs of disjoint samples (say one model on two halves of a split)."""
+    parts = [Path(p) for p in str(run).split("+")]
     out: dict[str, dict[str, float]] = {}
-    for line in (run / "samples.jsonl").read_text(encoding="utf-8").splitlines():
-        r = json.loads(line)
-        if r.get("status") != "ok":
-            out[r["sample_id"]] = dict.fromkeys(METRICS, 0.0)
-            continue
-        out[r["sample_id"]] = {k: float(v["value"]) for k, v in r["scores"].items()}
+    for part in parts:
+        mine: dict[str, dict[str, float]] = {}
+        for line in (part / "samples.jsonl").read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            if r.get("status") != "ok":
+                mine[r["sample_id"]] = dict.fromkeys(METRICS, 0.0)
+                continue
+            mine[r["sample_id"]] = {k: float(v["value"]) for k, v in r["scores"].items()}
+        if len(parts) > 1 and set(mine) & set(out):
+            raise SystemExit(f"{part}: its samples overlap the other pooled runs'")
+        out.update(mine)
     return out
 
 
@@ -640,9 +648,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["compare"]:
         if len(argv) != 3:
-            raise SystemExit("usage: bench_closed_loop.py compare RUN_A RUN_B")
+            raise SystemExit("usage: bench_closed_loop.py compare RUN_A[+RUN_A2...] RUN_B[+...]")
         a, b = Path(argv[1]), Path(argv[2])
-        print(table(paired(a, b), a.name, b.name))
+        cmp = paired(a, b)
+        print(table(cmp, "before", "after"))
+        print(f"n = {next(iter(cmp.values()))['n']} samples scored in both")
         return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", choices=sorted(PROFILES), default="quick")

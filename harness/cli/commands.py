@@ -362,6 +362,57 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from harness.cli.display import print_comparison
+    from harness.view.data import RunView, compare
+
+    if len(args.run_dirs) < 2:
+        raise UserError("compare needs two or more run directories (the first is the baseline)")
+    views = []
+    for d in args.run_dirs:
+        view = RunView(Path(d))
+        if view.run_file is None or view.index is None:
+            raise UserError(f"{d}: not a readable run directory ({'; '.join(view.damage)})")
+        views.append(view)
+    base = views[0]
+    for v in views[1:]:
+        if v.task != base.task:
+            raise UserError(
+                f"{v.dir} is a run of '{v.task}' and {base.dir} of '{base.task}': "
+                "only runs of one task compare"
+            )
+    deltas = [compare(base, v) for v in views[1:]]
+    if all(d.n == 0 for ds in deltas for d in ds):
+        raise UserError(f"no sample was scored both in {base.dir} and in the other runs")
+    if args.json:
+        out = {
+            "task": base.task,
+            "baseline": str(base.dir),
+            "runs": [
+                {
+                    "run": str(v.dir),
+                    "metrics": [
+                        {
+                            "metric": d.name,
+                            "baseline": d.a,
+                            "mean": d.b,
+                            "diff": d.diff,
+                            "diff_ci": list(d.ci),
+                            "n": d.n,
+                        }
+                        for d in ds
+                    ],
+                }
+                for v, ds in zip(views[1:], deltas, strict=True)
+            ],
+        }
+        print(json.dumps(out, indent=2))
+        return 0
+    models = [v.run_file.config.model for v in views]
+    print_comparison(base.task, [str(v.dir) for v in views], models, deltas)
+    return 0
+
+
 def _result_from_index(run_dir: Path, run_file: Any) -> Any:
     from harness.plugins.manager import get_manager
     from harness.plugins.taskfiles import resolve_task

@@ -143,3 +143,39 @@ def print_sample_reports(records: Iterable[SampleRecord], task: Any) -> None:
             print("  " + report.replace("\n", "\n  "))
         elif r.output is not None:
             print(f"  answer: {r.output.completion[:200]!r}")
+
+
+def print_comparison(
+    task: str, runs: list[str], models: list[str], deltas: list[list[Any]]
+) -> None:
+    """One table: per metric, the baseline's mean (run A), then for each other run its mean and
+    its difference from A with the paired 95% CI (``harness.view.data.compare``)."""
+    from rich.table import Table
+
+    console = _console()
+    labels = [chr(ord("A") + i) if i < 26 else f"R{i}" for i in range(len(runs))]
+    print(f"{task}, {len(runs)} runs (A is the baseline):")
+    for label, run, model in zip(labels, runs, models, strict=True):
+        print(f"  {label}: {run}  ({model})")
+    table = Table()
+    table.add_column("metric")
+    table.add_column("A", justify="right")
+    for label in labels[1:]:
+        table.add_column(label, justify="right")
+        table.add_column(f"{label} - A [95% CI]", justify="right")
+        table.add_column("n", justify="right")
+    for name in dict.fromkeys(d.name for ds in deltas for d in ds):
+        first = next((d for ds in deltas for d in ds if d.name == name and d.n), None)
+        row = [name, _fmt(first.a if first else None)]
+        for ds in deltas:
+            d = next((x for x in ds if x.name == name), None)
+            if d is None or not d.n:
+                row += ["-", "-", "0"]
+                continue
+            row += [_fmt(d.b), f"{d.diff:+.3f} {_ci(*d.ci)}", str(d.n)]
+        table.add_row(*row)
+    console.print(table)
+    print(
+        "means over the samples both runs scored (n); the difference's CI: a paired bootstrap "
+        "over samples, a sample's epochs kept together"
+    )

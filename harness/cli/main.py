@@ -238,6 +238,20 @@ def build_parser(plugin_flags: tuple[str, str, Any] | None = None) -> argparse.A
     p.add_argument("--samples", action="store_true", help="per-sample reports and errors")
     p.add_argument("--json", action="store_true", help="print results.json")
 
+    p = sub.add_parser(
+        "compare",
+        help="runs of one task side by side: each metric's mean and its paired difference "
+        "from the first run, with a 95% CI",
+        description="Compare runs of one task (say a base model and its trained checkpoints): "
+        "per metric, each run's mean over the samples every run scored, and each run's "
+        "difference from the first with a 95% CI from a paired bootstrap over samples (a "
+        "sample's epochs kept together).",
+    )
+    p.add_argument(
+        "run_dirs", nargs="+", metavar="RUN_DIR", help="two or more; the first is the baseline"
+    )
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+
     p = sub.add_parser("score", help="re-score saved transcripts without calling a model")
     p.add_argument("source", metavar="RUN_DIR|FILE.jsonl")
     p.add_argument("--task", default=None, help="the task, for a bare JSONL (default: run.json's)")

@@ -3,7 +3,7 @@ model, on SpecTool's held-out query templates; before/after with paired CIs and 
 
     python bench/bench_closed_loop.py --profile quick --lanes 2  # 2 min 45 s: the loop runs
     python bench/bench_closed_loop.py --profile small            # 39 min measured, loaded
-    python bench/bench_closed_loop.py --profile full --lanes 2   # LoRA, then full FT
+    python bench/bench_closed_loop.py --profile full --lanes 2   # 70 min measured: LoRA, full FT
     python bench/bench_closed_loop.py --profile paper            # every query, ~6 h: not run
     python bench/bench_closed_loop.py --profile quick --out DIR  # resumes DIR stage by stage
     python bench/bench_closed_loop.py compare RUN_A RUN_B         # any two runs of one task
@@ -97,13 +97,13 @@ PROFILES: dict[str, dict[str, Any]] = {
         "sources": ["spectool"],
         "apigen_tasks": 40,
     },
-    # the one for the README's table, sized so that the LoRA path (evaluate the base beside
-    # generate, verify, train, evaluate) fits the 45 minutes on two cores with --lanes 2
-    # and a sitting's machine holds the whole run (called "medium" when defined). The small
-    # profile's 4 steps left no room to recover from one wrong call, and its 24 steps of batch 2
-    # saw 48 of 272 examples. Text protocol, 24 held-out queries, 8 steps of 128 tokens, 80 LoRA
-    # steps; 1536 tokens keeps most text trajectories (mean 1,043, max 2,097) and batch 2 well
-    # under the memory that batch 4 at 2304 exceeded (killed at 20 GB resident,
+    # the README's table (measured 2026-12-03 on two idle cores with --lanes 2: LoRA path 46 min,
+    # a minute over the 45 at 31.5 s a LoRA step on one core; full fine-tuning's 70 min),
+    # sized so that a sitting's machine holds the whole run (called "medium" when defined). The
+    # small profile's 4 steps left no room to recover from one wrong call, and its 24 steps of
+    # batch 2 saw 48 of 272 examples. Text protocol, 24 held-out queries, 8 steps of 128 tokens,
+    # 80 LoRA steps; 1536 tokens keeps most text trajectories (mean 1,043, max 2,097) and batch 2
+    # well under the memory that batch 4 at 2304 exceeded (killed at 20 GB resident,
     # bench/bench_sft_logits.py).
     "full": {
         "base": "smollm2",

@@ -241,9 +241,9 @@ def build_parser(plugin_flags: tuple[str, str, Any] | None = None) -> argparse.A
     p = sub.add_parser(
         "compare",
         help="runs of one task side by side: each metric's mean and its paired difference "
-        "from the first run, with a 95% CI",
+        "from the first run, with a 95%% CI",
         description="Compare runs of one task (say a base model and its trained checkpoints): "
-        "per metric, each run's mean over the samples every run scored, and each run's "
+        "per metric, each run's mean over the samples it and the first both scored, and its "
         "difference from the first with a 95% CI from a paired bootstrap over samples (a "
         "sample's epochs kept together).",
     )

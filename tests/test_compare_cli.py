@@ -78,3 +78,9 @@ def test_compare_refuses_what_does_not_compare(
     assert main(["compare", str(runs["echo"]), str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "not a readable run directory" in err and "Traceback" not in err
+    # runs of one task with no sample in common: nothing to pair
+    root = tmp_path / "disjoint"
+    one = _run(root, "sanity", "--model", "scripted/echo", "--sample-id", "arith-000")
+    two = _run(root, "sanity", "--model", "scripted/echo", "--sample-id", "arith-001")
+    assert main(["compare", str(one), str(two)]) == 2
+    assert "no sample was scored both" in capsys.readouterr().err

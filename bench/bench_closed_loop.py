@@ -190,10 +190,13 @@ def only_run(parent: Path) -> Path:
 
 def records(run: Path) -> dict[str, dict[str, float]]:
     """sample id -> metric -> value, from a run's samples.jsonl (last record of each id). A path
-    ``RUN1+RUN2`` pools runs of disjoint samples (say one model on two halves of a split)."""
-    parts = [Path(p) for p in str(run).split("+")]
+    ``RUN1+RUN2`` pools runs of disjoint samples (say one model on two halves of a split); a path
+    that exists is one run, even with a "+" in it."""
+    parts = [run] if run.exists() else [Path(p) for p in str(run).split("+")]
     out: dict[str, dict[str, float]] = {}
     for part in parts:
+        if not (part / "samples.jsonl").is_file():
+            raise SystemExit(f"{part}: not a run directory (no samples.jsonl)")
         mine: dict[str, dict[str, float]] = {}
         for line in (part / "samples.jsonl").read_text(encoding="utf-8").splitlines():
             r = json.loads(line)
